@@ -1,0 +1,35 @@
+//! The Catalog's settings, from environment variables.
+
+use std::net::SocketAddr;
+
+use anyhow::Result;
+use platform::config::{Secret, var_or};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: the PostgreSQL database.
+    pub database_url: Secret<String>,
+    /// `CATALOG_HTTP_ADDR`: where REST listens.
+    pub http_addr: SocketAddr,
+    /// `CATALOG_GRPC_ADDR`: where gRPC listens.
+    pub grpc_addr: SocketAddr,
+    /// `CATALOG_ADMIN_TOKEN`: the bearer token of the admin operations.
+    pub admin_token: Secret<String>,
+    /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool.
+    pub db_max_connections: u32,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        Ok(Self {
+            database_url: var_or(
+                "DATABASE_URL",
+                Secret::new("postgres://localmart@127.0.0.1:55432/catalog".to_owned()),
+            )?,
+            http_addr: var_or("CATALOG_HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 18080)))?,
+            grpc_addr: var_or("CATALOG_GRPC_ADDR", SocketAddr::from(([127, 0, 0, 1], 18081)))?,
+            admin_token: var_or("CATALOG_ADMIN_TOKEN", Secret::new("localmart-admin".to_owned()))?,
+            db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
+        })
+    }
+}

@@ -1,0 +1,121 @@
+//! The LocalMart Catalog: products and categories on PostgreSQL.
+//!
+//! The REST API (`specs/openapi/catalog.yaml`) serves shoppers, admins and the Reviews
+//! service; the gRPC API (`specs/proto/localmart/catalog/v1/catalog.proto`) gives the Cart
+//! fast validation and prices. Both sit on one [`store::Store`]; the handlers only
+//! translate between the wire and the store.
+
+mod config;
+mod error;
+mod grpc;
+pub mod image;
+mod rest;
+pub mod seed;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use platform::metrics::Metrics;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::config::Config;
+pub use crate::error::CatalogError;
+use crate::store::Store;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A Catalog with its listeners bound and its database migrated, ready to [`run`](Self::run).
+#[derive(Debug)]
+pub struct Catalog {
+    http: TcpListener,
+    grpc: TcpListener,
+    store: Store,
+    config: Config,
+    metrics: Metrics,
+}
+
+impl Catalog {
+    /// Connects to the database, applies migrations and binds both listeners; port 0
+    /// picks free ports, which [`http_addr`](Self::http_addr) and
+    /// [`grpc_addr`](Self::grpc_addr) then report.
+    pub async fn build(config: Config) -> Result<Self> {
+        let pool = connect(&config).await?;
+        MIGRATOR.run(&pool).await.context("applying migrations")?;
+        let http = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("binding REST to {}", config.http_addr))?;
+        let grpc = TcpListener::bind(config.grpc_addr)
+            .await
+            .with_context(|| format!("binding gRPC to {}", config.grpc_addr))?;
+        Ok(Self { http, grpc, store: Store::new(pool), config, metrics: Metrics::new() })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().unwrap_or(self.config.http_addr)
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc.local_addr().unwrap_or(self.config.grpc_addr)
+    }
+
+    /// Serves REST and gRPC until `shutdown` completes, then drains both.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let stopping = CancellationToken::new();
+        tokio::spawn({
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                stopping.cancel();
+            }
+        });
+
+        let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
+        let app = platform::http::with_middleware(catalog_api::server::router(api), self.metrics.clone())
+            .merge(platform::http::operational_routes(
+                self.metrics.clone(),
+                Arc::new(self.store.clone()),
+            ));
+        tracing::info!(rest = %self.http_addr(), grpc = %self.grpc_addr(), "catalog serving");
+
+        let http = platform::http::serve(self.http, app, stopping.clone().cancelled_owned());
+        let grpc = grpc::serve(self.grpc, self.store.clone(), self.metrics.clone(), stopping.clone());
+        let (http, grpc) = tokio::join!(http, grpc);
+        http.context("REST server failed")?;
+        grpc.context("gRPC server failed")?;
+        self.store.close().await;
+        tracing::info!("catalog stopped");
+        Ok(())
+    }
+}
+
+/// Applies pending migrations.
+pub async fn migrate(config: &Config) -> Result<()> {
+    let pool = connect(config).await?;
+    MIGRATOR.run(&pool).await.context("applying migrations")?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Loads the demo catalog when the database holds no products yet.
+pub async fn seed(config: &Config) -> Result<()> {
+    let pool = connect(config).await?;
+    MIGRATOR.run(&pool).await.context("applying migrations")?;
+    let inserted = seed::load(&pool).await?;
+    tracing::info!(inserted, "seed done");
+    Ok(())
+}
+
+async fn connect(config: &Config) -> Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(config.database_url.expose())
+        .await
+        .context("connecting to PostgreSQL (DATABASE_URL)")
+}

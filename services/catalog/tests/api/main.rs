@@ -1,0 +1,7 @@
+//! The Catalog against a real PostgreSQL, driven through the generated REST client and
+//! the generated tonic client, as other services and the storefront drive it.
+
+mod bad_input;
+mod grpc;
+mod helpers;
+mod rest;

@@ -1,0 +1,108 @@
+//! What every LocalMart gRPC server and client shares: a span per call that continues the
+//! caller's trace, request metrics by method and gRPC status, and trace propagation on
+//! the client side.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tonic::service::Interceptor;
+use tower::{Layer, Service};
+use tracing::Instrument;
+
+use crate::metrics::{Metrics, RequestLabels};
+use crate::telemetry;
+
+/// A tower layer for `tonic::transport::Server::builder().layer(...)`.
+#[derive(Clone, Debug)]
+pub struct ObserveLayer {
+    metrics: Metrics,
+}
+
+impl ObserveLayer {
+    pub fn new(metrics: Metrics) -> Self {
+        Self { metrics }
+    }
+}
+
+impl<S> Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Observe { inner, metrics: self.metrics.clone() }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Observe<S> {
+    inner: S,
+    metrics: Metrics,
+}
+
+impl<S, B, R> Service<http::Request<B>> for Observe<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<R>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // The ready service handles this call; a fresh clone stays behind for the next.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let metrics = self.metrics.clone();
+        let method = request.uri().path().to_owned();
+        let span = tracing::info_span!("grpc_request", rpc.method = %method, trace_id = tracing::field::Empty);
+        if let Some(trace_id) = telemetry::continue_trace(&span, request.headers()) {
+            span.record("trace_id", trace_id);
+        }
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = inner.call(request).await;
+                // An error status comes in the headers ("trailers-only"); a success's status
+                // comes in trailers this layer does not see, so a missing one means OK.
+                let status = match &result {
+                    Ok(response) => response
+                        .headers()
+                        .get("grpc-status")
+                        .and_then(|value| value.to_str().ok())
+                        .map_or_else(|| "0".to_owned(), str::to_owned),
+                    Err(_) => "transport_error".to_owned(),
+                };
+                let elapsed = started.elapsed();
+                tracing::info!(grpc_status = %status, latency_ms = elapsed.as_secs_f64() * 1000.0, "call served");
+                metrics.observe(
+                    RequestLabels { protocol: "grpc", route: method, method: "POST".to_owned(), status },
+                    elapsed,
+                );
+                result
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// A tonic client interceptor that sends the current trace context with every call.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracePropagation;
+
+impl Interceptor for TracePropagation {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        use opentelemetry::global;
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+        let context = tracing::Span::current().context();
+        global::get_text_map_propagator(|propagator| {
+            propagator.inject_context(&context, &mut telemetry::MetadataInjector(request.metadata_mut()));
+        });
+        Ok(request)
+    }
+}

@@ -1,0 +1,124 @@
+//! What every LocalMart REST server wears, and how it is served.
+//!
+//! [`with_middleware`] wraps a service's router (the generated one) in:
+//! a request id (`x-request-id`, kept when the caller sent one, echoed in the response),
+//! a span per request that continues the caller's trace, one log line per request, and
+//! the request metrics. [`operational_routes`] adds `/healthz`, `/readyz` and
+//! `/metrics`, which are the same for every service and sit outside the contracts (no
+//! service calls them; probes and Prometheus do).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tracing::Instrument;
+
+use crate::metrics::{Metrics, RequestLabels};
+use crate::telemetry;
+
+/// Whether the service can do its work now: each dependency it needs answers.
+pub trait Readiness: Send + Sync + 'static {
+    /// `Err` names what is not ready, for the `/readyz` body and the log.
+    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+}
+
+/// Wraps a service's API router in the shared middleware.
+pub fn with_middleware(api: Router, metrics: Metrics) -> Router {
+    api.layer(middleware::from_fn_with_state(metrics, observe))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.
+pub fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/readyz",
+            get(move || {
+                let readiness = Arc::clone(&readiness);
+                async move {
+                    match readiness.check().await {
+                        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready" }))),
+                        Err(reason) => {
+                            tracing::warn!(%reason, "not ready");
+                            (
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                axum::Json(serde_json::json!({ "status": "not_ready", "reason": reason })),
+                            )
+                        }
+                    }
+                }
+            }),
+        )
+        .route("/metrics", get(render_metrics).with_state(metrics))
+}
+
+async fn render_metrics(State(metrics): State<Metrics>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        metrics.render(),
+    )
+        .into_response()
+}
+
+async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().to_string();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let span = tracing::info_span!(
+        "http_request",
+        http.method = %method,
+        http.route = %route,
+        request_id = %request_id,
+        trace_id = tracing::field::Empty,
+    );
+    if let Some(trace_id) = telemetry::continue_trace(&span, request.headers()) {
+        span.record("trace_id", trace_id);
+    }
+
+    let started = Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status();
+    span.in_scope(|| {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request served");
+        }
+    });
+    metrics.observe(
+        RequestLabels { protocol: "http", route, method, status: status.as_u16().to_string() },
+        elapsed,
+    );
+    response
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting and
+/// waits for in-flight requests to finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,18 @@
+//! What every LocalMart service shares, so that each service's own code is only its domain.
+//!
+//! - [`config`]: typed settings from environment variables, and [`config::Secret`];
+//! - [`telemetry`]: JSON logs carrying trace ids, W3C trace context, and OTLP export of
+//!   traces and metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+//! - [`metrics`]: the Prometheus registry behind `/metrics` with request counts and
+//!   latencies by route, method and status;
+//! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
+//!   `/healthz`, `/readyz` and `/metrics`, and serving with graceful shutdown;
+//! - [`grpc`]: the same for tonic servers, and trace propagation for tonic clients;
+//! - [`shutdown`]: the signal that starts a graceful shutdown.
+
+pub mod config;
+pub mod grpc;
+pub mod http;
+pub mod metrics;
+pub mod shutdown;
+pub mod telemetry;

@@ -1,0 +1,47 @@
+//! Real datastores for integration tests: each test binary starts its own servers on
+//! free ports with throw-away data directories, and each test gets a fresh database.
+//! Nothing here relies on a server already running on the machine.
+//!
+//! A server runs under a small shell watchdog that holds a pipe from the test process:
+//! when the test process exits, however it exits, the pipe closes and the watchdog stops
+//! the server and deletes its data directory.
+
+pub mod postgres;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+/// A port that was free a moment ago.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Polls `attempt` until it succeeds or `deadline` passes; the last error explains a failure.
+pub async fn poll_until<T, F, Fut>(what: &str, deadline: Duration, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let started = Instant::now();
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(err) if started.elapsed() > deadline => {
+                bail!("{what} did not happen within {deadline:?}: {err:#}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Whether this process runs as root, where database servers refuse to start and must
+/// be run as their own system user.
+pub(crate) fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
