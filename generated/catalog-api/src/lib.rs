@@ -9,9 +9,9 @@
     dead_code,
     reason = "generated code"
 )]
-pub mod types;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod types;
 #[cfg(feature = "client")]
 pub use client::Client;
 #[cfg(feature = "server")]

@@ -4,29 +4,24 @@
 ///Specifications of the product, such as `colour` or `battery_life`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(transparent)]
-pub struct AttributeMap(
-    pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
-);
+pub struct AttributeMap(pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>);
 impl ::std::ops::Deref for AttributeMap {
     type Target = ::std::collections::HashMap<::std::string::String, AttributeMapValue>;
-    fn deref(
-        &self,
-    ) -> &::std::collections::HashMap<::std::string::String, AttributeMapValue> {
+    fn deref(&self) -> &::std::collections::HashMap<::std::string::String, AttributeMapValue> {
         &self.0
     }
 }
 impl ::std::convert::From<AttributeMap>
-for ::std::collections::HashMap<::std::string::String, AttributeMapValue> {
+    for ::std::collections::HashMap<::std::string::String, AttributeMapValue>
+{
     fn from(value: AttributeMap) -> Self {
         value.0
     }
 }
-impl ::std::convert::From<
-    ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
-> for AttributeMap {
-    fn from(
-        value: ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
-    ) -> Self {
+impl ::std::convert::From<::std::collections::HashMap<::std::string::String, AttributeMapValue>>
+    for AttributeMap
+{
+    fn from(value: ::std::collections::HashMap<::std::string::String, AttributeMapValue>) -> Self {
         Self(value)
     }
 }
@@ -47,9 +42,7 @@ impl ::std::convert::From<AttributeMapValue> for ::std::string::String {
 }
 impl ::std::str::FromStr for AttributeMapValue {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
@@ -58,9 +51,7 @@ impl ::std::str::FromStr for AttributeMapValue {
 }
 impl ::std::convert::TryFrom<&str> for AttributeMapValue {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -137,17 +128,17 @@ impl ::std::convert::From<CategorySlug> for ::std::string::String {
 }
 impl ::std::str::FromStr for CategorySlug {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 64usize {
             return Err("longer than 64 characters".into());
         }
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+            ::std::sync::LazyLock::new(|| {
+                ::regress::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap()
+            });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\"".into());
         }
@@ -156,9 +147,7 @@ impl ::std::str::FromStr for CategorySlug {
 }
 impl ::std::convert::TryFrom<&str> for CategorySlug {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -199,11 +188,9 @@ impl ::std::convert::From<CurrencyCode> for ::std::string::String {
 }
 impl ::std::str::FromStr for CurrencyCode {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z]{3}$").unwrap() });
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+            ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Z]{3}$").unwrap());
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
         }
@@ -212,9 +199,7 @@ impl ::std::str::FromStr for CurrencyCode {
 }
 impl ::std::convert::TryFrom<&str> for CurrencyCode {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -270,9 +255,7 @@ impl ::std::convert::From<ListProductsQ> for ::std::string::String {
 }
 impl ::std::str::FromStr for ListProductsQ {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -284,9 +267,7 @@ impl ::std::str::FromStr for ListProductsQ {
 }
 impl ::std::convert::TryFrom<&str> for ListProductsQ {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -362,9 +343,7 @@ impl ::std::convert::From<ProductDescription> for ::std::string::String {
 }
 impl ::std::str::FromStr for ProductDescription {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
@@ -373,9 +352,7 @@ impl ::std::str::FromStr for ProductDescription {
 }
 impl ::std::convert::TryFrom<&str> for ProductDescription {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -437,9 +414,7 @@ impl ::std::convert::From<ProductName> for ::std::string::String {
 }
 impl ::std::str::FromStr for ProductName {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -451,9 +426,7 @@ impl ::std::str::FromStr for ProductName {
 }
 impl ::std::convert::TryFrom<&str> for ProductName {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -502,7 +475,7 @@ impl ProductPage {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd
+    PartialOrd,
 )]
 pub enum ProductSort {
     #[serde(rename = "relevance")]
@@ -529,9 +502,7 @@ impl ::std::fmt::Display for ProductSort {
 }
 impl ::std::str::FromStr for ProductSort {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "relevance" => Ok(Self::Relevance),
             "price_asc" => Ok(Self::PriceAsc),
@@ -544,9 +515,7 @@ impl ::std::str::FromStr for ProductSort {
 }
 impl ::std::convert::TryFrom<&str> for ProductSort {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -567,7 +536,7 @@ pub struct ReviewContext {
     pub name: ::std::string::String,
     pub product_id: ::uuid::Uuid,
     /**The attributes a reviewer of this category may rate, such as `fit` for clothing or `battery_life` for electronics.
-*/
+    */
     pub review_attributes: ::std::vec::Vec<::std::string::String>,
 }
 impl ReviewContext {
@@ -592,17 +561,17 @@ impl ::std::convert::From<Sku> for ::std::string::String {
 }
 impl ::std::str::FromStr for Sku {
     type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 32usize {
             return Err("longer than 32 characters".into());
         }
         if value.chars().count() < 3usize {
             return Err("shorter than 3 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+            ::std::sync::LazyLock::new(|| {
+                ::regress::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap()
+            });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\"".into());
         }
@@ -611,9 +580,7 @@ impl ::std::str::FromStr for Sku {
 }
 impl ::std::convert::TryFrom<&str> for Sku {
     type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -666,9 +633,7 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for description: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
             self
         }
         pub fn id<T>(mut self, value: T) -> Self
@@ -698,9 +663,7 @@ pub mod builder {
         {
             self.product_count = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for product_count: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for product_count: {e}"));
             self
         }
         pub fn slug<T>(mut self, value: T) -> Self
@@ -716,9 +679,7 @@ pub mod builder {
     }
     impl ::std::convert::TryFrom<Category> for super::Category {
         type Error = super::error::ConversionError;
-        fn try_from(
-            value: Category,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(value: Category) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 description: value.description?,
                 id: value.id?,
@@ -741,10 +702,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct CategoryList {
-        items: ::std::result::Result<
-            ::std::vec::Vec<super::Category>,
-            ::std::string::String,
-        >,
+        items: ::std::result::Result<::std::vec::Vec<super::Category>, ::std::string::String>,
     }
     impl ::std::default::Default for CategoryList {
         fn default() -> Self {
@@ -770,12 +728,16 @@ pub mod builder {
         fn try_from(
             value: CategoryList,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { items: value.items? })
+            Ok(Self {
+                items: value.items?,
+            })
         }
     }
     impl ::std::convert::From<super::CategoryList> for CategoryList {
         fn from(value: super::CategoryList) -> Self {
-            Self { items: Ok(value.items) }
+            Self {
+                items: Ok(value.items),
+            }
         }
     }
     #[derive(Clone, Debug)]
@@ -865,9 +827,7 @@ pub mod builder {
         {
             self.message = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for message: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for message: {e}"));
             self
         }
         pub fn request_id<T>(mut self, value: T) -> Self
@@ -877,17 +837,13 @@ pub mod builder {
         {
             self.request_id = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for request_id: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for request_id: {e}"));
             self
         }
     }
     impl ::std::convert::TryFrom<Error> for super::Error {
         type Error = super::error::ConversionError;
-        fn try_from(
-            value: Error,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(value: Error) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 code: value.code?,
                 message: value.message?,
@@ -925,9 +881,7 @@ pub mod builder {
         {
             self.amount_minor = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for amount_minor: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for amount_minor: {e}"));
             self
         }
         pub fn currency<T>(mut self, value: T) -> Self
@@ -937,17 +891,13 @@ pub mod builder {
         {
             self.currency = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for currency: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for currency: {e}"));
             self
         }
     }
     impl ::std::convert::TryFrom<Money> for super::Money {
         type Error = super::error::ConversionError;
-        fn try_from(
-            value: Money,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(value: Money) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 amount_minor: value.amount_minor?,
                 currency: value.currency?,
@@ -967,10 +917,8 @@ pub mod builder {
         active: ::std::result::Result<bool, ::std::string::String>,
         attributes: ::std::result::Result<super::AttributeMap, ::std::string::String>,
         category: ::std::result::Result<super::CategoryRef, ::std::string::String>,
-        created_at: ::std::result::Result<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-            ::std::string::String,
-        >,
+        created_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
         description: ::std::result::Result<::std::string::String, ::std::string::String>,
         id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         image_url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -978,10 +926,8 @@ pub mod builder {
         price: ::std::result::Result<super::Money, ::std::string::String>,
         sku: ::std::result::Result<super::Sku, ::std::string::String>,
         stock: ::std::result::Result<i32, ::std::string::String>,
-        updated_at: ::std::result::Result<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-            ::std::string::String,
-        >,
+        updated_at:
+            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
     }
     impl ::std::default::Default for Product {
         fn default() -> Self {
@@ -1019,9 +965,7 @@ pub mod builder {
         {
             self.attributes = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for attributes: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for attributes: {e}"));
             self
         }
         pub fn category<T>(mut self, value: T) -> Self
@@ -1031,9 +975,7 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for category: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for category: {e}"));
             self
         }
         pub fn created_at<T>(mut self, value: T) -> Self
@@ -1043,9 +985,7 @@ pub mod builder {
         {
             self.created_at = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for created_at: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
             self
         }
         pub fn description<T>(mut self, value: T) -> Self
@@ -1055,9 +995,7 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for description: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
             self
         }
         pub fn id<T>(mut self, value: T) -> Self
@@ -1077,9 +1015,7 @@ pub mod builder {
         {
             self.image_url = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for image_url: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for image_url: {e}"));
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1129,17 +1065,13 @@ pub mod builder {
         {
             self.updated_at = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for updated_at: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
             self
         }
     }
     impl ::std::convert::TryFrom<Product> for super::Product {
         type Error = super::error::ConversionError;
-        fn try_from(
-            value: Product,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(value: Product) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 active: value.active?,
                 attributes: value.attributes?,
@@ -1223,9 +1155,7 @@ pub mod builder {
         {
             self.attributes = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for attributes: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for attributes: {e}"));
             self
         }
         pub fn category<T>(mut self, value: T) -> Self
@@ -1235,9 +1165,7 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for category: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for category: {e}"));
             self
         }
         pub fn description<T>(mut self, value: T) -> Self
@@ -1247,9 +1175,7 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for description: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for description: {e}"));
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1326,10 +1252,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ProductPage {
-        items: ::std::result::Result<
-            ::std::vec::Vec<super::Product>,
-            ::std::string::String,
-        >,
+        items: ::std::result::Result<::std::vec::Vec<super::Product>, ::std::string::String>,
         page: ::std::result::Result<i32, ::std::string::String>,
         page_size: ::std::result::Result<i32, ::std::string::String>,
         total_items: ::std::result::Result<i64, ::std::string::String>,
@@ -1374,9 +1297,7 @@ pub mod builder {
         {
             self.page_size = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for page_size: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for page_size: {e}"));
             self
         }
         pub fn total_items<T>(mut self, value: T) -> Self
@@ -1386,9 +1307,7 @@ pub mod builder {
         {
             self.total_items = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for total_items: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for total_items: {e}"));
             self
         }
         pub fn total_pages<T>(mut self, value: T) -> Self
@@ -1398,9 +1317,7 @@ pub mod builder {
         {
             self.total_pages = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for total_pages: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for total_pages: {e}"));
             self
         }
     }
@@ -1436,10 +1353,8 @@ pub mod builder {
         image_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         product_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-        review_attributes: ::std::result::Result<
-            ::std::vec::Vec<::std::string::String>,
-            ::std::string::String,
-        >,
+        review_attributes:
+            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
     }
     impl ::std::default::Default for ReviewContext {
         fn default() -> Self {
@@ -1449,9 +1364,7 @@ pub mod builder {
                 image_url: Err("no value supplied for image_url".to_string()),
                 name: Err("no value supplied for name".to_string()),
                 product_id: Err("no value supplied for product_id".to_string()),
-                review_attributes: Err(
-                    "no value supplied for review_attributes".to_string(),
-                ),
+                review_attributes: Err("no value supplied for review_attributes".to_string()),
             }
         }
     }
@@ -1473,9 +1386,7 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for category: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for category: {e}"));
             self
         }
         pub fn image_url<T>(mut self, value: T) -> Self
@@ -1485,9 +1396,7 @@ pub mod builder {
         {
             self.image_url = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for image_url: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for image_url: {e}"));
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1507,9 +1416,7 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for product_id: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for product_id: {e}"));
             self
         }
         pub fn review_attributes<T>(mut self, value: T) -> Self
@@ -1519,9 +1426,7 @@ pub mod builder {
         {
             self.review_attributes = value
                 .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for review_attributes: {e}")
-                });
+                .map_err(|e| format!("error converting supplied value for review_attributes: {e}"));
             self
         }
     }
@@ -1565,18 +1470,12 @@ pub mod error {
     pub struct ConversionError(::std::borrow::Cow<'static, str>);
     impl ::std::error::Error for ConversionError {}
     impl ::std::fmt::Display for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
             ::std::fmt::Display::fmt(&self.0, f)
         }
     }
     impl ::std::fmt::Debug for ConversionError {
-        fn fmt(
-            &self,
-            f: &mut ::std::fmt::Formatter<'_>,
-        ) -> Result<(), ::std::fmt::Error> {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
             ::std::fmt::Debug::fmt(&self.0, f)
         }
     }

@@ -2,7 +2,11 @@
 
 //! Messages, client and server of `specs/proto/localmart/catalog/v1/catalog.proto` (package `localmart.catalog.v1`).
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
-#![allow(missing_debug_implementations, unused_qualifications, reason = "generated code")]
+#![allow(
+    missing_debug_implementations,
+    unused_qualifications,
+    reason = "generated code"
+)]
 
 #[path = "localmart.catalog.v1.rs"]
 pub mod v1;

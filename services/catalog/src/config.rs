@@ -26,9 +26,18 @@ impl Config {
                 "DATABASE_URL",
                 Secret::new("postgres://localmart@127.0.0.1:55432/catalog".to_owned()),
             )?,
-            http_addr: var_or("CATALOG_HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 18080)))?,
-            grpc_addr: var_or("CATALOG_GRPC_ADDR", SocketAddr::from(([127, 0, 0, 1], 18081)))?,
-            admin_token: var_or("CATALOG_ADMIN_TOKEN", Secret::new("localmart-admin".to_owned()))?,
+            http_addr: var_or(
+                "CATALOG_HTTP_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 18080)),
+            )?,
+            grpc_addr: var_or(
+                "CATALOG_GRPC_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 18081)),
+            )?,
+            admin_token: var_or(
+                "CATALOG_ADMIN_TOKEN",
+                Secret::new("localmart-admin".to_owned()),
+            )?,
             db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
         })
     }

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use catalog_proto::v1::catalog_service_server::{CatalogService, CatalogServiceServer};
 use catalog_proto::v1::{
-    GetProductPriceRequest, GetProductPriceResponse, GetProductPricesRequest, GetProductPricesResponse,
-    Money, ProductPrice, ProductValidation, ValidateProductRequest, ValidateProductResponse,
-    ValidateProductsRequest, ValidateProductsResponse, ValidationReason,
+    GetProductPriceRequest, GetProductPriceResponse, GetProductPricesRequest,
+    GetProductPricesResponse, Money, ProductPrice, ProductValidation, ValidateProductRequest,
+    ValidateProductResponse, ValidateProductsRequest, ValidateProductsResponse, ValidationReason,
 };
 use platform::metrics::Metrics;
 use tokio::net::TcpListener;
@@ -25,21 +25,18 @@ pub async fn serve(
     stopping: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<CatalogServiceServer<Grpc>>().await;
+    health_reporter
+        .set_serving::<CatalogServiceServer<Grpc>>()
+        .await;
     tonic::transport::Server::builder()
         .layer(platform::grpc::ObserveLayer::new(metrics))
         .add_service(health_service)
         .add_service(CatalogServiceServer::new(Grpc { store }))
-        .serve_with_incoming_shutdown(
-            tokio_stream_listener(listener),
-            stopping.cancelled_owned(),
-        )
+        .serve_with_incoming_shutdown(tokio_stream_listener(listener), stopping.cancelled_owned())
         .await
 }
 
-fn tokio_stream_listener(
-    listener: TcpListener,
-) -> tonic::transport::server::TcpIncoming {
+fn tokio_stream_listener(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
     tonic::transport::server::TcpIncoming::from(listener)
 }
 
@@ -74,13 +71,18 @@ fn check_batch(len: usize, field: &str) -> Result<(), Status> {
         return Err(Status::invalid_argument(format!("{field} is empty")));
     }
     if len > MAX_BATCH {
-        return Err(Status::invalid_argument(format!("{field} has {len} entries, at most {MAX_BATCH} are allowed")));
+        return Err(Status::invalid_argument(format!(
+            "{field} has {len} entries, at most {MAX_BATCH} are allowed"
+        )));
     }
     Ok(())
 }
 
 fn money(offer: &Offer) -> Money {
-    Money { amount_minor: offer.price_minor, currency: offer.currency.clone() }
+    Money {
+        amount_minor: offer.price_minor,
+        currency: offer.currency.clone(),
+    }
 }
 
 /// Checks one line against what the catalog has.
@@ -119,7 +121,10 @@ fn price(product_id: Uuid, offer: Option<&Offer>) -> ProductPrice {
             active: offer.active,
             name: offer.name.clone(),
         },
-        None => ProductPrice { product_id: product_id.to_string(), ..ProductPrice::default() },
+        None => ProductPrice {
+            product_id: product_id.to_string(),
+            ..ProductPrice::default()
+        },
     }
 }
 
@@ -193,7 +198,9 @@ impl CatalogService for Grpc {
         if !offers.contains_key(&id) {
             return Err(CatalogError::ProductNotFound(id).into());
         }
-        Ok(Response::new(GetProductPriceResponse { price: Some(price(id, offers.get(&id))) }))
+        Ok(Response::new(GetProductPriceResponse {
+            price: Some(price(id, offers.get(&id))),
+        }))
     }
 
     async fn get_product_prices(

@@ -23,7 +23,8 @@ pub fn stable_hash(text: &str) -> u64 {
 }
 
 pub fn svg(product: &Product) -> String {
-    let slot = usize::try_from(stable_hash(&product.category_slug) % PALETTE.len() as u64).unwrap_or(0);
+    let slot =
+        usize::try_from(stable_hash(&product.category_slug) % PALETTE.len() as u64).unwrap_or(0);
     let (background, accent) = PALETTE[slot];
     let initials: String = product
         .name
@@ -63,7 +64,10 @@ mod tests {
 
     #[test]
     fn markup_in_names_is_escaped() {
-        assert_eq!(escape(r#"<b>"Tom" & 'Jerry'</b>"#), "&lt;b&gt;&quot;Tom&quot; &amp; &apos;Jerry&apos;&lt;/b&gt;");
+        assert_eq!(
+            escape(r#"<b>"Tom" & 'Jerry'</b>"#),
+            "&lt;b&gt;&quot;Tom&quot; &amp; &apos;Jerry&apos;&lt;/b&gt;"
+        );
     }
 
     #[test]

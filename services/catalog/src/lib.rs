@@ -53,7 +53,13 @@ impl Catalog {
         let grpc = TcpListener::bind(config.grpc_addr)
             .await
             .with_context(|| format!("binding gRPC to {}", config.grpc_addr))?;
-        Ok(Self { http, grpc, store: Store::new(pool), config, metrics: Metrics::new() })
+        Ok(Self {
+            http,
+            grpc,
+            store: Store::new(pool),
+            config,
+            metrics: Metrics::new(),
+        })
     }
 
     pub fn http_addr(&self) -> SocketAddr {
@@ -76,15 +82,21 @@ impl Catalog {
         });
 
         let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
-        let app = platform::http::with_middleware(catalog_api::server::router(api), self.metrics.clone())
-            .merge(platform::http::operational_routes(
-                self.metrics.clone(),
-                Arc::new(self.store.clone()),
-            ));
+        let app =
+            platform::http::with_middleware(catalog_api::server::router(api), self.metrics.clone())
+                .merge(platform::http::operational_routes(
+                    self.metrics.clone(),
+                    Arc::new(self.store.clone()),
+                ));
         tracing::info!(rest = %self.http_addr(), grpc = %self.grpc_addr(), "catalog serving");
 
         let http = platform::http::serve(self.http, app, stopping.clone().cancelled_owned());
-        let grpc = grpc::serve(self.grpc, self.store.clone(), self.metrics.clone(), stopping.clone());
+        let grpc = grpc::serve(
+            self.grpc,
+            self.store.clone(),
+            self.metrics.clone(),
+            stopping.clone(),
+        );
         let (http, grpc) = tokio::join!(http, grpc);
         http.context("REST server failed")?;
         grpc.context("gRPC server failed")?;

@@ -24,7 +24,8 @@ enum Command {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     let config = catalog::Config::from_env()?;
-    let telemetry = platform::telemetry::init(&platform::telemetry::TelemetryConfig::from_env("catalog")?)?;
+    let telemetry =
+        platform::telemetry::init(&platform::telemetry::TelemetryConfig::from_env("catalog")?)?;
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let service = catalog::Catalog::build(config).await?;

@@ -6,11 +6,10 @@
 
 use axum::http::StatusCode;
 use catalog_api::server::{
-    BearerToken, CatalogApi, CreateProductResponse, DeleteProductResponse, FromError,
-    GetProductImagePath, GetProductImageResponse, GetProductPath, GetProductResponse,
+    BearerToken, CatalogApi, CreateProductResponse, DeleteProductPath, DeleteProductResponse,
+    FromError, GetProductImagePath, GetProductImageResponse, GetProductPath, GetProductResponse,
     GetReviewContextPath, GetReviewContextResponse, ListCategoriesResponse, ListProductsQuery,
     ListProductsResponse, RequestContext, UpdateProductPath, UpdateProductResponse,
-    DeleteProductPath,
 };
 use catalog_api::types;
 use platform::config::Secret;
@@ -31,9 +30,16 @@ impl Api {
 
     /// Whether `token` is the admin token, compared in constant time.
     fn is_admin(&self, token: &BearerToken) -> bool {
-        let (given, expected) = (token.expose().as_bytes(), self.admin_token.expose().as_bytes());
+        let (given, expected) = (
+            token.expose().as_bytes(),
+            self.admin_token.expose().as_bytes(),
+        );
         given.len() == expected.len()
-            && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            && given
+                .iter()
+                .zip(expected)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }
 
@@ -47,19 +53,32 @@ fn respond<R: FromError>(ctx: &RequestContext, err: CatalogError) -> R {
         CatalogError::InvalidProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_product"),
         CatalogError::Database(_) | CatalogError::StoredValue(_) => {
             tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "internal error");
-            let message = format!("the catalog failed to answer; quote request id {}", ctx.request_id);
-            return R::from_error(StatusCode::INTERNAL_SERVER_ERROR, ctx.error("internal", message));
+            let message = format!(
+                "the catalog failed to answer; quote request id {}",
+                ctx.request_id
+            );
+            return R::from_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ctx.error("internal", message),
+            );
         }
     };
     R::from_error(status, ctx.error(code, err.to_string()))
 }
 
 fn unauthorized<R: FromError>(ctx: &RequestContext) -> R {
-    R::from_error(StatusCode::UNAUTHORIZED, ctx.error("unauthorized", "the admin token is not valid"))
+    R::from_error(
+        StatusCode::UNAUTHORIZED,
+        ctx.error("unauthorized", "the admin token is not valid"),
+    )
 }
 
 impl CatalogApi for Api {
-    async fn list_products(&self, ctx: RequestContext, query: ListProductsQuery) -> ListProductsResponse {
+    async fn list_products(
+        &self,
+        ctx: RequestContext,
+        query: ListProductsQuery,
+    ) -> ListProductsResponse {
         if let (Some(min), Some(max)) = (query.min_price, query.max_price)
             && min > max
         {
@@ -77,7 +96,10 @@ impl CatalogApi for Api {
         };
         let filter = ProductFilter {
             category: query.category.map(|slug| slug.to_string()),
-            text: query.q.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty()),
+            text: query
+                .q
+                .map(|text| text.trim().to_owned())
+                .filter(|text| !text.is_empty()),
             min_price: query.min_price,
             max_price: query.max_price,
             sort,
@@ -137,7 +159,11 @@ impl CatalogApi for Api {
         if !self.is_admin(&token) {
             return unauthorized(&ctx);
         }
-        match self.store.update_product(path.product_id, from_wire(body)).await {
+        match self
+            .store
+            .update_product(path.product_id, from_wire(body))
+            .await
+        {
             Ok(product) => match to_wire(product) {
                 Ok(product) => UpdateProductResponse::Ok(product),
                 Err(err) => respond(&ctx, err),
@@ -161,7 +187,11 @@ impl CatalogApi for Api {
         }
     }
 
-    async fn get_product_image(&self, ctx: RequestContext, path: GetProductImagePath) -> GetProductImageResponse {
+    async fn get_product_image(
+        &self,
+        ctx: RequestContext,
+        path: GetProductImagePath,
+    ) -> GetProductImageResponse {
         match self.store.product(path.product_id).await {
             Ok(product) => GetProductImageResponse::Ok(crate::image::svg(&product)),
             Err(err) => respond(&ctx, err),
@@ -189,7 +219,11 @@ impl CatalogApi for Api {
         }
     }
 
-    async fn get_review_context(&self, ctx: RequestContext, path: GetReviewContextPath) -> GetReviewContextResponse {
+    async fn get_review_context(
+        &self,
+        ctx: RequestContext,
+        path: GetReviewContextPath,
+    ) -> GetReviewContextResponse {
         match self.store.product(path.product_id).await {
             Ok(product) => {
                 let review_attributes = product.review_attributes.clone();
@@ -222,7 +256,13 @@ fn from_wire(input: types::ProductInput) -> NewProduct {
         active: input.active,
         attributes: input
             .attributes
-            .map(|attributes| attributes.0.into_iter().map(|(k, v)| (k, v.to_string())).collect())
+            .map(|attributes| {
+                attributes
+                    .0
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -259,7 +299,9 @@ pub fn to_wire(product: Product) -> Result<types::Product, CatalogError> {
 }
 
 fn parse_stored<T: std::str::FromStr>(value: &str, field: &'static str) -> Result<T, CatalogError> {
-    value
-        .parse()
-        .map_err(|_| CatalogError::StoredValue(format!("stored {field} {value:?} does not fit the contract")))
+    value.parse().map_err(|_| {
+        CatalogError::StoredValue(format!(
+            "stored {field} {value:?} does not fit the contract"
+        ))
+    })
 }

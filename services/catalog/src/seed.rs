@@ -39,9 +39,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["battery_life", "build_quality"],
         brands: &["Voltra", "Nexon", "Lumio"],
         qualities: &["Compact", "Smart", "Wireless", "Portable", "Rugged"],
-        kinds: &["Power Bank", "Tablet", "E-Reader", "Smartwatch", "Webcam", "Charger", "Projector", "Drone", "Router"],
+        kinds: &[
+            "Power Bank",
+            "Tablet",
+            "E-Reader",
+            "Smartwatch",
+            "Webcam",
+            "Charger",
+            "Projector",
+            "Drone",
+            "Router",
+        ],
         price_range: (1_999, 79_999),
-        attributes: &[("colour", &["black", "silver", "white"]), ("warranty", &["1 year", "2 years"]), ("connectivity", &["Bluetooth 5.3", "Wi-Fi 6", "USB-C"])],
+        attributes: &[
+            ("colour", &["black", "silver", "white"]),
+            ("warranty", &["1 year", "2 years"]),
+            ("connectivity", &["Bluetooth 5.3", "Wi-Fi 6", "USB-C"]),
+        ],
     },
     CategorySeed {
         slug: "audio",
@@ -49,10 +63,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Headphones, speakers and everything that makes sound.",
         review_attributes: &["sound_quality", "comfort"],
         brands: &["Sonora", "Bassline", "Echofield"],
-        qualities: &["Noise-Cancelling", "Studio", "Wireless", "Compact", "Waterproof"],
-        kinds: &["Headphones", "Earbuds", "Speaker", "Soundbar", "Turntable", "Microphone", "Amplifier", "Radio", "Subwoofer"],
+        qualities: &[
+            "Noise-Cancelling",
+            "Studio",
+            "Wireless",
+            "Compact",
+            "Waterproof",
+        ],
+        kinds: &[
+            "Headphones",
+            "Earbuds",
+            "Speaker",
+            "Soundbar",
+            "Turntable",
+            "Microphone",
+            "Amplifier",
+            "Radio",
+            "Subwoofer",
+        ],
         price_range: (1_499, 59_999),
-        attributes: &[("colour", &["black", "sand", "navy"]), ("battery", &["20 h", "30 h", "mains"]), ("driver", &["10 mm", "40 mm", "50 mm"])],
+        attributes: &[
+            ("colour", &["black", "sand", "navy"]),
+            ("battery", &["20 h", "30 h", "mains"]),
+            ("driver", &["10 mm", "40 mm", "50 mm"]),
+        ],
     },
     CategorySeed {
         slug: "clothing",
@@ -61,9 +95,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["fit", "material"],
         brands: &["Northwear", "Linnea", "Harbor & Co"],
         qualities: &["Organic", "Classic", "Relaxed", "Slim", "Recycled"],
-        kinds: &["T-Shirt", "Hoodie", "Jeans", "Rain Jacket", "Sweater", "Chinos", "Shirt", "Fleece", "Shorts"],
+        kinds: &[
+            "T-Shirt",
+            "Hoodie",
+            "Jeans",
+            "Rain Jacket",
+            "Sweater",
+            "Chinos",
+            "Shirt",
+            "Fleece",
+            "Shorts",
+        ],
         price_range: (1_299, 18_999),
-        attributes: &[("colour", &["black", "olive", "navy", "ecru"]), ("material", &["cotton", "wool", "linen"]), ("size", &["S", "M", "L", "XL"])],
+        attributes: &[
+            ("colour", &["black", "olive", "navy", "ecru"]),
+            ("material", &["cotton", "wool", "linen"]),
+            ("size", &["S", "M", "L", "XL"]),
+        ],
     },
     CategorySeed {
         slug: "shoes",
@@ -72,9 +120,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["fit", "comfort"],
         brands: &["Stride", "Terrafoot", "Kestrel"],
         qualities: &["Lightweight", "Trail", "Waterproof", "Cushioned", "Minimal"],
-        kinds: &["Running Shoe", "Sneaker", "Hiking Boot", "Sandal", "Loafer", "Slipper", "Chelsea Boot", "Court Shoe", "Clog"],
+        kinds: &[
+            "Running Shoe",
+            "Sneaker",
+            "Hiking Boot",
+            "Sandal",
+            "Loafer",
+            "Slipper",
+            "Chelsea Boot",
+            "Court Shoe",
+            "Clog",
+        ],
         price_range: (2_999, 22_999),
-        attributes: &[("colour", &["black", "grey", "tan"]), ("sole", &["rubber", "EVA foam", "leather"]), ("size", &["40", "42", "44", "46"])],
+        attributes: &[
+            ("colour", &["black", "grey", "tan"]),
+            ("sole", &["rubber", "EVA foam", "leather"]),
+            ("size", &["40", "42", "44", "46"]),
+        ],
     },
     CategorySeed {
         slug: "home-kitchen",
@@ -83,9 +145,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["durability", "ease_of_use"],
         brands: &["Ferro", "Casalina", "Brightpan"],
         qualities: &["Cast Iron", "Non-Stick", "Stainless", "Ceramic", "Electric"],
-        kinds: &["Skillet", "Kettle", "Knife Set", "Blender", "Toaster", "Dutch Oven", "Coffee Grinder", "Cutting Board", "Mixing Bowl"],
+        kinds: &[
+            "Skillet",
+            "Kettle",
+            "Knife Set",
+            "Blender",
+            "Toaster",
+            "Dutch Oven",
+            "Coffee Grinder",
+            "Cutting Board",
+            "Mixing Bowl",
+        ],
         price_range: (999, 34_999),
-        attributes: &[("material", &["steel", "ceramic", "bamboo"]), ("capacity", &["1 l", "1.7 l", "5 l"]), ("dishwasher_safe", &["yes", "no"])],
+        attributes: &[
+            ("material", &["steel", "ceramic", "bamboo"]),
+            ("capacity", &["1 l", "1.7 l", "5 l"]),
+            ("dishwasher_safe", &["yes", "no"]),
+        ],
     },
     CategorySeed {
         slug: "furniture",
@@ -93,10 +169,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Tables, chairs and shelves that last.",
         review_attributes: &["comfort", "assembly"],
         brands: &["Oakhaus", "Nordform", "Loftline"],
-        qualities: &["Solid Oak", "Modular", "Folding", "Mid-Century", "Upholstered"],
-        kinds: &["Desk", "Bookshelf", "Armchair", "Dining Table", "Bed Frame", "Sofa", "Stool", "Sideboard", "Wardrobe"],
+        qualities: &[
+            "Solid Oak",
+            "Modular",
+            "Folding",
+            "Mid-Century",
+            "Upholstered",
+        ],
+        kinds: &[
+            "Desk",
+            "Bookshelf",
+            "Armchair",
+            "Dining Table",
+            "Bed Frame",
+            "Sofa",
+            "Stool",
+            "Sideboard",
+            "Wardrobe",
+        ],
         price_range: (4_999, 149_999),
-        attributes: &[("material", &["oak", "walnut", "pine"]), ("finish", &["oiled", "lacquered", "natural"]), ("assembly", &["required", "none"])],
+        attributes: &[
+            ("material", &["oak", "walnut", "pine"]),
+            ("finish", &["oiled", "lacquered", "natural"]),
+            ("assembly", &["required", "none"]),
+        ],
     },
     CategorySeed {
         slug: "books",
@@ -104,10 +200,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Novels, cookbooks and guides.",
         review_attributes: &["readability"],
         brands: &["Paperlane", "Inkwell Press", "Quarto"],
-        qualities: &["Illustrated", "Pocket", "Collected", "Annotated", "Hardcover"],
-        kinds: &["Cookbook", "Travel Guide", "Mystery Novel", "Field Guide", "Poetry Collection", "History", "Atlas", "Biography", "Sketchbook"],
+        qualities: &[
+            "Illustrated",
+            "Pocket",
+            "Collected",
+            "Annotated",
+            "Hardcover",
+        ],
+        kinds: &[
+            "Cookbook",
+            "Travel Guide",
+            "Mystery Novel",
+            "Field Guide",
+            "Poetry Collection",
+            "History",
+            "Atlas",
+            "Biography",
+            "Sketchbook",
+        ],
         price_range: (799, 4_999),
-        attributes: &[("format", &["hardcover", "paperback"]), ("language", &["English", "French", "German"]), ("pages", &["192", "320", "480"])],
+        attributes: &[
+            ("format", &["hardcover", "paperback"]),
+            ("language", &["English", "French", "German"]),
+            ("pages", &["192", "320", "480"]),
+        ],
     },
     CategorySeed {
         slug: "toys-games",
@@ -116,9 +232,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["fun", "durability"],
         brands: &["Playwise", "Tumbletop", "Brickly"],
         qualities: &["Wooden", "Cooperative", "Classic", "Educational", "Deluxe"],
-        kinds: &["Board Game", "Puzzle", "Building Set", "Card Game", "Train Set", "Kite", "Marble Run", "Plush Bear", "Chess Set"],
+        kinds: &[
+            "Board Game",
+            "Puzzle",
+            "Building Set",
+            "Card Game",
+            "Train Set",
+            "Kite",
+            "Marble Run",
+            "Plush Bear",
+            "Chess Set",
+        ],
         price_range: (999, 12_999),
-        attributes: &[("age", &["3+", "8+", "12+"]), ("players", &["1-4", "2-6", "1"]), ("material", &["wood", "cardboard", "plastic"])],
+        attributes: &[
+            ("age", &["3+", "8+", "12+"]),
+            ("players", &["1-4", "2-6", "1"]),
+            ("material", &["wood", "cardboard", "plastic"]),
+        ],
     },
     CategorySeed {
         slug: "sports-outdoors",
@@ -127,9 +257,23 @@ const CATEGORIES: &[CategorySeed] = &[
         review_attributes: &["durability", "weight"],
         brands: &["Summit", "Riverstone", "Altura"],
         qualities: &["Ultralight", "Insulated", "Packable", "Pro", "Weatherproof"],
-        kinds: &["Tent", "Backpack", "Sleeping Bag", "Yoga Mat", "Water Bottle", "Headlamp", "Trekking Poles", "Bike Helmet", "Camp Stove"],
+        kinds: &[
+            "Tent",
+            "Backpack",
+            "Sleeping Bag",
+            "Yoga Mat",
+            "Water Bottle",
+            "Headlamp",
+            "Trekking Poles",
+            "Bike Helmet",
+            "Camp Stove",
+        ],
         price_range: (1_499, 49_999),
-        attributes: &[("weight", &["350 g", "900 g", "1.8 kg"]), ("colour", &["orange", "forest", "slate"]), ("season", &["3-season", "4-season"])],
+        attributes: &[
+            ("weight", &["350 g", "900 g", "1.8 kg"]),
+            ("colour", &["orange", "forest", "slate"]),
+            ("season", &["3-season", "4-season"]),
+        ],
     },
     CategorySeed {
         slug: "beauty",
@@ -137,10 +281,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Skin care and grooming, kind to people and planet.",
         review_attributes: &["scent", "skin_feel"],
         brands: &["Velora", "Purebloom", "Saltmoss"],
-        qualities: &["Hydrating", "Fragrance-Free", "Vegan", "Gentle", "Refillable"],
-        kinds: &["Face Cream", "Shampoo", "Body Wash", "Lip Balm", "Serum", "Sunscreen", "Hand Cream", "Soap Bar", "Cleanser"],
+        qualities: &[
+            "Hydrating",
+            "Fragrance-Free",
+            "Vegan",
+            "Gentle",
+            "Refillable",
+        ],
+        kinds: &[
+            "Face Cream",
+            "Shampoo",
+            "Body Wash",
+            "Lip Balm",
+            "Serum",
+            "Sunscreen",
+            "Hand Cream",
+            "Soap Bar",
+            "Cleanser",
+        ],
         price_range: (499, 6_999),
-        attributes: &[("volume", &["50 ml", "200 ml", "500 ml"]), ("skin_type", &["all", "dry", "sensitive"]), ("scent", &["unscented", "citrus", "lavender"])],
+        attributes: &[
+            ("volume", &["50 ml", "200 ml", "500 ml"]),
+            ("skin_type", &["all", "dry", "sensitive"]),
+            ("scent", &["unscented", "citrus", "lavender"]),
+        ],
     },
     CategorySeed {
         slug: "garden",
@@ -148,10 +312,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Tools, planters and seeds for gardens and balconies.",
         review_attributes: &["durability", "ease_of_use"],
         brands: &["Greenhand", "Rootwell", "Fernbrook"],
-        qualities: &["Ergonomic", "Galvanised", "Self-Watering", "Heavy-Duty", "Compact"],
-        kinds: &["Pruning Shears", "Planter", "Watering Can", "Hose Reel", "Trowel", "Seed Kit", "Rake", "Wheelbarrow", "Bird Feeder"],
+        qualities: &[
+            "Ergonomic",
+            "Galvanised",
+            "Self-Watering",
+            "Heavy-Duty",
+            "Compact",
+        ],
+        kinds: &[
+            "Pruning Shears",
+            "Planter",
+            "Watering Can",
+            "Hose Reel",
+            "Trowel",
+            "Seed Kit",
+            "Rake",
+            "Wheelbarrow",
+            "Bird Feeder",
+        ],
         price_range: (799, 24_999),
-        attributes: &[("material", &["steel", "terracotta", "recycled plastic"]), ("colour", &["green", "charcoal", "clay"]), ("outdoor_rated", &["yes"])],
+        attributes: &[
+            ("material", &["steel", "terracotta", "recycled plastic"]),
+            ("colour", &["green", "charcoal", "clay"]),
+            ("outdoor_rated", &["yes"]),
+        ],
     },
     CategorySeed {
         slug: "groceries",
@@ -159,10 +343,30 @@ const CATEGORIES: &[CategorySeed] = &[
         description: "Pantry staples, coffee and treats.",
         review_attributes: &["taste", "freshness"],
         brands: &["Fieldmark", "Old Mill", "Sunridge"],
-        qualities: &["Organic", "Single-Origin", "Stone-Ground", "Wildflower", "Roasted"],
-        kinds: &["Coffee Beans", "Olive Oil", "Honey", "Pasta", "Granola", "Dark Chocolate", "Green Tea", "Peanut Butter", "Rice"],
+        qualities: &[
+            "Organic",
+            "Single-Origin",
+            "Stone-Ground",
+            "Wildflower",
+            "Roasted",
+        ],
+        kinds: &[
+            "Coffee Beans",
+            "Olive Oil",
+            "Honey",
+            "Pasta",
+            "Granola",
+            "Dark Chocolate",
+            "Green Tea",
+            "Peanut Butter",
+            "Rice",
+        ],
         price_range: (299, 2_999),
-        attributes: &[("weight", &["250 g", "500 g", "1 kg"]), ("origin", &["Italy", "Colombia", "Kenya", "Spain"]), ("diet", &["vegan", "vegetarian"])],
+        attributes: &[
+            ("weight", &["250 g", "500 g", "1 kg"]),
+            ("origin", &["Italy", "Colombia", "Kenya", "Spain"]),
+            ("diet", &["vegan", "vegetarian"]),
+        ],
     },
 ];
 
@@ -198,13 +402,16 @@ fn pick<'a>(choices: &[&'a str], hash: u64, salt: u64) -> &'a str {
 
 /// Every product of the demo catalog, in a fixed order.
 pub fn products() -> Vec<SeedProduct> {
-    let epoch = DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z").map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
+    let epoch = DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
+        .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc));
     let mut products = Vec::new();
     for (c, category) in CATEGORIES.iter().enumerate() {
-        let combinations = category
-            .kinds
-            .iter()
-            .flat_map(|kind| category.qualities.iter().map(move |quality| (*quality, *kind)));
+        let combinations = category.kinds.iter().flat_map(|kind| {
+            category
+                .qualities
+                .iter()
+                .map(move |quality| (*quality, *kind))
+        });
         for (n, (quality, kind)) in combinations.take(PRODUCTS_PER_CATEGORY).enumerate() {
             let sku = format!("{}-{:04}", category.slug.to_uppercase(), n + 1);
             let hash = stable_hash(&sku);
@@ -212,7 +419,8 @@ pub fn products() -> Vec<SeedProduct> {
             let (low, high) = category.price_range;
             let span = u64::try_from(high - low).unwrap_or(1).max(1);
             // Prices end in 99 cents, as shops like them to.
-            let price_minor = (low + i64::try_from(mix(hash, 10) % span).unwrap_or(0)) / 100 * 100 + 99;
+            let price_minor =
+                (low + i64::try_from(mix(hash, 10) % span).unwrap_or(0)) / 100 * 100 + 99;
             let stock = match mix(hash, 11) % 20 {
                 0 => 0,
                 1 => 3,
@@ -220,7 +428,10 @@ pub fn products() -> Vec<SeedProduct> {
             };
             let mut attributes = std::collections::BTreeMap::new();
             for (i, (name, values)) in category.attributes.iter().enumerate() {
-                attributes.insert((*name).to_owned(), pick(values, hash, 2 + i as u64).to_owned());
+                attributes.insert(
+                    (*name).to_owned(),
+                    pick(values, hash, 2 + i as u64).to_owned(),
+                );
             }
             attributes.insert("brand".to_owned(), brand.to_owned());
             let name = format!("{brand} {quality} {kind}");
@@ -234,7 +445,10 @@ pub fn products() -> Vec<SeedProduct> {
             products.push(SeedProduct {
                 id: Uuid::new_v5(&NAMESPACE, sku.as_bytes()),
                 active: (c * PRODUCTS_PER_CATEGORY + n) % 37 != 36,
-                created_at: epoch + Duration::hours(i64::try_from(c * PRODUCTS_PER_CATEGORY + n).unwrap_or(0) * 7),
+                created_at: epoch
+                    + Duration::hours(
+                        i64::try_from(c * PRODUCTS_PER_CATEGORY + n).unwrap_or(0) * 7,
+                    ),
                 sku,
                 name,
                 description,
@@ -251,7 +465,9 @@ pub fn products() -> Vec<SeedProduct> {
 /// Loads the demo catalog into an empty database and returns how many products it
 /// inserted: 0 when the database already holds products.
 pub async fn load(pool: &PgPool) -> Result<usize> {
-    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(pool).await?;
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(pool)
+        .await?;
     if existing > 0 {
         tracing::info!(existing, "the catalog already holds products; seed skipped");
         return Ok(0);
@@ -315,16 +531,31 @@ mod tests {
         let names: HashSet<_> = products.iter().map(|p| &p.name).collect();
         assert_eq!(skus.len(), products.len(), "SKUs repeat");
         assert_eq!(names.len(), products.len(), "names repeat");
-        assert!(products.iter().any(|p| p.stock == 0), "nothing is out of stock");
+        assert!(
+            products.iter().any(|p| p.stock == 0),
+            "nothing is out of stock"
+        );
         assert!(products.iter().any(|p| !p.active), "everything is for sale");
-        assert!(products.iter().all(|p| p.price_minor > 0 && p.price_minor % 100 == 99));
-        let origins: HashSet<_> = products.iter().filter_map(|p| p.attributes.get("origin")).collect();
+        assert!(
+            products
+                .iter()
+                .all(|p| p.price_minor > 0 && p.price_minor % 100 == 99)
+        );
+        let origins: HashSet<_> = products
+            .iter()
+            .filter_map(|p| p.attributes.get("origin"))
+            .collect();
         assert!(origins.len() > 1, "attributes vary: {origins:?}");
     }
 
     #[test]
     fn the_demo_catalog_is_the_same_every_time() {
         let (first, second) = (products(), products());
-        assert!(first.iter().zip(&second).all(|(a, b)| a.id == b.id && a.price_minor == b.price_minor));
+        assert!(
+            first
+                .iter()
+                .zip(&second)
+                .all(|(a, b)| a.id == b.id && a.price_minor == b.price_minor)
+        );
     }
 }

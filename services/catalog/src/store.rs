@@ -81,7 +81,11 @@ impl NewProduct {
                 self.attributes.len()
             )));
         }
-        if let Some((key, _)) = self.attributes.iter().find(|(key, _)| key.is_empty() || key.chars().count() > 64) {
+        if let Some((key, _)) = self
+            .attributes
+            .iter()
+            .find(|(key, _)| key.is_empty() || key.chars().count() > 64)
+        {
             return Err(CatalogError::InvalidProduct(format!(
                 "attribute names have 1 to 64 characters, `{key}` does not"
             )));
@@ -162,7 +166,9 @@ impl Store {
     pub async fn list_products(&self, filter: &ProductFilter) -> Result<ProductPage, CatalogError> {
         // Relevance only means something with a search text; without one it is by name.
         let order = match (filter.sort, filter.text.is_some()) {
-            (Sort::Relevance, true) => "ts_rank_cd(p.search, websearch_to_tsquery('english', $2)) DESC, p.name",
+            (Sort::Relevance, true) => {
+                "ts_rank_cd(p.search, websearch_to_tsquery('english', $2)) DESC, p.name"
+            }
             (Sort::Relevance | Sort::Name, _) => "p.name",
             (Sort::PriceAscending, _) => "p.price_minor, p.name",
             (Sort::PriceDescending, _) => "p.price_minor DESC, p.name",
@@ -236,7 +242,11 @@ impl Store {
         self.product(id).await
     }
 
-    pub async fn update_product(&self, id: Uuid, product: NewProduct) -> Result<Product, CatalogError> {
+    pub async fn update_product(
+        &self,
+        id: Uuid,
+        product: NewProduct,
+    ) -> Result<Product, CatalogError> {
         let product = product.validate()?;
         let category_id = self.category_id(&product.category_slug).await?;
         let updated = sqlx::query(
@@ -264,7 +274,10 @@ impl Store {
     }
 
     pub async fn delete_product(&self, id: Uuid) -> Result<(), CatalogError> {
-        let deleted = sqlx::query("DELETE FROM products WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         if deleted.rows_affected() == 0 {
             return Err(CatalogError::ProductNotFound(id));
         }
@@ -293,7 +306,9 @@ impl Store {
 
 fn unique_violation_as_duplicate(err: sqlx::Error, sku: &str) -> CatalogError {
     match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => CatalogError::DuplicateSku(sku.to_owned()),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            CatalogError::DuplicateSku(sku.to_owned())
+        }
         _ => CatalogError::Database(err),
     }
 }

@@ -29,7 +29,10 @@ impl<S> Layer<S> for ObserveLayer {
     type Service = Observe<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Observe { inner, metrics: self.metrics.clone() }
+        Observe {
+            inner,
+            metrics: self.metrics.clone(),
+        }
     }
 }
 
@@ -95,13 +98,19 @@ where
 pub struct TracePropagation;
 
 impl Interceptor for TracePropagation {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         use opentelemetry::global;
         use tracing_opentelemetry::OpenTelemetrySpanExt;
 
         let context = tracing::Span::current().context();
         global::get_text_map_propagator(|propagator| {
-            propagator.inject_context(&context, &mut telemetry::MetadataInjector(request.metadata_mut()));
+            propagator.inject_context(
+                &context,
+                &mut telemetry::MetadataInjector(request.metadata_mut()),
+            );
         });
         Ok(request)
     }

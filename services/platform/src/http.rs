@@ -41,19 +41,27 @@ pub fn with_middleware(api: Router, metrics: Metrics) -> Router {
 /// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.
 pub fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }),
+        )
         .route(
             "/readyz",
             get(move || {
                 let readiness = Arc::clone(&readiness);
                 async move {
                     match readiness.check().await {
-                        Ok(()) => (StatusCode::OK, axum::Json(serde_json::json!({ "status": "ready" }))),
+                        Ok(()) => (
+                            StatusCode::OK,
+                            axum::Json(serde_json::json!({ "status": "ready" })),
+                        ),
                         Err(reason) => {
                             tracing::warn!(%reason, "not ready");
                             (
                                 StatusCode::SERVICE_UNAVAILABLE,
-                                axum::Json(serde_json::json!({ "status": "not_ready", "reason": reason })),
+                                axum::Json(
+                                    serde_json::json!({ "status": "not_ready", "reason": reason }),
+                                ),
                             )
                         }
                     }
@@ -65,7 +73,10 @@ pub fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Ro
 
 async fn render_metrics(State(metrics): State<Metrics>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         metrics.render(),
     )
         .into_response()
@@ -107,7 +118,12 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
         }
     });
     metrics.observe(
-        RequestLabels { protocol: "http", route, method, status: status.as_u16().to_string() },
+        RequestLabels {
+            protocol: "http",
+            route,
+            method,
+            status: status.as_u16().to_string(),
+        },
         elapsed,
     );
     response
@@ -120,5 +136,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

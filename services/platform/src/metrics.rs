@@ -40,7 +40,11 @@ impl Metrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ])
         });
-        registry.register("requests", "Requests served, by route, method and status", requests.clone());
+        registry.register(
+            "requests",
+            "Requests served, by route, method and status",
+            requests.clone(),
+        );
         registry.register(
             "request_duration_seconds",
             "Time to serve a request, by route, method and status",
@@ -57,7 +61,9 @@ impl Metrics {
     /// Records one served request.
     pub fn observe(&self, labels: RequestLabels, elapsed: Duration) {
         self.otel.observe(&labels, elapsed);
-        self.latency.get_or_create(&labels).observe(elapsed.as_secs_f64());
+        self.latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
         self.requests.get_or_create(&labels).inc();
     }
 

@@ -69,7 +69,9 @@ impl Telemetry {
 /// Installs the global subscriber, propagator and providers. Call once, from `main`.
 pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     global::set_text_map_propagator(TraceContextPropagator::new());
-    let resource = Resource::builder().with_service_name(config.service_name.clone()).build();
+    let resource = Resource::builder()
+        .with_service_name(config.service_name.clone())
+        .build();
 
     let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
     let mut meter_provider = None;
@@ -101,7 +103,13 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     if config.json_logs {
         registry
-            .with(fmt::layer().json().flatten_event(true).with_current_span(true).with_span_list(false))
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init()
     } else {
         registry.with(fmt::layer()).try_init()
@@ -113,7 +121,10 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
         otlp = config.otlp_endpoint.as_deref().unwrap_or("off"),
         "telemetry ready"
     );
-    Ok(Telemetry { tracer_provider, meter_provider })
+    Ok(Telemetry {
+        tracer_provider,
+        meter_provider,
+    })
 }
 
 /// Makes `span` a child of the trace context in `headers`, if any, and returns the
@@ -125,7 +136,9 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option
     let _ = span.set_parent(parent);
     let context = span.context();
     let span_context = context.span().span_context().clone();
-    span_context.is_valid().then(|| span_context.trace_id().to_string())
+    span_context
+        .is_valid()
+        .then(|| span_context.trace_id().to_string())
 }
 
 /// Writes the current span's trace context into outgoing HTTP headers.
@@ -163,7 +176,10 @@ impl OtelInstruments {
         let meter = global::meter("localmart");
         Self {
             requests: meter.u64_counter("localmart.requests").build(),
-            duration: meter.f64_histogram("localmart.request.duration").with_unit("s").build(),
+            duration: meter
+                .f64_histogram("localmart.request.duration")
+                .with_unit("s")
+                .build(),
         }
     }
 

@@ -49,7 +49,9 @@ fn bin_dir() -> Result<PathBuf> {
         .filter(|bin| bin.join("initdb").exists())
         .collect();
     versions.sort();
-    versions.pop().context("no PostgreSQL server binaries under /usr/lib/postgresql")
+    versions
+        .pop()
+        .context("no PostgreSQL server binaries under /usr/lib/postgresql")
 }
 
 fn start() -> Result<Server> {
@@ -70,7 +72,10 @@ fn start() -> Result<Server> {
         .stdout(Stdio::null())
         .spawn()
         .context("starting the PostgreSQL watchdog")?;
-    Ok(Server { port, _watchdog: Mutex::new(watchdog) })
+    Ok(Server {
+        port,
+        _watchdog: Mutex::new(watchdog),
+    })
 }
 
 fn server() -> Result<&'static Server> {
@@ -91,13 +96,19 @@ pub struct TestDatabase {
 pub async fn fresh_database() -> Result<TestDatabase> {
     let server = server()?;
     let admin_url = format!("postgres://localmart@127.0.0.1:{}/postgres", server.port);
-    let mut admin = poll_until("PostgreSQL accepting connections", Duration::from_secs(60), || {
-        let admin_url = admin_url.clone();
-        async move { Ok(PgConnection::connect(&admin_url).await?) }
-    })
+    let mut admin = poll_until(
+        "PostgreSQL accepting connections",
+        Duration::from_secs(60),
+        || {
+            let admin_url = admin_url.clone();
+            async move { Ok(PgConnection::connect(&admin_url).await?) }
+        },
+    )
     .await?;
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
     admin.close().await?;
     let url = format!("postgres://localmart@127.0.0.1:{}/{name}", server.port);
     Ok(TestDatabase { url, name })

@@ -46,7 +46,10 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
                 stale.join("\n  ")
             );
         }
-        println!("codegen: generated/ is up to date ({} files)", files.files.len());
+        println!(
+            "codegen: generated/ is up to date ({} files)",
+            files.files.len()
+        );
     } else {
         write(root, &files)?;
         println!("codegen: wrote {} files", files.files.len());

@@ -46,7 +46,10 @@ pub fn load(path: &Path) -> Result<OpenAPI> {
     let spec: OpenAPI =
         serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     if spec.openapi != "3.0.3" {
-        bail!("LocalMart specs are OpenAPI 3.0.3, this one says {}", spec.openapi);
+        bail!(
+            "LocalMart specs are OpenAPI 3.0.3, this one says {}",
+            spec.openapi
+        );
     }
     Ok(spec)
 }
@@ -131,7 +134,8 @@ fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> Result<String> {
         title = spec.info.title,
         version = spec.info.version,
     );
-    let server_doc = format!(" The `{name}` server stubs: implement the handler trait, mount the router.");
+    let server_doc =
+        format!(" The `{name}` server stubs: implement the handler trait, mount the router.");
     let tokens = quote! {
         #![doc = #doc]
         #![allow(clippy::all, clippy::pedantic, reason = "generated code")]

@@ -189,13 +189,18 @@ pub fn generate(name: &str, spec: &OpenAPI) -> Result<TokenStream> {
 }
 
 fn check_error_schema(spec: &OpenAPI) -> Result<()> {
-    let components = spec.components.as_ref().context("the spec has no components")?;
+    let components = spec
+        .components
+        .as_ref()
+        .context("the spec has no components")?;
     let error = components
         .schemas
         .get("Error")
         .context("the spec has no `Error` schema; every error response uses it")?;
-    let ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::Object(object)), .. }) =
-        error
+    let ReferenceOr::Item(Schema {
+        schema_kind: SchemaKind::Type(Type::Object(object)),
+        ..
+    }) = error
     else {
         bail!("the `Error` schema must be an object");
     };
@@ -229,14 +234,21 @@ fn operation_of(
     path_item_params: &[ReferenceOr<Parameter>],
     operation: &Operation,
 ) -> Result<Op> {
-    let id = operation.operation_id.clone().context("every operation needs an operationId")?;
+    let id = operation
+        .operation_id
+        .clone()
+        .context("every operation needs an operationId")?;
     let mut path_params = Vec::new();
     let mut query_params = Vec::new();
     for param in path_item_params.iter().chain(&operation.parameters) {
         let param = resolve_parameter(spec, param)?;
         match param {
             Parameter::Path { parameter_data, .. } => {
-                path_params.push(param_of(&parameter_data.name, true, &parameter_data.format)?);
+                path_params.push(param_of(
+                    &parameter_data.name,
+                    true,
+                    &parameter_data.format,
+                )?);
             }
             Parameter::Query { parameter_data, .. } => {
                 query_params.push(param_of(
@@ -246,7 +258,10 @@ fn operation_of(
                 )?);
             }
             Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
-                bail!("parameter `{}`: only path and query parameters are supported", parameter_data.name);
+                bail!(
+                    "parameter `{}`: only path and query parameters are supported",
+                    parameter_data.name
+                );
             }
         }
     }
@@ -267,7 +282,11 @@ fn operation_of(
         };
         let response = resolve_response(spec, response)?;
         let body = reply_body(response, *status)?;
-        responses.push(Reply { status: *status, description: response.description.clone(), body });
+        responses.push(Reply {
+            status: *status,
+            description: response.description.clone(),
+            body,
+        });
     }
     if operation.responses.default.is_some() {
         bail!("`default` responses are not supported; name each status");
@@ -304,14 +323,21 @@ fn operation_of(
     })
 }
 
-fn resolve_parameter<'a>(spec: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -> Result<&'a Parameter> {
+fn resolve_parameter<'a>(
+    spec: &'a OpenAPI,
+    param: &'a ReferenceOr<Parameter>,
+) -> Result<&'a Parameter> {
     match param {
         ReferenceOr::Item(param) => Ok(param),
         ReferenceOr::Reference { reference } => {
             let name = reference
                 .strip_prefix("#/components/parameters/")
                 .with_context(|| format!("unsupported parameter reference {reference}"))?;
-            match spec.components.as_ref().and_then(|c| c.parameters.get(name)) {
+            match spec
+                .components
+                .as_ref()
+                .and_then(|c| c.parameters.get(name))
+            {
                 Some(ReferenceOr::Item(param)) => Ok(param),
                 _ => bail!("parameter reference {reference} does not resolve"),
             }
@@ -319,7 +345,10 @@ fn resolve_parameter<'a>(spec: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -
     }
 }
 
-fn resolve_response<'a>(spec: &'a OpenAPI, response: &'a ReferenceOr<Response>) -> Result<&'a Response> {
+fn resolve_response<'a>(
+    spec: &'a OpenAPI,
+    response: &'a ReferenceOr<Response>,
+) -> Result<&'a Response> {
     match response {
         ReferenceOr::Item(response) => Ok(response),
         ReferenceOr::Reference { reference } => {
@@ -355,7 +384,11 @@ fn request_body(spec: &OpenAPI, body: &ReferenceOr<RequestBody>) -> Result<Token
             let name = reference
                 .strip_prefix("#/components/requestBodies/")
                 .with_context(|| format!("unsupported request body reference {reference}"))?;
-            match spec.components.as_ref().and_then(|c| c.request_bodies.get(name)) {
+            match spec
+                .components
+                .as_ref()
+                .and_then(|c| c.request_bodies.get(name))
+            {
                 Some(ReferenceOr::Item(body)) => body,
                 _ => bail!("request body reference {reference} does not resolve"),
             }
@@ -369,7 +402,10 @@ fn request_body(spec: &OpenAPI, body: &ReferenceOr<RequestBody>) -> Result<Token
         .get("application/json")
         .filter(|_| body.content.len() == 1)
         .context("a request body must have exactly one media type, application/json")?;
-    let schema = media.schema.as_ref().context("the request body has no schema")?;
+    let schema = media
+        .schema
+        .as_ref()
+        .context("the request body has no schema")?;
     schema_ref_type(schema, "the request body schema")
 }
 
@@ -383,7 +419,10 @@ fn reply_body(response: &Response, status: u16) -> Result<ReplyBody> {
     let Some((content_type, media)) = response.content.iter().next() else {
         return Ok(ReplyBody::Empty);
     };
-    let schema = media.schema.as_ref().with_context(|| format!("response {status} has no schema"))?;
+    let schema = media
+        .schema
+        .as_ref()
+        .with_context(|| format!("response {status} has no schema"))?;
     if content_type == "application/json" {
         let rust_type = schema_ref_type(schema, &format!("response {status}"))?;
         if status >= 400 && rust_type.to_string() != quote!(types::Error).to_string() {
@@ -392,11 +431,12 @@ fn reply_body(response: &Response, status: u16) -> Result<ReplyBody> {
         return Ok(ReplyBody::Json(rust_type));
     }
     match schema {
-        ReferenceOr::Item(Schema { schema_kind: SchemaKind::Type(Type::String(_)), .. })
-            if status < 400 =>
-        {
-            Ok(ReplyBody::Text { content_type: content_type.clone() })
-        }
+        ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::String(_)),
+            ..
+        }) if status < 400 => Ok(ReplyBody::Text {
+            content_type: content_type.clone(),
+        }),
         _ => bail!("response {status}: a {content_type} body must be a string schema"),
     }
 }
@@ -408,7 +448,13 @@ fn param_of(name: &str, required: bool, format: &ParameterSchemaOrContent) -> Re
     let schema = match schema {
         ReferenceOr::Reference { .. } => {
             let rust_type = schema_ref_type(schema, &format!("parameter `{name}`"))?;
-            return Ok(Param { name: name.to_owned(), rust_type, required, default: None, checks: vec![] });
+            return Ok(Param {
+                name: name.to_owned(),
+                rust_type,
+                required,
+                default: None,
+                checks: vec![],
+            });
         }
         ReferenceOr::Item(schema) => schema,
     };
@@ -422,7 +468,9 @@ fn param_of(name: &str, required: bool, format: &ParameterSchemaOrContent) -> Re
                 checks.push(Check::MaxLength(max));
             }
             match &string.format {
-                VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => quote! { uuid::Uuid },
+                VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => {
+                    quote! { uuid::Uuid }
+                }
                 VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => {
                     quote! { chrono::DateTime<chrono::Utc> }
                 }
@@ -450,14 +498,23 @@ fn param_of(name: &str, required: bool, format: &ParameterSchemaOrContent) -> Re
     let default = match &schema.schema_data.default {
         None => None,
         Some(serde_json::Value::Number(number)) => {
-            let literal: TokenStream = number.to_string().parse().map_err(|_| anyhow::anyhow!("bad default"))?;
+            let literal: TokenStream = number
+                .to_string()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("bad default"))?;
             Some(literal)
         }
         Some(serde_json::Value::Bool(value)) => Some(quote! { #value }),
         Some(serde_json::Value::String(value)) => Some(quote! { #value.to_owned() }),
         Some(other) => bail!("parameter `{name}`: unsupported default {other}"),
     };
-    Ok(Param { name: name.to_owned(), rust_type, required, default, checks })
+    Ok(Param {
+        name: name.to_owned(),
+        rust_type,
+        required,
+        default,
+        checks,
+    })
 }
 
 fn variant_name(status: u16) -> Result<Ident> {
@@ -507,7 +564,12 @@ fn type_ident(op: &Op, suffix: &str) -> Ident {
 fn trait_method(op: &Op) -> TokenStream {
     let method = op_ident(op);
     let response = type_ident(op, "Response");
-    let doc = format!(" {} (`{} {}`)", op.summary, op.method.to_uppercase(), op.path);
+    let doc = format!(
+        " {} (`{} {}`)",
+        op.summary,
+        op.method.to_uppercase(),
+        op.path
+    );
     let mut args = vec![quote! { ctx: RequestContext }];
     if op.secured {
         args.push(quote! { token: BearerToken });
@@ -532,13 +594,17 @@ fn trait_method(op: &Op) -> TokenStream {
 /// The response enum, and the parameter structs of one operation.
 fn op_items(op: &Op) -> TokenStream {
     let response = type_ident(op, "Response");
-    let doc = format!(" The responses `{}` declares, one variant per status.", op.id);
+    let doc = format!(
+        " The responses `{}` declares, one variant per status.",
+        op.id
+    );
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     let mut error_arms = Vec::new();
     for reply in &op.responses {
         // Statuses were checked when the operation was read.
-        let (Ok(variant), Ok(status)) = (variant_name(reply.status), status_const(reply.status)) else {
+        let (Ok(variant), Ok(status)) = (variant_name(reply.status), status_const(reply.status))
+        else {
             continue;
         };
         let vdoc = format!(" {}: {}", reply.status, reply.description.trim());
@@ -615,7 +681,11 @@ fn params_struct(op: &Op, ident: &Ident, params: &[Param], location: &str) -> To
                 let default_fn = format_ident!("default_{}_{}", op.id.to_snake_case(), field);
                 let path = default_fn.to_string();
                 default_fns.push(quote! { fn #default_fn() -> #rust_type { #value } });
-                (quote! { #rust_type }, quote! { #[serde(default = #path)] }, false)
+                (
+                    quote! { #rust_type },
+                    quote! { #[serde(default = #path)] },
+                    false,
+                )
             }
             (None, true) => (quote! { #rust_type }, quote! {}, false),
             (None, false) => (quote! { Option<#rust_type> }, quote! {}, true),
@@ -699,7 +769,10 @@ fn routes(ops: &[Op]) -> TokenStream {
 fn router_fn(op: &Op, trait_name: &Ident) -> TokenStream {
     let handler = op_ident(op);
     let response = type_ident(op, "Response");
-    let mut extractors = vec![quote! { State(api): State<A> }, quote! { headers: HeaderMap }];
+    let mut extractors = vec![
+        quote! { State(api): State<A> },
+        quote! { headers: HeaderMap },
+    ];
     let mut steps = Vec::new();
     let mut call_args = vec![quote! { ctx }];
 
@@ -714,7 +787,9 @@ fn router_fn(op: &Op, trait_name: &Ident) -> TokenStream {
     }
     if !op.path_params.is_empty() {
         let path_type = type_ident(op, "Path");
-        extractors.push(quote! { path: Result<Path<#path_type>, axum::extract::rejection::PathRejection> });
+        extractors.push(
+            quote! { path: Result<Path<#path_type>, axum::extract::rejection::PathRejection> },
+        );
         steps.push(quote! {
             let path = match path {
                 Ok(Path(path)) => path,
@@ -731,7 +806,9 @@ fn router_fn(op: &Op, trait_name: &Ident) -> TokenStream {
     }
     if !op.query_params.is_empty() {
         let query_type = type_ident(op, "Query");
-        extractors.push(quote! { query: Result<Query<#query_type>, axum::extract::rejection::QueryRejection> });
+        extractors.push(
+            quote! { query: Result<Query<#query_type>, axum::extract::rejection::QueryRejection> },
+        );
         steps.push(quote! {
             let query = match query {
                 Ok(Query(query)) => query,
@@ -791,7 +868,10 @@ mod tests {
 
     #[test]
     fn status_constants_match_http() {
-        assert_eq!(status_const(200).map(|t| t.to_string()).ok().as_deref(), Some("StatusCode :: OK"));
+        assert_eq!(
+            status_const(200).map(|t| t.to_string()).ok().as_deref(),
+            Some("StatusCode :: OK")
+        );
         assert_eq!(
             status_const(415).map(|t| t.to_string()).ok().as_deref(),
             Some("StatusCode :: UNSUPPORTED_MEDIA_TYPE")

@@ -10,28 +10,53 @@ use crate::helpers::{self, ADMIN_TOKEN, TestCatalog, product_input};
 async fn error_of(request: reqwest::RequestBuilder) -> (u16, String, String) {
     let response = request.send().await.expect("a response");
     let status = response.status().as_u16();
-    let request_id = response.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let body: Value = response.json().await.expect("a JSON error body");
-    assert_eq!(body["request_id"], request_id.as_str(), "the body names the request: {body}");
+    assert_eq!(
+        body["request_id"],
+        request_id.as_str(),
+        "the body names the request: {body}"
+    );
     let code = body["code"].as_str().expect("a code").to_owned();
     let message = body["message"].as_str().expect("a message").to_owned();
     (status, code, message)
 }
 
 async fn product_count(catalog: &TestCatalog) -> i64 {
-    catalog.client.list_products().send().await.expect("a page").into_inner().total_items
+    catalog
+        .client
+        .list_products()
+        .send()
+        .await
+        .expect("a page")
+        .into_inner()
+        .total_items
 }
 
 fn create(catalog: &TestCatalog) -> reqwest::RequestBuilder {
-    catalog.http.post(catalog.url("/v1/products")).bearer_auth(ADMIN_TOKEN)
+    catalog
+        .http
+        .post(catalog.url("/v1/products"))
+        .bearer_auth(ADMIN_TOKEN)
 }
 
 #[tokio::test]
 async fn malformed_ids_are_400s() {
     let catalog = helpers::spawn_empty().await;
-    for path in ["/v1/products/not-a-uuid", "/v1/products/123/image", "/internal/v1/products/x/review-context"] {
+    for path in [
+        "/v1/products/not-a-uuid",
+        "/v1/products/123/image",
+        "/internal/v1/products/x/review-context",
+    ] {
         let (status, code, message) = error_of(catalog.http.get(catalog.url(path))).await;
-        assert_eq!((status, code.as_str()), (400, "invalid_path"), "{path}: {message}");
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "invalid_path"),
+            "{path}: {message}"
+        );
         assert!(message.contains("product_id"), "{path}: {message}");
     }
 }
@@ -50,13 +75,26 @@ async fn out_of_range_and_unknown_query_parameters_are_400s() {
         ("category=Not%20A%20Slug", "category"),
     ];
     for (query, named) in cases {
-        let (status, code, message) = error_of(catalog.http.get(catalog.url(&format!("/v1/products?{query}")))).await;
+        let (status, code, message) = error_of(
+            catalog
+                .http
+                .get(catalog.url(&format!("/v1/products?{query}"))),
+        )
+        .await;
         assert_eq!(status, 400, "{query}: {message}");
         assert_eq!(code, "invalid_query", "{query}");
-        assert!(message.contains(named), "{query}: the message {message:?} should name {named}");
+        assert!(
+            message.contains(named),
+            "{query}: the message {message:?} should name {named}"
+        );
     }
     let long = "a".repeat(201);
-    let (status, _, message) = error_of(catalog.http.get(catalog.url(&format!("/v1/products?q={long}")))).await;
+    let (status, _, message) = error_of(
+        catalog
+            .http
+            .get(catalog.url(&format!("/v1/products?q={long}"))),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(message.contains("at most 200"), "{message}");
 }
@@ -70,41 +108,130 @@ async fn bad_product_bodies_are_refused_and_nothing_is_written() {
         body
     };
     let cases: Vec<(&str, Value, u16, &str, &str)> = vec![
-        ("negative price", with(|b| b["price"]["amount_minor"] = json!(-5)), 422, "invalid_product", "amount_minor"),
-        ("lower-case currency", with(|b| b["price"]["currency"] = json!("usd")), 422, "invalid_body", "currency"),
-        ("over-long name", with(|b| b["name"] = json!("x".repeat(201))), 422, "invalid_body", "name"),
-        ("empty name", with(|b| b["name"] = json!("")), 422, "invalid_body", "name"),
-        ("bad SKU", with(|b| b["sku"] = json!("lower case")), 422, "invalid_body", "sku"),
-        ("stock over the limit", with(|b| b["stock"] = json!(1_000_001)), 422, "invalid_product", "stock"),
-        ("unknown field", with(|b| b["colour"] = json!("red")), 422, "invalid_body", "colour"),
-        ("missing price", with(|b| { b.as_object_mut().map(|o| o.remove("price")); }), 422, "invalid_body", "price"),
-        ("unknown category", with(|b| b["category"] = json!("spaceships")), 422, "unknown_category", "spaceships"),
+        (
+            "negative price",
+            with(|b| b["price"]["amount_minor"] = json!(-5)),
+            422,
+            "invalid_product",
+            "amount_minor",
+        ),
+        (
+            "lower-case currency",
+            with(|b| b["price"]["currency"] = json!("usd")),
+            422,
+            "invalid_body",
+            "currency",
+        ),
+        (
+            "over-long name",
+            with(|b| b["name"] = json!("x".repeat(201))),
+            422,
+            "invalid_body",
+            "name",
+        ),
+        (
+            "empty name",
+            with(|b| b["name"] = json!("")),
+            422,
+            "invalid_body",
+            "name",
+        ),
+        (
+            "bad SKU",
+            with(|b| b["sku"] = json!("lower case")),
+            422,
+            "invalid_body",
+            "sku",
+        ),
+        (
+            "stock over the limit",
+            with(|b| b["stock"] = json!(1_000_001)),
+            422,
+            "invalid_product",
+            "stock",
+        ),
+        (
+            "unknown field",
+            with(|b| b["colour"] = json!("red")),
+            422,
+            "invalid_body",
+            "colour",
+        ),
+        (
+            "missing price",
+            with(|b| {
+                b.as_object_mut().map(|o| o.remove("price"));
+            }),
+            422,
+            "invalid_body",
+            "price",
+        ),
+        (
+            "unknown category",
+            with(|b| b["category"] = json!("spaceships")),
+            422,
+            "unknown_category",
+            "spaceships",
+        ),
     ];
     for (what, body, status, code, named) in cases {
         let (got_status, got_code, message) = error_of(create(&catalog).json(&body)).await;
-        assert_eq!((got_status, got_code.as_str()), (status, code), "{what}: {message}");
-        assert!(message.contains(named), "{what}: the message {message:?} should name {named}");
+        assert_eq!(
+            (got_status, got_code.as_str()),
+            (status, code),
+            "{what}: {message}"
+        );
+        assert!(
+            message.contains(named),
+            "{what}: the message {message:?} should name {named}"
+        );
     }
 
-    let (status, code, _) = error_of(create(&catalog).header("content-type", "application/json").body("{\"sku\": ")).await;
+    let (status, code, _) = error_of(
+        create(&catalog)
+            .header("content-type", "application/json")
+            .body("{\"sku\": "),
+    )
+    .await;
     assert_eq!((status, code.as_str()), (400, "malformed_body"));
-    let (status, code, _) = error_of(create(&catalog).header("content-type", "text/plain").body("{}")).await;
+    let (status, code, _) = error_of(
+        create(&catalog)
+            .header("content-type", "text/plain")
+            .body("{}"),
+    )
+    .await;
     assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
 
-    assert_eq!(product_count(&catalog).await, 0, "no refused request wrote anything");
+    assert_eq!(
+        product_count(&catalog).await,
+        0,
+        "no refused request wrote anything"
+    );
 }
 
 #[tokio::test]
 async fn admin_operations_need_the_admin_token() {
     let catalog = helpers::spawn_empty().await;
     let body = product_input("LANTERN-3");
-    let (status, code, _) = error_of(catalog.http.post(catalog.url("/v1/products")).json(&body)).await;
-    assert_eq!((status, code.as_str()), (401, "unauthorized"));
     let (status, code, _) =
-        error_of(catalog.http.post(catalog.url("/v1/products")).bearer_auth("guess").json(&body)).await;
+        error_of(catalog.http.post(catalog.url("/v1/products")).json(&body)).await;
+    assert_eq!((status, code.as_str()), (401, "unauthorized"));
+    let (status, code, _) = error_of(
+        catalog
+            .http
+            .post(catalog.url("/v1/products"))
+            .bearer_auth("guess")
+            .json(&body),
+    )
+    .await;
     assert_eq!((status, code.as_str()), (401, "unauthorized"));
     let id = catalog::seed::products()[0].id;
-    let (status, _, _) = error_of(catalog.http.delete(catalog.url(&format!("/v1/products/{id}")))).await;
+    let (status, _, _) = error_of(
+        catalog
+            .http
+            .delete(catalog.url(&format!("/v1/products/{id}"))),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(product_count(&catalog).await, 0);
 }
@@ -112,15 +239,31 @@ async fn admin_operations_need_the_admin_token() {
 #[tokio::test]
 async fn a_duplicate_sku_is_a_409_and_keeps_the_first_product() {
     let catalog = helpers::spawn_empty().await;
-    let first = create(&catalog).json(&product_input("LANTERN-4")).send().await.expect("a response");
+    let first = create(&catalog)
+        .json(&product_input("LANTERN-4"))
+        .send()
+        .await
+        .expect("a response");
     assert_eq!(first.status(), 201);
     let mut second = product_input("LANTERN-4");
     second["name"] = json!("Another Lantern");
     let (status, code, message) = error_of(create(&catalog).json(&second)).await;
     assert_eq!((status, code.as_str()), (409, "duplicate_sku"));
     assert!(message.contains("LANTERN-4"), "{message}");
-    let page = catalog.client.list_products().send().await.expect("a page").into_inner();
-    assert_eq!(page.items.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), vec!["Test Lantern"]);
+    let page = catalog
+        .client
+        .list_products()
+        .send()
+        .await
+        .expect("a page")
+        .into_inner();
+    assert_eq!(
+        page.items
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Test Lantern"]
+    );
 }
 
 #[tokio::test]

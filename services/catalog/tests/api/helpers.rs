@@ -32,7 +32,9 @@ pub async fn spawn_empty() -> TestCatalog {
 }
 
 async fn spawn_with(seeded: bool) -> TestCatalog {
-    let database = testkit::postgres::fresh_database().await.expect("a test database");
+    let database = testkit::postgres::fresh_database()
+        .await
+        .expect("a test database");
     let config = catalog::Config {
         database_url: Secret::new(database.url.clone()),
         http_addr: "127.0.0.1:0".parse().expect("an address"),
@@ -42,8 +44,13 @@ async fn spawn_with(seeded: bool) -> TestCatalog {
     };
     catalog::seed(&config).await.expect("seeding");
     if !seeded {
-        let pool = sqlx::PgPool::connect(&database.url).await.expect("a connection");
-        sqlx::query("DELETE FROM products").execute(&pool).await.expect("emptying");
+        let pool = sqlx::PgPool::connect(&database.url)
+            .await
+            .expect("a connection");
+        sqlx::query("DELETE FROM products")
+            .execute(&pool)
+            .await
+            .expect("emptying");
         pool.close().await;
     }
     let service = Catalog::build(config).await.expect("the catalog builds");
@@ -54,18 +61,25 @@ async fn spawn_with(seeded: bool) -> TestCatalog {
         let _ = stopped.await;
     }));
 
-    let grpc = testkit::poll_until("the gRPC port to accept", std::time::Duration::from_secs(10), || async move {
-        Ok(CatalogServiceClient::connect(format!("http://{grpc_addr}")).await?)
-    })
+    let grpc = testkit::poll_until(
+        "the gRPC port to accept",
+        std::time::Duration::from_secs(10),
+        || async move { Ok(CatalogServiceClient::connect(format!("http://{grpc_addr}")).await?) },
+    )
     .await
     .expect("a gRPC connection");
 
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
-        format!("Bearer {ADMIN_TOKEN}").parse().expect("a header value"),
+        format!("Bearer {ADMIN_TOKEN}")
+            .parse()
+            .expect("a header value"),
     );
-    let admin_http = reqwest::Client::builder().default_headers(headers).build().expect("a client");
+    let admin_http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client");
     TestCatalog {
         client: catalog_api::Client::new(&base_url),
         admin: catalog_api::Client::new_with_client(&base_url, admin_http),

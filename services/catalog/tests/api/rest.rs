@@ -14,7 +14,13 @@ fn active_seed_products() -> Vec<seed::SeedProduct> {
 #[tokio::test]
 async fn lists_active_products_a_page_at_a_time_by_name() {
     let catalog = helpers::spawn().await;
-    let page = catalog.client.list_products().send().await.expect("a page").into_inner();
+    let page = catalog
+        .client
+        .list_products()
+        .send()
+        .await
+        .expect("a page")
+        .into_inner();
 
     let active = active_seed_products().len();
     assert_eq!(page.total_items, i64::try_from(active).expect("fits"));
@@ -54,7 +60,10 @@ async fn pages_neither_overlap_nor_leave_gaps() {
         }
         page_number += 1;
     }
-    let expected = active_seed_products().iter().filter(|p| p.category_slug == "groceries").count();
+    let expected = active_seed_products()
+        .iter()
+        .filter(|p| p.category_slug == "groceries")
+        .count();
     assert_eq!(seen.len(), expected);
 }
 
@@ -74,10 +83,21 @@ async fn filters_by_category_and_price_and_sorts_by_price() {
         .expect("a page")
         .into_inner();
     assert!(!page.items.is_empty());
-    assert!(page.items.iter().all(|p| p.category.slug.as_str() == "audio"));
-    assert!(page.items.iter().all(|p| (5_000..=20_000).contains(&p.price.amount_minor)));
+    assert!(
+        page.items
+            .iter()
+            .all(|p| p.category.slug.as_str() == "audio")
+    );
+    assert!(
+        page.items
+            .iter()
+            .all(|p| (5_000..=20_000).contains(&p.price.amount_minor))
+    );
     let prices: Vec<_> = page.items.iter().map(|p| p.price.amount_minor).collect();
-    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "ascending: {prices:?}");
+    assert!(
+        prices.windows(2).all(|w| w[0] <= w[1]),
+        "ascending: {prices:?}"
+    );
 
     let descending = catalog
         .client
@@ -87,8 +107,15 @@ async fn filters_by_category_and_price_and_sorts_by_price() {
         .await
         .expect("a page")
         .into_inner();
-    let prices: Vec<_> = descending.items.iter().map(|p| p.price.amount_minor).collect();
-    assert!(prices.windows(2).all(|w| w[0] >= w[1]), "descending: {prices:?}");
+    let prices: Vec<_> = descending
+        .items
+        .iter()
+        .map(|p| p.price.amount_minor)
+        .collect();
+    assert!(
+        prices.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {prices:?}"
+    );
 }
 
 #[tokio::test]
@@ -106,18 +133,42 @@ async fn search_ranks_the_product_named_first() {
             .expect("search results")
             .into_inner();
         let first = page.items.first().map(|p| p.name.as_str());
-        assert_eq!(first, Some(wanted.name.as_str()), "searching {:?}", wanted.name);
+        assert_eq!(
+            first,
+            Some(wanted.name.as_str()),
+            "searching {:?}",
+            wanted.name
+        );
     }
 }
 
 #[tokio::test]
 async fn search_finds_words_from_descriptions_and_attributes_and_nothing_for_nonsense() {
     let catalog = helpers::spawn().await;
-    let by_origin = catalog.client.list_products().q("Colombia").send().await.expect("results").into_inner();
+    let by_origin = catalog
+        .client
+        .list_products()
+        .q("Colombia")
+        .send()
+        .await
+        .expect("results")
+        .into_inner();
     assert!(by_origin.total_items > 0, "attribute values are searchable");
-    assert!(by_origin.items.iter().all(|p| p.attributes.values().any(|v| v.as_str() == "Colombia")));
+    assert!(
+        by_origin
+            .items
+            .iter()
+            .all(|p| p.attributes.values().any(|v| v.as_str() == "Colombia"))
+    );
 
-    let nothing = catalog.client.list_products().q("xylophonequark").send().await.expect("results").into_inner();
+    let nothing = catalog
+        .client
+        .list_products()
+        .q("xylophonequark")
+        .send()
+        .await
+        .expect("results")
+        .into_inner();
     assert_eq!(nothing.total_items, 0);
     assert!(nothing.items.is_empty());
 }
@@ -126,19 +177,41 @@ async fn search_finds_words_from_descriptions_and_attributes_and_nothing_for_non
 async fn gets_one_product_with_its_picture() {
     let catalog = helpers::spawn().await;
     let wanted = &seed::products()[0];
-    let product = catalog.client.get_product().product_id(wanted.id).send().await.expect("the product").into_inner();
+    let product = catalog
+        .client
+        .get_product()
+        .product_id(wanted.id)
+        .send()
+        .await
+        .expect("the product")
+        .into_inner();
     assert_eq!(product.sku.as_str(), wanted.sku);
     assert_eq!(product.price.amount_minor, wanted.price_minor);
     assert_eq!(product.price.currency.as_str(), "USD");
     assert_eq!(product.attributes.len(), wanted.attributes.len());
 
-    let image = catalog.http.get(catalog.url(&product.image_url)).send().await.expect("a response");
+    let image = catalog
+        .http
+        .get(catalog.url(&product.image_url))
+        .send()
+        .await
+        .expect("a response");
     assert_eq!(image.status(), 200);
     assert_eq!(image.headers()["content-type"], "image/svg+xml");
     let svg = image.text().await.expect("a body");
-    assert!(svg.starts_with("<svg") && svg.contains(&wanted.name), "{svg}");
+    assert!(
+        svg.starts_with("<svg") && svg.contains(&wanted.name),
+        "{svg}"
+    );
 
-    let (status, error) = api_error(catalog.client.get_product().product_id(uuid::Uuid::new_v4()).send().await);
+    let (status, error) = api_error(
+        catalog
+            .client
+            .get_product()
+            .product_id(uuid::Uuid::new_v4())
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
     assert_eq!(error.code, "product_not_found");
 }
@@ -146,26 +219,53 @@ async fn gets_one_product_with_its_picture() {
 #[tokio::test]
 async fn lists_categories_with_their_active_product_counts() {
     let catalog = helpers::spawn().await;
-    let categories = catalog.client.list_categories().send().await.expect("categories").into_inner().items;
+    let categories = catalog
+        .client
+        .list_categories()
+        .send()
+        .await
+        .expect("categories")
+        .into_inner()
+        .items;
     let slugs: HashSet<_> = categories.iter().map(|c| c.slug.to_string()).collect();
     let expected: HashSet<_> = seed::category_slugs().map(str::to_owned).collect();
     assert_eq!(slugs, expected);
     let total: i64 = categories.iter().map(|c| c.product_count).sum();
-    assert_eq!(total, i64::try_from(active_seed_products().len()).expect("fits"));
+    assert_eq!(
+        total,
+        i64::try_from(active_seed_products().len()).expect("fits")
+    );
 }
 
 #[tokio::test]
 async fn an_admin_creates_updates_and_deletes_a_product() {
     let catalog = helpers::spawn_empty().await;
-    let input: types::ProductInput = serde_json::from_value(product_input("LANTERN-1")).expect("valid input");
-    let created = catalog.admin.create_product().body(input.clone()).send().await.expect("created");
+    let input: types::ProductInput =
+        serde_json::from_value(product_input("LANTERN-1")).expect("valid input");
+    let created = catalog
+        .admin
+        .create_product()
+        .body(input.clone())
+        .send()
+        .await
+        .expect("created");
     assert_eq!(created.status(), 201);
     let created = created.into_inner();
     assert_eq!(created.name, "Test Lantern");
     assert!(created.active, "active by default");
 
-    let listed = catalog.client.list_products().q("lantern").send().await.expect("results").into_inner();
-    assert_eq!(listed.items.iter().map(|p| p.id).collect::<Vec<_>>(), vec![created.id]);
+    let listed = catalog
+        .client
+        .list_products()
+        .q("lantern")
+        .send()
+        .await
+        .expect("results")
+        .into_inner();
+    assert_eq!(
+        listed.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![created.id]
+    );
 
     let mut changed = input;
     changed.price.amount_minor = 1999;
@@ -184,18 +284,41 @@ async fn an_admin_creates_updates_and_deletes_a_product() {
     assert!(updated.updated_at >= created.updated_at);
     assert_eq!(updated.created_at, created.created_at);
 
-    let deleted = catalog.admin.delete_product().product_id(created.id).send().await.expect("deleted");
+    let deleted = catalog
+        .admin
+        .delete_product()
+        .product_id(created.id)
+        .send()
+        .await
+        .expect("deleted");
     assert_eq!(deleted.status(), 204);
-    let (status, _) = api_error(catalog.client.get_product().product_id(created.id).send().await);
+    let (status, _) = api_error(
+        catalog
+            .client
+            .get_product()
+            .product_id(created.id)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404);
-    let (status, _) = api_error(catalog.admin.delete_product().product_id(created.id).send().await);
+    let (status, _) = api_error(
+        catalog
+            .admin
+            .delete_product()
+            .product_id(created.id)
+            .send()
+            .await,
+    );
     assert_eq!(status, 404, "deleting twice finds nothing the second time");
 }
 
 #[tokio::test]
 async fn the_review_context_names_what_reviewers_may_rate() {
     let catalog = helpers::spawn().await;
-    let shoe = seed::products().into_iter().find(|p| p.category_slug == "shoes").expect("a shoe");
+    let shoe = seed::products()
+        .into_iter()
+        .find(|p| p.category_slug == "shoes")
+        .expect("a shoe");
     let context = catalog
         .client
         .get_review_context()
@@ -207,29 +330,69 @@ async fn the_review_context_names_what_reviewers_may_rate() {
     assert_eq!(context.product_id, shoe.id);
     assert_eq!(context.name, shoe.name);
     assert_eq!(context.category.slug.as_str(), "shoes");
-    assert_eq!(context.review_attributes, vec!["fit".to_owned(), "comfort".to_owned()]);
+    assert_eq!(
+        context.review_attributes,
+        vec!["fit".to_owned(), "comfort".to_owned()]
+    );
 }
 
 #[tokio::test]
 async fn health_readiness_and_metrics_are_served() {
     let catalog = helpers::spawn().await;
-    let health = catalog.http.get(catalog.url("/healthz")).send().await.expect("a response");
+    let health = catalog
+        .http
+        .get(catalog.url("/healthz"))
+        .send()
+        .await
+        .expect("a response");
     assert_eq!(health.status(), 200);
-    let ready = catalog.http.get(catalog.url("/readyz")).send().await.expect("a response");
+    let ready = catalog
+        .http
+        .get(catalog.url("/readyz"))
+        .send()
+        .await
+        .expect("a response");
     assert_eq!(ready.status(), 200);
 
     let product = &seed::products()[1];
-    catalog.client.get_product().product_id(product.id).send().await.expect("the product");
-    let response = catalog.http.get(catalog.url("/v1/products/not-a-uuid")).send().await.expect("a response");
-    assert!(response.headers().contains_key("x-request-id"), "every response carries a request id");
-
-    let metrics = catalog.http.get(catalog.url("/metrics")).send().await.expect("a response").text().await.expect("text");
+    catalog
+        .client
+        .get_product()
+        .product_id(product.id)
+        .send()
+        .await
+        .expect("the product");
+    let response = catalog
+        .http
+        .get(catalog.url("/v1/products/not-a-uuid"))
+        .send()
+        .await
+        .expect("a response");
     assert!(
-        metrics.lines().any(|line| line.starts_with("localmart_requests_total{")
-            && line.contains(r#"route="/v1/products/{product_id}""#)
-            && line.contains(r#"status="200""#)),
+        response.headers().contains_key("x-request-id"),
+        "every response carries a request id"
+    );
+
+    let metrics = catalog
+        .http
+        .get(catalog.url("/metrics"))
+        .send()
+        .await
+        .expect("a response")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("localmart_requests_total{")
+                && line.contains(r#"route="/v1/products/{product_id}""#)
+                && line.contains(r#"status="200""#)),
         "{metrics}"
     );
     assert!(metrics.contains(r#"status="400""#), "{metrics}");
-    assert!(metrics.contains("localmart_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains("localmart_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
 }

@@ -1,0 +1,45 @@
+# LocalMart's two commands: `make up` starts everything, `make test` runs every test.
+# Both install what they need first (deploy/native/deps.sh, idempotent).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+
+# Build output and installed tools live outside the checkout, so a fresh clone reuses them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/localmart/target
+export LOCALMART_TOOLS ?= $(HOME)/.cache/localmart/tools
+export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
+
+STAGE := deploy/native/stage.sh
+
+.PHONY: help up down status logs deps test fmt lint codegen seed
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+up: ## Install what is missing, build, start LocalMart natively, print the URLs
+	@deploy/native/up.sh
+
+down: ## Stop everything `make up` started (data stays in .localmart/)
+	@deploy/native/down.sh
+
+status: ## Show the processes of the native stack
+	@deploy/native/supervisorctl.sh status || true
+
+logs: ## Follow the Catalog's log
+	@tail -F .localmart/logs/catalog.log
+
+deps: ## Install the system packages and tools LocalMart needs (idempotent)
+	@$(STAGE) deps deploy/native/deps.sh
+
+test: deps ## Formatting, codegen freshness, buf lint, clippy, unit and integration tests
+	@$(STAGE) fmt cargo fmt --all --check
+	@$(STAGE) codegen cargo xtask codegen --check
+	@$(STAGE) buf-lint buf lint specs/proto
+	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+	@$(STAGE) tests cargo test --workspace --locked
+
+fmt: ## Format the code
+	cargo fmt --all
+
+codegen: ## Regenerate generated/ from specs/
+	cargo xtask codegen

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what LocalMart needs on Debian 12, skipping whatever is already there:
+# system packages with apt, Rust components with rustup, Python tools with pip in a
+# virtual environment and npm tools with npm, each pinned. Tools go to $LOCALMART_TOOLS (outside the
+# checkout), so every clone shares them.
+set -euo pipefail
+
+tools=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
+mkdir -p "$tools/bin"
+
+apt_packages=(postgresql postgresql-client curl)
+supervisor_version=4.2.5
+buf_version=1.75.0
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for package in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} with apt"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+installed_components=$(rustup component list --installed 2>/dev/null || true)
+for component in rustfmt clippy; do
+  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+done
+
+# A stamp per pinned version, so changing a pin reinstalls.
+# supervisord runs the native stack (deploy/native/supervisord.conf).
+if [ ! -x "$tools/bin/supervisord" ] || [ ! -e "$tools/bin/.supervisor-$supervisor_version" ]; then
+  echo "installing supervisor $supervisor_version with pip"
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "supervisor==$supervisor_version"
+  ln -sf "$tools/venv/bin/supervisord" "$tools/bin/supervisord"
+  ln -sf "$tools/venv/bin/supervisorctl" "$tools/bin/supervisorctl"
+  touch "$tools/bin/.supervisor-$supervisor_version"
+fi
+
+if [ ! -x "$tools/bin/buf" ] || [ ! -e "$tools/bin/.buf-$buf_version" ]; then
+  echo "installing buf $buf_version with npm"
+  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "@bufbuild/buf@$buf_version" >/dev/null
+  ln -sf "$tools/npm/node_modules/.bin/buf" "$tools/bin/buf"
+  touch "$tools/bin/.buf-$buf_version"
+fi

@@ -1,0 +1,50 @@
+# Shared settings of the native stack, sourced by the scripts beside it.
+# Every value can be overridden from the environment.
+
+LOCALMART_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export LOCALMART_ROOT
+export LOCALMART_STATE=${LOCALMART_STATE:-$LOCALMART_ROOT/.localmart}
+export LOCALMART_TOOLS=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/localmart/target}
+export LOCALMART_BIN=${LOCALMART_BIN:-$CARGO_TARGET_DIR/release}
+export PATH="$LOCALMART_TOOLS/bin:$PATH"
+
+export LOCALMART_PG_PORT=${LOCALMART_PG_PORT:-55432}
+export CATALOG_HTTP_ADDR=${CATALOG_HTTP_ADDR:-127.0.0.1:18080}
+export CATALOG_GRPC_ADDR=${CATALOG_GRPC_ADDR:-127.0.0.1:18081}
+export DATABASE_URL=${DATABASE_URL:-postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog}
+
+SUPERVISOR_CONF=$LOCALMART_ROOT/deploy/native/supervisord.conf
+
+# The newest PostgreSQL server binaries Debian installed.
+pg_bin() {
+  if [ -n "${PG_BIN_DIR:-}" ]; then echo "$PG_BIN_DIR"; return; fi
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# PostgreSQL refuses to run as root; as root, run it as the `postgres` system user.
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+  else
+    "$@"
+  fi
+}
+
+ctl() {
+  supervisorctl -c "$SUPERVISOR_CONF" "$@"
+}
+
+# Polls a command until it succeeds or the deadline (seconds) passes.
+wait_for() {
+  local what=$1 deadline=$2
+  shift 2
+  local started=$SECONDS
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - started > deadline )); then
+      echo "$what did not happen within ${deadline}s" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
