@@ -5,7 +5,7 @@ pub use crate::types;
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 #[derive(Clone, Debug)]
 /**Client for LocalMart Catalog
 
@@ -31,9 +31,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -70,131 +68,131 @@ impl ClientHooks<()> for &Client {}
 impl Client {
     /**List, filter, search and sort products, one page at a time
 
-    Sends a `GET` request to `/v1/products`
+Sends a `GET` request to `/v1/products`
 
-    Arguments:
-    - `category`: Only products of the category with this slug.
-    - `max_price`: Highest unit price, in minor units, inclusive.
-    - `min_price`: Lowest unit price, in minor units, inclusive.
-    - `page`: The page to return, counted from 1.
-    - `page_size`: How many products a page holds.
-    - `q`: Free-text search over name, description and category.
-    - `sort`: The order of the results. Defaults to `relevance` when `q` is given and to `name` otherwise; `relevance` without `q` is the same as `name`.
+Arguments:
+- `category`: Only products of the category with this slug.
+- `max_price`: Highest unit price, in minor units, inclusive.
+- `min_price`: Lowest unit price, in minor units, inclusive.
+- `page`: The page to return, counted from 1.
+- `page_size`: How many products a page holds.
+- `q`: Free-text search over name, description and category.
+- `sort`: The order of the results. Defaults to `relevance` when `q` is given and to `name` otherwise; `relevance` without `q` is the same as `name`.
 
-    ```ignore
-    let response = client.list_products()
-        .category(category)
-        .max_price(max_price)
-        .min_price(min_price)
-        .page(page)
-        .page_size(page_size)
-        .q(q)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.list_products()
+    .category(category)
+    .max_price(max_price)
+    .min_price(min_price)
+    .page(page)
+    .page_size(page_size)
+    .q(q)
+    .sort(sort)
+    .send()
+    .await;
+```*/
     pub fn list_products(&self) -> builder::ListProducts<'_> {
         builder::ListProducts::new(self)
     }
     /**Create a product (admin)
 
-    Sends a `POST` request to `/v1/products`
+Sends a `POST` request to `/v1/products`
 
-    ```ignore
-    let response = client.create_product()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.create_product()
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_product(&self) -> builder::CreateProduct<'_> {
         builder::CreateProduct::new(self)
     }
     /**One product, active or not
 
-    Sends a `GET` request to `/v1/products/{product_id}`
+Sends a `GET` request to `/v1/products/{product_id}`
 
-    Arguments:
-    - `product_id`: The product's id.
-    ```ignore
-    let response = client.get_product()
-        .product_id(product_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `product_id`: The product's id.
+```ignore
+let response = client.get_product()
+    .product_id(product_id)
+    .send()
+    .await;
+```*/
     pub fn get_product(&self) -> builder::GetProduct<'_> {
         builder::GetProduct::new(self)
     }
     /**Replace a product's fields (admin)
 
-    Sends a `PUT` request to `/v1/products/{product_id}`
+Sends a `PUT` request to `/v1/products/{product_id}`
 
-    Arguments:
-    - `product_id`: The product's id.
-    - `body`
-    ```ignore
-    let response = client.update_product()
-        .product_id(product_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `product_id`: The product's id.
+- `body`
+```ignore
+let response = client.update_product()
+    .product_id(product_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_product(&self) -> builder::UpdateProduct<'_> {
         builder::UpdateProduct::new(self)
     }
     /**Delete a product (admin)
 
-    Sends a `DELETE` request to `/v1/products/{product_id}`
+Sends a `DELETE` request to `/v1/products/{product_id}`
 
-    Arguments:
-    - `product_id`: The product's id.
-    ```ignore
-    let response = client.delete_product()
-        .product_id(product_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `product_id`: The product's id.
+```ignore
+let response = client.delete_product()
+    .product_id(product_id)
+    .send()
+    .await;
+```*/
     pub fn delete_product(&self) -> builder::DeleteProduct<'_> {
         builder::DeleteProduct::new(self)
     }
     /**The product's picture, an SVG drawn from its data
 
-    Sends a `GET` request to `/v1/products/{product_id}/image`
+Sends a `GET` request to `/v1/products/{product_id}/image`
 
-    Arguments:
-    - `product_id`: The product's id.
-    ```ignore
-    let response = client.get_product_image()
-        .product_id(product_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `product_id`: The product's id.
+```ignore
+let response = client.get_product_image()
+    .product_id(product_id)
+    .send()
+    .await;
+```*/
     pub fn get_product_image(&self) -> builder::GetProductImage<'_> {
         builder::GetProductImage::new(self)
     }
     /**Every category, with how many active products it holds
 
-    Sends a `GET` request to `/v1/categories`
+Sends a `GET` request to `/v1/categories`
 
-    ```ignore
-    let response = client.list_categories()
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.list_categories()
+    .send()
+    .await;
+```*/
     pub fn list_categories(&self) -> builder::ListCategories<'_> {
         builder::ListCategories::new(self)
     }
     /**What the Reviews service needs to know about a product
 
-    Sends a `GET` request to `/internal/v1/products/{product_id}/review-context`
+Sends a `GET` request to `/internal/v1/products/{product_id}/review-context`
 
-    Arguments:
-    - `product_id`: The product's id.
-    ```ignore
-    let response = client.get_review_context()
-        .product_id(product_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `product_id`: The product's id.
+```ignore
+let response = client.get_review_context()
+    .product_id(product_id)
+    .send()
+    .await;
+```*/
     pub fn get_review_context(&self) -> builder::GetReviewContext<'_> {
         builder::GetReviewContext::new(self)
     }
@@ -205,12 +203,12 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-        ResponseValue, encode_path,
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
     };
     /**Builder for [`Client::list_products`]
 
-    [`Client::list_products`]: super::Client::list_products*/
+[`Client::list_products`]: super::Client::list_products*/
     #[derive(Debug, Clone)]
     pub struct ListProducts<'a> {
         client: &'a super::Client,
@@ -242,7 +240,9 @@ pub mod builder {
             self.category = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `CategorySlug` for category failed".to_string());
+                .map_err(|_| {
+                    "conversion to `CategorySlug` for category failed".to_string()
+                });
             self
         }
         pub fn max_price<V>(mut self, value: V) -> Self
@@ -269,18 +269,26 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn page_size<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page_size = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page_size failed".to_string()
-            });
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
             self
         }
         pub fn q<V>(mut self, value: V) -> Self
@@ -304,7 +312,9 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/v1/products`
-        pub async fn send(self) -> Result<ResponseValue<types::ProductPage>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProductPage>, Error<types::Error>> {
             let Self {
                 client,
                 category,
@@ -324,10 +334,13 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/products", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -354,19 +367,27 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_product`]
 
-    [`Client::create_product`]: super::Client::create_product*/
+[`Client::create_product`]: super::Client::create_product*/
     #[derive(Debug, Clone)]
     pub struct CreateProduct<'a> {
         client: &'a super::Client,
@@ -387,28 +408,39 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `ProductInput` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `ProductInput` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::ProductInput) -> types::builder::ProductInput,
+            F: std::ops::FnOnce(
+                types::builder::ProductInput,
+            ) -> types::builder::ProductInput,
         {
             self.body = self.body.map(f);
             self
         }
         ///Sends a `POST` request to `/v1/products`
-        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::ProductInput::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::ProductInput::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/products", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -429,31 +461,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                409u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                415u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_product`]
 
-    [`Client::get_product`]: super::Client::get_product*/
+[`Client::get_product`]: super::Client::get_product*/
     #[derive(Debug, Clone)]
     pub struct GetProduct<'a> {
         client: &'a super::Client,
@@ -472,23 +528,29 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| "conversion to `:: uuid :: Uuid` for product_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/v1/products/{product_id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/products/{}",
-                client.baseurl,
-                encode_path(&product_id.to_string()),
+                "{}/v1/products/{}", client.baseurl, encode_path(& product_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -508,22 +570,34 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_product`]
 
-    [`Client::update_product`]: super::Client::update_product*/
+[`Client::update_product`]: super::Client::update_product*/
     #[derive(Debug, Clone)]
     pub struct UpdateProduct<'a> {
         client: &'a super::Client,
@@ -544,7 +618,9 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| "conversion to `:: uuid :: Uuid` for product_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -555,37 +631,43 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `ProductInput` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `ProductInput` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::ProductInput) -> types::builder::ProductInput,
+            F: std::ops::FnOnce(
+                types::builder::ProductInput,
+            ) -> types::builder::ProductInput,
         {
             self.body = self.body.map(f);
             self
         }
         ///Sends a `PUT` request to `/v1/products/{product_id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
-            let Self {
-                client,
-                product_id,
-                body,
-            } = self;
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Product>, Error<types::Error>> {
+            let Self { client, product_id, body } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::ProductInput::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::ProductInput::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/products/{}",
-                client.baseurl,
-                encode_path(&product_id.to_string()),
+                "{}/v1/products/{}", client.baseurl, encode_path(& product_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -606,34 +688,62 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                409u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                415u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_product`]
 
-    [`Client::delete_product`]: super::Client::delete_product*/
+[`Client::delete_product`]: super::Client::delete_product*/
     #[derive(Debug, Clone)]
     pub struct DeleteProduct<'a> {
         client: &'a super::Client,
@@ -652,7 +762,9 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| "conversion to `:: uuid :: Uuid` for product_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/v1/products/{product_id}`
@@ -660,15 +772,17 @@ pub mod builder {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/products/{}",
-                client.baseurl,
-                encode_path(&product_id.to_string()),
+                "{}/v1/products/{}", client.baseurl, encode_path(& product_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -688,25 +802,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_product_image`]
 
-    [`Client::get_product_image`]: super::Client::get_product_image*/
+[`Client::get_product_image`]: super::Client::get_product_image*/
     #[derive(Debug, Clone)]
     pub struct GetProductImage<'a> {
         client: &'a super::Client,
@@ -725,23 +855,29 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| "conversion to `:: uuid :: Uuid` for product_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/v1/products/{product_id}/image`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/v1/products/{}/image",
-                client.baseurl,
-                encode_path(&product_id.to_string()),
+                "{}/v1/products/{}/image", client.baseurl, encode_path(& product_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
@@ -753,22 +889,34 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => Ok(ResponseValue::stream(response)),
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_categories`]
 
-    [`Client::list_categories`]: super::Client::list_categories*/
+[`Client::list_categories`]: super::Client::list_categories*/
     #[derive(Debug, Clone)]
     pub struct ListCategories<'a> {
         client: &'a super::Client,
@@ -778,14 +926,19 @@ pub mod builder {
             Self { client: client }
         }
         ///Sends a `GET` request to `/v1/categories`
-        pub async fn send(self) -> Result<ResponseValue<types::CategoryList>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CategoryList>, Error<types::Error>> {
             let Self { client } = self;
             let url = format!("{}/v1/categories", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -805,16 +958,20 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_review_context`]
 
-    [`Client::get_review_context`]: super::Client::get_review_context*/
+[`Client::get_review_context`]: super::Client::get_review_context*/
     #[derive(Debug, Clone)]
     pub struct GetReviewContext<'a> {
         client: &'a super::Client,
@@ -833,7 +990,9 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|_| "conversion to `:: uuid :: Uuid` for product_id failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/internal/v1/products/{product_id}/review-context`
@@ -843,15 +1002,17 @@ pub mod builder {
             let Self { client, product_id } = self;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/internal/v1/products/{}/review-context",
-                client.baseurl,
-                encode_path(&product_id.to_string()),
+                "{}/internal/v1/products/{}/review-context", client.baseurl,
+                encode_path(& product_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -871,15 +1032,27 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

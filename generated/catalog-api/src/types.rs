@@ -4,24 +4,29 @@
 ///Specifications of the product, such as `colour` or `battery_life`.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
 #[serde(transparent)]
-pub struct AttributeMap(pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>);
+pub struct AttributeMap(
+    pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
+);
 impl ::std::ops::Deref for AttributeMap {
     type Target = ::std::collections::HashMap<::std::string::String, AttributeMapValue>;
-    fn deref(&self) -> &::std::collections::HashMap<::std::string::String, AttributeMapValue> {
+    fn deref(
+        &self,
+    ) -> &::std::collections::HashMap<::std::string::String, AttributeMapValue> {
         &self.0
     }
 }
 impl ::std::convert::From<AttributeMap>
-    for ::std::collections::HashMap<::std::string::String, AttributeMapValue>
-{
+for ::std::collections::HashMap<::std::string::String, AttributeMapValue> {
     fn from(value: AttributeMap) -> Self {
         value.0
     }
 }
-impl ::std::convert::From<::std::collections::HashMap<::std::string::String, AttributeMapValue>>
-    for AttributeMap
-{
-    fn from(value: ::std::collections::HashMap<::std::string::String, AttributeMapValue>) -> Self {
+impl ::std::convert::From<
+    ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
+> for AttributeMap {
+    fn from(
+        value: ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
+    ) -> Self {
         Self(value)
     }
 }
@@ -42,7 +47,9 @@ impl ::std::convert::From<AttributeMapValue> for ::std::string::String {
 }
 impl ::std::str::FromStr for AttributeMapValue {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
@@ -51,7 +58,9 @@ impl ::std::str::FromStr for AttributeMapValue {
 }
 impl ::std::convert::TryFrom<&str> for AttributeMapValue {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -128,17 +137,17 @@ impl ::std::convert::From<CategorySlug> for ::std::string::String {
 }
 impl ::std::str::FromStr for CategorySlug {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 64usize {
             return Err("longer than 64 characters".into());
         }
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-            ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap()
-            });
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+        { ::regress::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\"".into());
         }
@@ -147,7 +156,9 @@ impl ::std::str::FromStr for CategorySlug {
 }
 impl ::std::convert::TryFrom<&str> for CategorySlug {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -188,9 +199,11 @@ impl ::std::convert::From<CurrencyCode> for ::std::string::String {
 }
 impl ::std::str::FromStr for CurrencyCode {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-            ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Z]{3}$").unwrap());
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+        { ::regress::Regex::new("^[A-Z]{3}$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
         }
@@ -199,7 +212,9 @@ impl ::std::str::FromStr for CurrencyCode {
 }
 impl ::std::convert::TryFrom<&str> for CurrencyCode {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -255,7 +270,9 @@ impl ::std::convert::From<ListProductsQ> for ::std::string::String {
 }
 impl ::std::str::FromStr for ListProductsQ {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -267,7 +284,9 @@ impl ::std::str::FromStr for ListProductsQ {
 }
 impl ::std::convert::TryFrom<&str> for ListProductsQ {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -343,7 +362,9 @@ impl ::std::convert::From<ProductDescription> for ::std::string::String {
 }
 impl ::std::str::FromStr for ProductDescription {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
@@ -352,7 +373,9 @@ impl ::std::str::FromStr for ProductDescription {
 }
 impl ::std::convert::TryFrom<&str> for ProductDescription {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -414,7 +437,9 @@ impl ::std::convert::From<ProductName> for ::std::string::String {
 }
 impl ::std::str::FromStr for ProductName {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -426,7 +451,9 @@ impl ::std::str::FromStr for ProductName {
 }
 impl ::std::convert::TryFrom<&str> for ProductName {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -475,7 +502,7 @@ impl ProductPage {
     Hash,
     Ord,
     PartialEq,
-    PartialOrd,
+    PartialOrd
 )]
 pub enum ProductSort {
     #[serde(rename = "relevance")]
@@ -502,7 +529,9 @@ impl ::std::fmt::Display for ProductSort {
 }
 impl ::std::str::FromStr for ProductSort {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         match value {
             "relevance" => Ok(Self::Relevance),
             "price_asc" => Ok(Self::PriceAsc),
@@ -515,7 +544,9 @@ impl ::std::str::FromStr for ProductSort {
 }
 impl ::std::convert::TryFrom<&str> for ProductSort {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -536,7 +567,7 @@ pub struct ReviewContext {
     pub name: ::std::string::String,
     pub product_id: ::uuid::Uuid,
     /**The attributes a reviewer of this category may rate, such as `fit` for clothing or `battery_life` for electronics.
-    */
+*/
     pub review_attributes: ::std::vec::Vec<::std::string::String>,
 }
 impl ReviewContext {
@@ -561,17 +592,17 @@ impl ::std::convert::From<Sku> for ::std::string::String {
 }
 impl ::std::str::FromStr for Sku {
     type Err = self::error::ConversionError;
-    fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn from_str(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         if value.chars().count() > 32usize {
             return Err("longer than 32 characters".into());
         }
         if value.chars().count() < 3usize {
             return Err("shorter than 3 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-            ::std::sync::LazyLock::new(|| {
-                ::regress::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap()
-            });
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+        { ::regress::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\"".into());
         }
@@ -580,7 +611,9 @@ impl ::std::str::FromStr for Sku {
 }
 impl ::std::convert::TryFrom<&str> for Sku {
     type Error = self::error::ConversionError;
-    fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+    fn try_from(
+        value: &str,
+    ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
 }
@@ -633,7 +666,9 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for description: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for description: {e}")
+                });
             self
         }
         pub fn id<T>(mut self, value: T) -> Self
@@ -663,7 +698,9 @@ pub mod builder {
         {
             self.product_count = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for product_count: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for product_count: {e}")
+                });
             self
         }
         pub fn slug<T>(mut self, value: T) -> Self
@@ -679,7 +716,9 @@ pub mod builder {
     }
     impl ::std::convert::TryFrom<Category> for super::Category {
         type Error = super::error::ConversionError;
-        fn try_from(value: Category) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(
+            value: Category,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 description: value.description?,
                 id: value.id?,
@@ -702,7 +741,10 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct CategoryList {
-        items: ::std::result::Result<::std::vec::Vec<super::Category>, ::std::string::String>,
+        items: ::std::result::Result<
+            ::std::vec::Vec<super::Category>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for CategoryList {
         fn default() -> Self {
@@ -728,16 +770,12 @@ pub mod builder {
         fn try_from(
             value: CategoryList,
         ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                items: value.items?,
-            })
+            Ok(Self { items: value.items? })
         }
     }
     impl ::std::convert::From<super::CategoryList> for CategoryList {
         fn from(value: super::CategoryList) -> Self {
-            Self {
-                items: Ok(value.items),
-            }
+            Self { items: Ok(value.items) }
         }
     }
     #[derive(Clone, Debug)]
@@ -827,7 +865,9 @@ pub mod builder {
         {
             self.message = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for message: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for message: {e}")
+                });
             self
         }
         pub fn request_id<T>(mut self, value: T) -> Self
@@ -837,13 +877,17 @@ pub mod builder {
         {
             self.request_id = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for request_id: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for request_id: {e}")
+                });
             self
         }
     }
     impl ::std::convert::TryFrom<Error> for super::Error {
         type Error = super::error::ConversionError;
-        fn try_from(value: Error) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(
+            value: Error,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 code: value.code?,
                 message: value.message?,
@@ -881,7 +925,9 @@ pub mod builder {
         {
             self.amount_minor = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for amount_minor: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for amount_minor: {e}")
+                });
             self
         }
         pub fn currency<T>(mut self, value: T) -> Self
@@ -891,13 +937,17 @@ pub mod builder {
         {
             self.currency = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for currency: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for currency: {e}")
+                });
             self
         }
     }
     impl ::std::convert::TryFrom<Money> for super::Money {
         type Error = super::error::ConversionError;
-        fn try_from(value: Money) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(
+            value: Money,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 amount_minor: value.amount_minor?,
                 currency: value.currency?,
@@ -917,8 +967,10 @@ pub mod builder {
         active: ::std::result::Result<bool, ::std::string::String>,
         attributes: ::std::result::Result<super::AttributeMap, ::std::string::String>,
         category: ::std::result::Result<super::CategoryRef, ::std::string::String>,
-        created_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        created_at: ::std::result::Result<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::std::string::String,
+        >,
         description: ::std::result::Result<::std::string::String, ::std::string::String>,
         id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         image_url: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -926,8 +978,10 @@ pub mod builder {
         price: ::std::result::Result<super::Money, ::std::string::String>,
         sku: ::std::result::Result<super::Sku, ::std::string::String>,
         stock: ::std::result::Result<i32, ::std::string::String>,
-        updated_at:
-            ::std::result::Result<::chrono::DateTime<::chrono::offset::Utc>, ::std::string::String>,
+        updated_at: ::std::result::Result<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for Product {
         fn default() -> Self {
@@ -965,7 +1019,9 @@ pub mod builder {
         {
             self.attributes = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for attributes: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for attributes: {e}")
+                });
             self
         }
         pub fn category<T>(mut self, value: T) -> Self
@@ -975,7 +1031,9 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for category: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for category: {e}")
+                });
             self
         }
         pub fn created_at<T>(mut self, value: T) -> Self
@@ -985,7 +1043,9 @@ pub mod builder {
         {
             self.created_at = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for created_at: {e}")
+                });
             self
         }
         pub fn description<T>(mut self, value: T) -> Self
@@ -995,7 +1055,9 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for description: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for description: {e}")
+                });
             self
         }
         pub fn id<T>(mut self, value: T) -> Self
@@ -1015,7 +1077,9 @@ pub mod builder {
         {
             self.image_url = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for image_url: {e}")
+                });
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1065,13 +1129,17 @@ pub mod builder {
         {
             self.updated_at = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for updated_at: {e}")
+                });
             self
         }
     }
     impl ::std::convert::TryFrom<Product> for super::Product {
         type Error = super::error::ConversionError;
-        fn try_from(value: Product) -> ::std::result::Result<Self, super::error::ConversionError> {
+        fn try_from(
+            value: Product,
+        ) -> ::std::result::Result<Self, super::error::ConversionError> {
             Ok(Self {
                 active: value.active?,
                 attributes: value.attributes?,
@@ -1155,7 +1223,9 @@ pub mod builder {
         {
             self.attributes = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for attributes: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for attributes: {e}")
+                });
             self
         }
         pub fn category<T>(mut self, value: T) -> Self
@@ -1165,7 +1235,9 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for category: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for category: {e}")
+                });
             self
         }
         pub fn description<T>(mut self, value: T) -> Self
@@ -1175,7 +1247,9 @@ pub mod builder {
         {
             self.description = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for description: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for description: {e}")
+                });
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1252,7 +1326,10 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ProductPage {
-        items: ::std::result::Result<::std::vec::Vec<super::Product>, ::std::string::String>,
+        items: ::std::result::Result<
+            ::std::vec::Vec<super::Product>,
+            ::std::string::String,
+        >,
         page: ::std::result::Result<i32, ::std::string::String>,
         page_size: ::std::result::Result<i32, ::std::string::String>,
         total_items: ::std::result::Result<i64, ::std::string::String>,
@@ -1297,7 +1374,9 @@ pub mod builder {
         {
             self.page_size = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for page_size: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for page_size: {e}")
+                });
             self
         }
         pub fn total_items<T>(mut self, value: T) -> Self
@@ -1307,7 +1386,9 @@ pub mod builder {
         {
             self.total_items = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for total_items: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for total_items: {e}")
+                });
             self
         }
         pub fn total_pages<T>(mut self, value: T) -> Self
@@ -1317,7 +1398,9 @@ pub mod builder {
         {
             self.total_pages = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for total_pages: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for total_pages: {e}")
+                });
             self
         }
     }
@@ -1353,8 +1436,10 @@ pub mod builder {
         image_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         product_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-        review_attributes:
-            ::std::result::Result<::std::vec::Vec<::std::string::String>, ::std::string::String>,
+        review_attributes: ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            ::std::string::String,
+        >,
     }
     impl ::std::default::Default for ReviewContext {
         fn default() -> Self {
@@ -1364,7 +1449,9 @@ pub mod builder {
                 image_url: Err("no value supplied for image_url".to_string()),
                 name: Err("no value supplied for name".to_string()),
                 product_id: Err("no value supplied for product_id".to_string()),
-                review_attributes: Err("no value supplied for review_attributes".to_string()),
+                review_attributes: Err(
+                    "no value supplied for review_attributes".to_string(),
+                ),
             }
         }
     }
@@ -1386,7 +1473,9 @@ pub mod builder {
         {
             self.category = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for category: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for category: {e}")
+                });
             self
         }
         pub fn image_url<T>(mut self, value: T) -> Self
@@ -1396,7 +1485,9 @@ pub mod builder {
         {
             self.image_url = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for image_url: {e}")
+                });
             self
         }
         pub fn name<T>(mut self, value: T) -> Self
@@ -1416,7 +1507,9 @@ pub mod builder {
         {
             self.product_id = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for product_id: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for product_id: {e}")
+                });
             self
         }
         pub fn review_attributes<T>(mut self, value: T) -> Self
@@ -1426,7 +1519,9 @@ pub mod builder {
         {
             self.review_attributes = value
                 .try_into()
-                .map_err(|e| format!("error converting supplied value for review_attributes: {e}"));
+                .map_err(|e| {
+                    format!("error converting supplied value for review_attributes: {e}")
+                });
             self
         }
     }
@@ -1470,12 +1565,18 @@ pub mod error {
     pub struct ConversionError(::std::borrow::Cow<'static, str>);
     impl ::std::error::Error for ConversionError {}
     impl ::std::fmt::Display for ConversionError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+        fn fmt(
+            &self,
+            f: &mut ::std::fmt::Formatter<'_>,
+        ) -> Result<(), ::std::fmt::Error> {
             ::std::fmt::Display::fmt(&self.0, f)
         }
     }
     impl ::std::fmt::Debug for ConversionError {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+        fn fmt(
+            &self,
+            f: &mut ::std::fmt::Formatter<'_>,
+        ) -> Result<(), ::std::fmt::Error> {
             ::std::fmt::Debug::fmt(&self.0, f)
         }
     }

@@ -9,4 +9,5 @@
 )]
 
 #[path = "localmart.catalog.v1.rs"]
+#[rustfmt::skip]
 pub mod v1;

@@ -136,10 +136,10 @@ pub mod catalog_service_client {
         dead_code,
         missing_docs,
         clippy::wildcard_imports,
-        clippy::let_unit_value
+        clippy::let_unit_value,
     )]
-    use tonic::codegen::http::Uri;
     use tonic::codegen::*;
+    use tonic::codegen::http::Uri;
     #[derive(Debug, Clone)]
     pub struct CatalogServiceClient<T> {
         inner: tonic::client::Grpc<T>,
@@ -178,13 +178,14 @@ pub mod catalog_service_client {
             F: tonic::service::Interceptor,
             T::ResponseBody: Default,
             T: tonic::codegen::Service<
-                    http::Request<tonic::body::Body>,
-                    Response = http::Response<
-                        <T as tonic::client::GrpcService<tonic::body::Body>>::ResponseBody,
-                    >,
+                http::Request<tonic::body::Body>,
+                Response = http::Response<
+                    <T as tonic::client::GrpcService<tonic::body::Body>>::ResponseBody,
                 >,
-            <T as tonic::codegen::Service<http::Request<tonic::body::Body>>>::Error:
-                Into<StdError> + std::marker::Send + std::marker::Sync,
+            >,
+            <T as tonic::codegen::Service<
+                http::Request<tonic::body::Body>,
+            >>::Error: Into<StdError> + std::marker::Send + std::marker::Sync,
         {
             CatalogServiceClient::new(InterceptedService::new(inner, interceptor))
         }
@@ -223,80 +224,120 @@ pub mod catalog_service_client {
         pub async fn validate_product(
             &mut self,
             request: impl tonic::IntoRequest<super::ValidateProductRequest>,
-        ) -> std::result::Result<tonic::Response<super::ValidateProductResponse>, tonic::Status>
-        {
-            self.inner.ready().await.map_err(|e| {
-                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
-            })?;
+        ) -> std::result::Result<
+            tonic::Response<super::ValidateProductResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/localmart.catalog.v1.CatalogService/ValidateProduct",
             );
             let mut req = request.into_request();
-            req.extensions_mut().insert(GrpcMethod::new(
-                "localmart.catalog.v1.CatalogService",
-                "ValidateProduct",
-            ));
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "localmart.catalog.v1.CatalogService",
+                        "ValidateProduct",
+                    ),
+                );
             self.inner.unary(req, path, codec).await
         }
         /// ValidateProduct for many lines at once; results come in request order.
         pub async fn validate_products(
             &mut self,
             request: impl tonic::IntoRequest<super::ValidateProductsRequest>,
-        ) -> std::result::Result<tonic::Response<super::ValidateProductsResponse>, tonic::Status>
-        {
-            self.inner.ready().await.map_err(|e| {
-                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
-            })?;
+        ) -> std::result::Result<
+            tonic::Response<super::ValidateProductsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/localmart.catalog.v1.CatalogService/ValidateProducts",
             );
             let mut req = request.into_request();
-            req.extensions_mut().insert(GrpcMethod::new(
-                "localmart.catalog.v1.CatalogService",
-                "ValidateProducts",
-            ));
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "localmart.catalog.v1.CatalogService",
+                        "ValidateProducts",
+                    ),
+                );
             self.inner.unary(req, path, codec).await
         }
         /// The current unit price of one product.
         pub async fn get_product_price(
             &mut self,
             request: impl tonic::IntoRequest<super::GetProductPriceRequest>,
-        ) -> std::result::Result<tonic::Response<super::GetProductPriceResponse>, tonic::Status>
-        {
-            self.inner.ready().await.map_err(|e| {
-                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
-            })?;
+        ) -> std::result::Result<
+            tonic::Response<super::GetProductPriceResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/localmart.catalog.v1.CatalogService/GetProductPrice",
             );
             let mut req = request.into_request();
-            req.extensions_mut().insert(GrpcMethod::new(
-                "localmart.catalog.v1.CatalogService",
-                "GetProductPrice",
-            ));
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "localmart.catalog.v1.CatalogService",
+                        "GetProductPrice",
+                    ),
+                );
             self.inner.unary(req, path, codec).await
         }
         /// GetProductPrice for many products at once; results come in request order.
         pub async fn get_product_prices(
             &mut self,
             request: impl tonic::IntoRequest<super::GetProductPricesRequest>,
-        ) -> std::result::Result<tonic::Response<super::GetProductPricesResponse>, tonic::Status>
-        {
-            self.inner.ready().await.map_err(|e| {
-                tonic::Status::unknown(format!("Service was not ready: {}", e.into()))
-            })?;
+        ) -> std::result::Result<
+            tonic::Response<super::GetProductPricesResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
             let codec = tonic_prost::ProstCodec::default();
             let path = http::uri::PathAndQuery::from_static(
                 "/localmart.catalog.v1.CatalogService/GetProductPrices",
             );
             let mut req = request.into_request();
-            req.extensions_mut().insert(GrpcMethod::new(
-                "localmart.catalog.v1.CatalogService",
-                "GetProductPrices",
-            ));
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "localmart.catalog.v1.CatalogService",
+                        "GetProductPrices",
+                    ),
+                );
             self.inner.unary(req, path, codec).await
         }
     }
@@ -308,7 +349,7 @@ pub mod catalog_service_server {
         dead_code,
         missing_docs,
         clippy::wildcard_imports,
-        clippy::let_unit_value
+        clippy::let_unit_value,
     )]
     use tonic::codegen::*;
     /// Generated trait containing gRPC methods that should be implemented for use with CatalogServiceServer.
@@ -318,22 +359,34 @@ pub mod catalog_service_server {
         async fn validate_product(
             &self,
             request: tonic::Request<super::ValidateProductRequest>,
-        ) -> std::result::Result<tonic::Response<super::ValidateProductResponse>, tonic::Status>;
+        ) -> std::result::Result<
+            tonic::Response<super::ValidateProductResponse>,
+            tonic::Status,
+        >;
         /// ValidateProduct for many lines at once; results come in request order.
         async fn validate_products(
             &self,
             request: tonic::Request<super::ValidateProductsRequest>,
-        ) -> std::result::Result<tonic::Response<super::ValidateProductsResponse>, tonic::Status>;
+        ) -> std::result::Result<
+            tonic::Response<super::ValidateProductsResponse>,
+            tonic::Status,
+        >;
         /// The current unit price of one product.
         async fn get_product_price(
             &self,
             request: tonic::Request<super::GetProductPriceRequest>,
-        ) -> std::result::Result<tonic::Response<super::GetProductPriceResponse>, tonic::Status>;
+        ) -> std::result::Result<
+            tonic::Response<super::GetProductPriceResponse>,
+            tonic::Status,
+        >;
         /// GetProductPrice for many products at once; results come in request order.
         async fn get_product_prices(
             &self,
             request: tonic::Request<super::GetProductPricesRequest>,
-        ) -> std::result::Result<tonic::Response<super::GetProductPricesResponse>, tonic::Status>;
+        ) -> std::result::Result<
+            tonic::Response<super::GetProductPricesResponse>,
+            tonic::Status,
+        >;
     }
     #[derive(Debug)]
     pub struct CatalogServiceServer<T> {
@@ -356,7 +409,10 @@ pub mod catalog_service_server {
                 max_encoding_message_size: None,
             }
         }
-        pub fn with_interceptor<F>(inner: T, interceptor: F) -> InterceptedService<Self, F>
+        pub fn with_interceptor<F>(
+            inner: T,
+            interceptor: F,
+        ) -> InterceptedService<Self, F>
         where
             F: tonic::service::Interceptor,
         {
@@ -411,19 +467,23 @@ pub mod catalog_service_server {
                 "/localmart.catalog.v1.CatalogService/ValidateProduct" => {
                     #[allow(non_camel_case_types)]
                     struct ValidateProductSvc<T: CatalogService>(pub Arc<T>);
-                    impl<T: CatalogService>
-                        tonic::server::UnaryService<super::ValidateProductRequest>
-                        for ValidateProductSvc<T>
-                    {
+                    impl<
+                        T: CatalogService,
+                    > tonic::server::UnaryService<super::ValidateProductRequest>
+                    for ValidateProductSvc<T> {
                         type Response = super::ValidateProductResponse;
-                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
                         fn call(
                             &mut self,
                             request: tonic::Request<super::ValidateProductRequest>,
                         ) -> Self::Future {
                             let inner = Arc::clone(&self.0);
                             let fut = async move {
-                                <T as CatalogService>::validate_product(&inner, request).await
+                                <T as CatalogService>::validate_product(&inner, request)
+                                    .await
                             };
                             Box::pin(fut)
                         }
@@ -453,19 +513,23 @@ pub mod catalog_service_server {
                 "/localmart.catalog.v1.CatalogService/ValidateProducts" => {
                     #[allow(non_camel_case_types)]
                     struct ValidateProductsSvc<T: CatalogService>(pub Arc<T>);
-                    impl<T: CatalogService>
-                        tonic::server::UnaryService<super::ValidateProductsRequest>
-                        for ValidateProductsSvc<T>
-                    {
+                    impl<
+                        T: CatalogService,
+                    > tonic::server::UnaryService<super::ValidateProductsRequest>
+                    for ValidateProductsSvc<T> {
                         type Response = super::ValidateProductsResponse;
-                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
                         fn call(
                             &mut self,
                             request: tonic::Request<super::ValidateProductsRequest>,
                         ) -> Self::Future {
                             let inner = Arc::clone(&self.0);
                             let fut = async move {
-                                <T as CatalogService>::validate_products(&inner, request).await
+                                <T as CatalogService>::validate_products(&inner, request)
+                                    .await
                             };
                             Box::pin(fut)
                         }
@@ -495,19 +559,23 @@ pub mod catalog_service_server {
                 "/localmart.catalog.v1.CatalogService/GetProductPrice" => {
                     #[allow(non_camel_case_types)]
                     struct GetProductPriceSvc<T: CatalogService>(pub Arc<T>);
-                    impl<T: CatalogService>
-                        tonic::server::UnaryService<super::GetProductPriceRequest>
-                        for GetProductPriceSvc<T>
-                    {
+                    impl<
+                        T: CatalogService,
+                    > tonic::server::UnaryService<super::GetProductPriceRequest>
+                    for GetProductPriceSvc<T> {
                         type Response = super::GetProductPriceResponse;
-                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
                         fn call(
                             &mut self,
                             request: tonic::Request<super::GetProductPriceRequest>,
                         ) -> Self::Future {
                             let inner = Arc::clone(&self.0);
                             let fut = async move {
-                                <T as CatalogService>::get_product_price(&inner, request).await
+                                <T as CatalogService>::get_product_price(&inner, request)
+                                    .await
                             };
                             Box::pin(fut)
                         }
@@ -537,19 +605,23 @@ pub mod catalog_service_server {
                 "/localmart.catalog.v1.CatalogService/GetProductPrices" => {
                     #[allow(non_camel_case_types)]
                     struct GetProductPricesSvc<T: CatalogService>(pub Arc<T>);
-                    impl<T: CatalogService>
-                        tonic::server::UnaryService<super::GetProductPricesRequest>
-                        for GetProductPricesSvc<T>
-                    {
+                    impl<
+                        T: CatalogService,
+                    > tonic::server::UnaryService<super::GetProductPricesRequest>
+                    for GetProductPricesSvc<T> {
                         type Response = super::GetProductPricesResponse;
-                        type Future = BoxFuture<tonic::Response<Self::Response>, tonic::Status>;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
                         fn call(
                             &mut self,
                             request: tonic::Request<super::GetProductPricesRequest>,
                         ) -> Self::Future {
                             let inner = Arc::clone(&self.0);
                             let fut = async move {
-                                <T as CatalogService>::get_product_prices(&inner, request).await
+                                <T as CatalogService>::get_product_prices(&inner, request)
+                                    .await
                             };
                             Box::pin(fut)
                         }
@@ -576,19 +648,25 @@ pub mod catalog_service_server {
                     };
                     Box::pin(fut)
                 }
-                _ => Box::pin(async move {
-                    let mut response = http::Response::new(tonic::body::Body::default());
-                    let headers = response.headers_mut();
-                    headers.insert(
-                        tonic::Status::GRPC_STATUS,
-                        (tonic::Code::Unimplemented as i32).into(),
-                    );
-                    headers.insert(
-                        http::header::CONTENT_TYPE,
-                        tonic::metadata::GRPC_CONTENT_TYPE,
-                    );
-                    Ok(response)
-                }),
+                _ => {
+                    Box::pin(async move {
+                        let mut response = http::Response::new(
+                            tonic::body::Body::default(),
+                        );
+                        let headers = response.headers_mut();
+                        headers
+                            .insert(
+                                tonic::Status::GRPC_STATUS,
+                                (tonic::Code::Unimplemented as i32).into(),
+                            );
+                        headers
+                            .insert(
+                                http::header::CONTENT_TYPE,
+                                tonic::metadata::GRPC_CONTENT_TYPE,
+                            );
+                        Ok(response)
+                    })
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ pub fn generate(root: &Path, spec_path: &Path, files: &mut Files) -> Result<()> 
     files.add(crate_dir.join("Cargo.toml"), manifest(name, &spec));
     files.add(
         crate_dir.join("src/lib.rs"),
-        lib_rs(name, &spec, &spec_relative.display().to_string())?,
+        lib_rs(name, &spec, &spec_relative.display().to_string()),
     );
     files.add(crate_dir.join("src/types.rs"), rust_file(types)?);
     files.add(crate_dir.join("src/client.rs"), rust_file(client)?);
@@ -103,6 +103,10 @@ rust-version.workspace = true
 license.workspace = true
 publish.workspace = true
 
+[lib]
+# The client's doc comments carry progenitor's `ignore`d usage examples, not tests.
+doctest = false
+
 [features]
 default = ["client"]
 client = ["dep:bytes", "dep:futures-core", "dep:progenitor-client", "dep:reqwest"]
@@ -128,29 +132,42 @@ tracing = {{ workspace = true, optional = true }}
     )
 }
 
-fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> Result<String> {
-    let doc = format!(
-        " {title} {version}, generated from `{spec_path}`.",
+/// `lib.rs` is written as text in rustfmt's own style, so `cargo fmt` leaves it alone; the
+/// modules it declares are skipped by rustfmt, being formatted by prettyplease already.
+fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
+    let trait_name = format!("{}Api", heck::ToUpperCamelCase::to_upper_camel_case(name));
+    format!(
+        r#"// {HEADER}
+
+//! {title} {version}, generated from `{spec_path}`.
+//!
+//! - [`types`]: the schemas, shared by client and server;
+//! - `client` (feature `client`): a typed progenitor client, also for wasm32;
+//! - `server` (feature `server`): the `{trait_name}` handler trait, a response type per
+//!   operation and the axum router.
+#![allow(clippy::all, clippy::pedantic, reason = "generated code")]
+#![allow(
+    missing_debug_implementations,
+    unused_qualifications,
+    unused_imports,
+    dead_code,
+    reason = "generated code"
+)]
+
+#[rustfmt::skip]
+pub mod types;
+
+#[cfg(feature = "client")]
+#[rustfmt::skip]
+pub mod client;
+#[cfg(feature = "client")]
+pub use client::Client;
+
+#[cfg(feature = "server")]
+#[rustfmt::skip]
+pub mod server;
+"#,
         title = spec.info.title,
         version = spec.info.version,
-    );
-    let server_doc =
-        format!(" The `{name}` server stubs: implement the handler trait, mount the router.");
-    let tokens = quote! {
-        #![doc = #doc]
-        #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
-        #![allow(missing_debug_implementations, unused_qualifications, unused_imports, dead_code, reason = "generated code")]
-
-        pub mod types;
-
-        #[cfg(feature = "client")]
-        pub mod client;
-        #[cfg(feature = "client")]
-        pub use client::Client;
-
-        #[cfg(feature = "server")]
-        #[doc = #server_doc]
-        pub mod server;
-    };
-    rust_file(tokens)
+    )
 }

@@ -70,9 +70,14 @@ fn lib_rs(proto: &str, package: &str) -> String {
 
 //! Messages, client and server of `specs/proto/{proto}` (package `{package}`).
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
-#![allow(missing_debug_implementations, unused_qualifications, reason = "generated code")]
+#![allow(
+    missing_debug_implementations,
+    unused_qualifications,
+    reason = "generated code"
+)]
 
 #[path = "{package}.rs"]
+#[rustfmt::skip]
 pub mod {module};
 "#
     )

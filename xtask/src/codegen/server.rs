@@ -69,7 +69,7 @@ pub fn generate(name: &str, spec: &OpenAPI) -> Result<TokenStream> {
     let ops = operations(spec)?;
 
     let trait_name = format_ident!("{}Api", name.to_upper_camel_case());
-    let trait_methods = ops.iter().map(|op| trait_method(op));
+    let trait_methods = ops.iter().map(trait_method);
     let op_items = ops.iter().map(op_items);
     let router_fns = ops.iter().map(|op| router_fn(op, &trait_name));
     let routes = routes(&ops);
