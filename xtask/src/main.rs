@@ -5,7 +5,7 @@
 //! server stubs, and for each protobuf package a crate with the tonic code.
 //! `codegen --check` writes nothing and fails when `generated/` is stale.
 
-mod codegen;
+use xtask::codegen;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

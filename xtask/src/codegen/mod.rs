@@ -4,7 +4,7 @@
 //! on disk (and removes files of generated crates that are no longer produced);
 //! checking compares it with the disk and lists every difference.
 
-mod openapi;
+pub mod openapi;
 mod proto;
 mod server;
 
@@ -33,26 +33,40 @@ impl Files {
     pub fn own_dir(&mut self, dir: impl Into<PathBuf>) {
         self.owned_dirs.push(dir.into());
     }
+
+    /// Writes the files under `root`, or with `check` lists how the disk differs.
+    pub fn sync(&self, root: &Path, check: bool) -> Result<Vec<String>> {
+        if check {
+            differences(root, self)
+        } else {
+            write(root, self)?;
+            Ok(Vec::new())
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
 }
 
 /// Generates every crate under `generated/` and writes it, or with `check` only compares.
 pub fn run(root: &Path, check: bool) -> Result<()> {
     let files = generate(root)?;
-    if check {
-        let stale = differences(root, &files)?;
-        if !stale.is_empty() {
-            bail!(
-                "generated/ is stale; run `cargo xtask codegen` and commit the result:\n  {}",
-                stale.join("\n  ")
-            );
-        }
-        println!(
-            "codegen: generated/ is up to date ({} files)",
-            files.files.len()
+    let stale = files.sync(root, check)?;
+    if !stale.is_empty() {
+        bail!(
+            "generated/ is stale; run `cargo xtask codegen` and commit the result:\n  {}",
+            stale.join("\n  ")
         );
+    }
+    if check {
+        println!("codegen: generated/ is up to date ({} files)", files.len());
     } else {
-        write(root, &files)?;
-        println!("codegen: wrote {} files", files.files.len());
+        println!("codegen: wrote {} files", files.len());
     }
     Ok(())
 }
@@ -61,7 +75,8 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
 pub fn generate(root: &Path) -> Result<Files> {
     let mut files = Files::default();
     for spec in spec_files(&root.join("specs/openapi"), "yaml")? {
-        openapi::generate(root, &spec, &mut files)
+        let spec = spec.strip_prefix(root)?.to_path_buf();
+        openapi::generate(root, &spec, Path::new("generated"), &mut files)
             .with_context(|| format!("generating from {}", spec.display()))?;
     }
     proto::generate(root, &mut files).context("generating from specs/proto")?;

@@ -17,23 +17,28 @@ use quote::quote;
 
 use super::{Files, HEADER, rust_file, server};
 
-pub fn generate(root: &Path, spec_path: &Path, files: &mut Files) -> Result<()> {
+/// Generates the crate of the spec at `root`/`spec_path` into `root`/`crates_dir`/<name>-api.
+pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Files) -> Result<()> {
     let name = spec_path
         .file_stem()
         .and_then(|stem| stem.to_str())
         .context("spec file name is not UTF-8")?;
-    let spec = load(spec_path)?;
-    let crate_dir = Path::new("generated").join(format!("{name}-api"));
-    let spec_relative = spec_path.strip_prefix(root).unwrap_or(spec_path);
+    let spec = load(&root.join(spec_path))?;
+    let crate_dir = crates_dir.join(format!("{name}-api"));
+    let spec_relative = spec_path.display().to_string();
 
-    let (types, client) = types_and_client(&spec)?;
+    // The house rules first, so a spec that breaks one is told so in our words.
     let server = server::generate(name, &spec)?;
+    let (types, client) = types_and_client(&spec)?;
 
     files.own_dir(&crate_dir);
-    files.add(crate_dir.join("Cargo.toml"), manifest(name, &spec));
+    files.add(
+        crate_dir.join("Cargo.toml"),
+        manifest(name, &spec, &spec_relative),
+    );
     files.add(
         crate_dir.join("src/lib.rs"),
-        lib_rs(name, &spec, &spec_relative.display().to_string()),
+        lib_rs(name, &spec, &spec_relative),
     );
     files.add(crate_dir.join("src/types.rs"), rust_file(types)?);
     files.add(crate_dir.join("src/client.rs"), rust_file(client)?);
@@ -91,13 +96,13 @@ fn types_and_client(
     Ok((types, client))
 }
 
-fn manifest(name: &str, spec: &OpenAPI) -> String {
+fn manifest(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
     format!(
         r#"# {HEADER}
 [package]
 name = "{name}-api"
 version = "{version}"
-description = "Types, client and server stubs for the {title} API, from specs/openapi/{name}.yaml."
+description = "Types, client and server stubs for the {title} API, from {spec_path}."
 edition.workspace = true
 rust-version.workspace = true
 license.workspace = true

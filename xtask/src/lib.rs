@@ -1,0 +1,3 @@
+//! The library half of `cargo xtask`, so the generator's tests can call it.
+
+pub mod codegen;

@@ -1,0 +1,345 @@
+//! The generated server of the fixture spec, driven through its axum router: the
+//! rejections the generator promises happen before the handler runs, and the responses
+//! carry exactly the statuses, bodies and content types the spec declares.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, to_bytes};
+use http::{Request, StatusCode, header};
+use shelf_api::server::{
+    BearerToken, CreateItemResponse, DeleteItemPath, DeleteItemResponse, FromError,
+    GetItemLabelPath, GetItemLabelResponse, GetItemPath, GetItemResponse, ListItemsQuery,
+    ListItemsResponse, RequestContext, ShelfApi, router,
+};
+use shelf_api::types;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+/// An id whose deletion makes the handler answer with a status the spec does not declare.
+const MISBEHAVING_ID: Uuid = Uuid::from_u128(7);
+
+#[derive(Clone, Default)]
+struct Shelf {
+    items: Arc<Mutex<BTreeMap<Uuid, types::Item>>>,
+}
+
+impl Shelf {
+    fn items(&self) -> std::sync::MutexGuard<'_, BTreeMap<Uuid, types::Item>> {
+        self.items
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl ShelfApi for Shelf {
+    async fn list_items(&self, _ctx: RequestContext, query: ListItemsQuery) -> ListItemsResponse {
+        let items = self
+            .items()
+            .values()
+            .filter(|item| query.tag.is_none() || item.tag == query.tag)
+            .take(usize::try_from(query.limit).unwrap_or(0))
+            .cloned()
+            .collect();
+        ListItemsResponse::Ok(types::ItemList { items })
+    }
+
+    async fn create_item(
+        &self,
+        ctx: RequestContext,
+        token: BearerToken,
+        body: types::ItemInput,
+    ) -> CreateItemResponse {
+        if token.expose() != "let-me-in" {
+            return CreateItemResponse::Unauthorized(ctx.error("unauthorized", "wrong token"));
+        }
+        let item = types::Item {
+            id: Uuid::new_v4(),
+            name: body.name.to_string(),
+            tag: body.tag,
+        };
+        self.items().insert(item.id, item.clone());
+        CreateItemResponse::Created(item)
+    }
+
+    async fn get_item(&self, ctx: RequestContext, path: GetItemPath) -> GetItemResponse {
+        match self.items().get(&path.item_id) {
+            Some(item) => GetItemResponse::Ok(item.clone()),
+            None => GetItemResponse::NotFound(ctx.error("not_found", "no such item")),
+        }
+    }
+
+    async fn delete_item(&self, ctx: RequestContext, path: DeleteItemPath) -> DeleteItemResponse {
+        if path.item_id == MISBEHAVING_ID {
+            return DeleteItemResponse::from_error(
+                StatusCode::CONFLICT,
+                ctx.error("conflict", "undeclared"),
+            );
+        }
+        match self.items().remove(&path.item_id) {
+            Some(_) => DeleteItemResponse::NoContent,
+            None => DeleteItemResponse::NotFound(ctx.error("not_found", "no such item")),
+        }
+    }
+
+    async fn get_item_label(
+        &self,
+        ctx: RequestContext,
+        path: GetItemLabelPath,
+    ) -> GetItemLabelResponse {
+        match self.items().get(&path.item_id) {
+            Some(item) => GetItemLabelResponse::Ok(format!("ITEM: {}", item.name)),
+            None => GetItemLabelResponse::NotFound(ctx.error("not_found", "no such item")),
+        }
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.body))
+    }
+
+    fn error_code(&self) -> String {
+        self.json()["code"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default()
+    }
+}
+
+async fn send(shelf: &Shelf, request: Request<Body>) -> Answer {
+    let response = router(shelf.clone())
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    Answer {
+        status,
+        content_type,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(shelf: &Shelf, uri: &str) -> Answer {
+    send(
+        shelf,
+        Request::get(uri)
+            .header("x-request-id", "req-1")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await
+}
+
+async fn post(shelf: &Shelf, token: Option<&str>, content_type: &str, body: &str) -> Answer {
+    let mut request = Request::post("/v1/items").header(header::CONTENT_TYPE, content_type);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    send(
+        shelf,
+        request
+            .body(Body::from(body.to_owned()))
+            .expect("a request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn creates_and_reads_items_with_declared_statuses_and_content_types() {
+    let shelf = Shelf::default();
+    let created = post(
+        &shelf,
+        Some("let-me-in"),
+        "application/json",
+        r#"{"name": "lamp", "tag": "red"}"#,
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert_eq!(created.content_type, "application/json");
+    let id = created.json()["id"].as_str().expect("an id").to_owned();
+
+    let item = get(&shelf, &format!("/v1/items/{id}")).await;
+    assert_eq!(
+        (item.status, item.json()["name"].as_str()),
+        (StatusCode::OK, Some("lamp"))
+    );
+
+    let label = get(&shelf, &format!("/v1/items/{id}/label")).await;
+    assert_eq!(
+        (
+            label.status,
+            label.content_type.as_str(),
+            label.body.as_str()
+        ),
+        (StatusCode::OK, "text/plain", "ITEM: lamp")
+    );
+
+    let deleted = send(
+        &shelf,
+        Request::delete(format!("/v1/items/{id}"))
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(
+        (deleted.status, deleted.body.as_str()),
+        (StatusCode::NO_CONTENT, "")
+    );
+
+    let gone = get(&shelf, &format!("/v1/items/{id}")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        gone.json()["request_id"],
+        "req-1",
+        "the error body carries the request id"
+    );
+}
+
+#[tokio::test]
+async fn query_defaults_apply_and_limits_are_enforced() {
+    let shelf = Shelf::default();
+    for n in 0..12 {
+        post(
+            &shelf,
+            Some("let-me-in"),
+            "application/json",
+            &format!(r#"{{"name": "item {n}"}}"#),
+        )
+        .await;
+    }
+    let listed = get(&shelf, "/v1/items").await;
+    assert_eq!(
+        listed.json()["items"].as_array().map(Vec::len),
+        Some(10),
+        "the spec's default limit"
+    );
+
+    for (query, named) in [
+        ("limit=0", "limit"),
+        ("limit=51", "limit"),
+        ("limit=many", "limit"),
+        ("tag=blue", "tag"),
+        ("name=elevenchars", "name"),
+    ] {
+        let answer = get(&shelf, &format!("/v1/items?{query}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(answer.error_code(), "invalid_query", "{query}");
+        let message = answer.json()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(message.contains(named), "{query}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_never_reach_the_handler() {
+    let shelf = Shelf::default();
+    let cases = [
+        (
+            None,
+            "application/json",
+            r#"{"name": "x"}"#,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            Some("let-me-in"),
+            "text/plain",
+            r#"{"name": "x"}"#,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            Some("let-me-in"),
+            "application/json",
+            r#"{"name": "#,
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+        ),
+        (
+            Some("let-me-in"),
+            "application/json",
+            r#"{"name": "x", "colour": "red"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            Some("let-me-in"),
+            "application/json",
+            r#"{"name": ""}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (token, content_type, body, status, code) in cases {
+        let answer = post(&shelf, token, content_type, body).await;
+        assert_eq!(
+            (answer.status, answer.error_code().as_str()),
+            (status, code),
+            "{body}: {}",
+            answer.body
+        );
+    }
+    assert!(
+        shelf.items().is_empty(),
+        "no refused request reached the handler"
+    );
+
+    let bad_id = get(&shelf, "/v1/items/not-a-uuid").await;
+    assert_eq!(
+        (bad_id.status, bad_id.error_code().as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_path")
+    );
+}
+
+#[tokio::test]
+async fn an_undeclared_status_becomes_the_declared_500() {
+    let shelf = Shelf::default();
+    let answer = send(
+        &shelf,
+        Request::delete(format!("/v1/items/{MISBEHAVING_ID}"))
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_with_the_error_body() {
+    let shelf = Shelf::default();
+    let unknown = get(&shelf, "/v2/items").await;
+    assert_eq!(
+        (unknown.status, unknown.error_code().as_str()),
+        (StatusCode::NOT_FOUND, "route_not_found")
+    );
+    let wrong_method = send(
+        &shelf,
+        Request::put("/v1/items")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(
+        (wrong_method.status, wrong_method.error_code().as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+}
