@@ -11,7 +11,7 @@ export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
 
 STAGE := deploy/native/stage.sh
 
-.PHONY: help up down status logs deps test fmt lint codegen seed
+.PHONY: help up down status logs deps test bench fmt codegen
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -31,12 +31,16 @@ logs: ## Follow the Catalog's log
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, clippy, unit and integration tests
+test: deps ## Formatting, codegen freshness, buf lint, clippy, wasm32 client build, all tests
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+	@$(STAGE) wasm32 cargo check --locked -p catalog-api --features client --target wasm32-unknown-unknown
 	@$(STAGE) tests cargo test --workspace --locked
+
+bench: deps ## Load benchmark of the Catalog beside bare axum and tonic servers
+	cargo bench -p catalog --bench load
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -27,8 +27,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 installed_components=$(rustup component list --installed 2>/dev/null || true)
-for component in rustfmt clippy; do
-  grep -q "^$component" <<<"$installed_components" || rustup component add "$component"
+for component in rustfmt clippy rust-std-wasm32-unknown-unknown; do
+  grep -q "^$component" <<<"$installed_components" || case $component in
+    rust-std-*) rustup target add "${component#rust-std-}" ;;
+    *) rustup component add "$component" ;;
+  esac
 done
 
 # A stamp per pinned version, so changing a pin reinstalls.

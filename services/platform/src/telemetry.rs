@@ -194,3 +194,77 @@ impl OtelInstruments {
         self.duration.record(elapsed.as_secs_f64(), &attributes);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// Runs `f` with a tracer installed for this thread only, as `init` installs one globally.
+    fn with_tracer(f: impl FnOnce()) {
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::with_default(subscriber, f);
+    }
+
+    #[test]
+    fn a_request_span_continues_the_callers_trace() {
+        with_tracer(|| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "traceparent",
+                http::HeaderValue::from_static(
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                ),
+            );
+            let span = tracing::info_span!("request");
+            let trace_id = continue_trace(&span, &headers);
+            assert_eq!(
+                trace_id.as_deref(),
+                Some("4bf92f3577b34da6a3ce929d0e0e4736")
+            );
+        });
+    }
+
+    #[test]
+    fn a_request_without_trace_context_starts_a_new_trace() {
+        with_tracer(|| {
+            let span = tracing::info_span!("request");
+            let trace_id = continue_trace(&span, &http::HeaderMap::new());
+            assert!(trace_id.is_some_and(|id| id.len() == 32 && id != "0".repeat(32)));
+        });
+    }
+
+    #[test]
+    fn outgoing_calls_carry_the_current_trace() {
+        with_tracer(|| {
+            let mut incoming = http::HeaderMap::new();
+            incoming.insert(
+                "traceparent",
+                http::HeaderValue::from_static(
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                ),
+            );
+            let span = tracing::info_span!("request");
+            continue_trace(&span, &incoming);
+            let mut outgoing = http::HeaderMap::new();
+            span.in_scope(|| inject_trace(&mut outgoing));
+            let traceparent = outgoing
+                .get("traceparent")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            assert!(
+                traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+                "same trace, new parent span: {traceparent}"
+            );
+            assert!(
+                !traceparent.contains("00f067aa0ba902b7"),
+                "the parent is our span, not the caller's"
+            );
+        });
+    }
+}

@@ -18,7 +18,8 @@ pub struct TestCatalog {
     pub base_url: String,
     pub grpc: CatalogServiceClient<Channel>,
     pub grpc_addr: std::net::SocketAddr,
-    _stop: oneshot::Sender<()>,
+    stop: oneshot::Sender<()>,
+    stopped: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 /// A Catalog holding the demo catalog.
@@ -57,7 +58,7 @@ async fn spawn_with(seeded: bool) -> TestCatalog {
     let base_url = format!("http://{}", service.http_addr());
     let grpc_addr = service.grpc_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(service.run(async {
+    let running = tokio::spawn(service.run(async {
         let _ = stopped.await;
     }));
 
@@ -87,11 +88,21 @@ async fn spawn_with(seeded: bool) -> TestCatalog {
         base_url,
         grpc,
         grpc_addr,
-        _stop: stop,
+        stop,
+        stopped: running,
     }
 }
 
 impl TestCatalog {
+    /// Sends the shutdown signal and waits until the service has drained and stopped.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.stopped
+            .await
+            .expect("the service task")
+            .expect("a clean stop");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

@@ -396,3 +396,47 @@ async fn health_readiness_and_metrics_are_served() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_is_clean_and_closes_the_port() {
+    let catalog = helpers::spawn().await;
+    let expected = catalog
+        .client
+        .list_products()
+        .q("organic")
+        .send()
+        .await
+        .expect("results")
+        .into_inner()
+        .total_items;
+    // Requests racing the shutdown: each is either answered completely or not accepted.
+    let racing: Vec<_> = (0..20)
+        .map(|_| {
+            let client = catalog.client.clone();
+            tokio::spawn(async move {
+                client
+                    .list_products()
+                    .q("organic")
+                    .send()
+                    .await
+                    .map(|page| page.into_inner().total_items)
+            })
+        })
+        .collect();
+    let (base_url, http) = (catalog.base_url.clone(), catalog.http.clone());
+    tokio::time::timeout(std::time::Duration::from_secs(30), catalog.stop())
+        .await
+        .expect("the service stops");
+    for request in racing {
+        if let Ok(total) = request.await.expect("the task ran") {
+            assert_eq!(total, expected, "an answered request is complete");
+        }
+    }
+    assert!(
+        http.get(format!("{base_url}/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "the port is closed"
+    );
+}

@@ -1,0 +1,292 @@
+//! Throughput and latency of the Catalog's two hot paths, each beside a bare server that
+//! answers the same bytes with no work, measured in one run with the same client and
+//! concurrency. The ratio is what the Catalog's work (routing, middleware, PostgreSQL,
+//! serialisation) costs over the framework alone.
+//!
+//! `cargo bench -p catalog --bench load` (or `make bench`). `BENCH_SECONDS` (default 5)
+//! and `BENCH_CONCURRENCY` (default 32) tune the run.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::routing::get;
+use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
+use catalog_proto::v1::catalog_service_server::{CatalogService, CatalogServiceServer};
+use catalog_proto::v1::{
+    GetProductPriceRequest, GetProductPriceResponse, GetProductPricesRequest,
+    GetProductPricesResponse, ValidateProductRequest, ValidateProductResponse,
+    ValidateProductsRequest, ValidateProductsResponse,
+};
+use platform::config::Secret;
+use tokio::net::TcpListener;
+use tonic::{Request, Response, Status};
+
+struct Stats {
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Stats {
+    fn throughput(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Runs `call` from `concurrency` tasks for `duration` (after a short warm-up).
+async fn measure<F, Fut>(concurrency: usize, duration: Duration, call: F) -> Stats
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<()>> + Send,
+{
+    let run = |duration: Duration| {
+        let call = call.clone();
+        async move {
+            let started = Instant::now();
+            let tasks: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let call = call.clone();
+                    tokio::spawn(async move {
+                        let mut latencies = Vec::new();
+                        let mut errors = 0;
+                        while started.elapsed() < duration {
+                            let sent = Instant::now();
+                            match call().await {
+                                Ok(()) => latencies.push(sent.elapsed()),
+                                Err(_) => errors += 1,
+                            }
+                        }
+                        (latencies, errors)
+                    })
+                })
+                .collect();
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            for task in tasks {
+                if let Ok((task_latencies, task_errors)) = task.await {
+                    latencies.extend(task_latencies);
+                    errors += task_errors;
+                }
+            }
+            let elapsed = started.elapsed();
+            latencies.sort_unstable();
+            let at = |q: f64| {
+                latencies
+                    .get(((latencies.len() as f64 - 1.0) * q) as usize)
+                    .copied()
+                    .unwrap_or_default()
+            };
+            Stats {
+                requests: latencies.len(),
+                errors,
+                elapsed,
+                p50: at(0.50),
+                p99: at(0.99),
+            }
+        }
+    };
+    run(duration / 5).await;
+    run(duration).await
+}
+
+/// A CatalogService that answers every call with fixed responses.
+#[derive(Clone)]
+struct BareGrpc {
+    validate: ValidateProductResponse,
+}
+
+#[tonic::async_trait]
+impl CatalogService for BareGrpc {
+    async fn validate_product(
+        &self,
+        _: Request<ValidateProductRequest>,
+    ) -> Result<Response<ValidateProductResponse>, Status> {
+        Ok(Response::new(self.validate.clone()))
+    }
+    async fn validate_products(
+        &self,
+        _: Request<ValidateProductsRequest>,
+    ) -> Result<Response<ValidateProductsResponse>, Status> {
+        Ok(Response::new(ValidateProductsResponse::default()))
+    }
+    async fn get_product_price(
+        &self,
+        _: Request<GetProductPriceRequest>,
+    ) -> Result<Response<GetProductPriceResponse>, Status> {
+        Ok(Response::new(GetProductPriceResponse::default()))
+    }
+    async fn get_product_prices(
+        &self,
+        _: Request<GetProductPricesRequest>,
+    ) -> Result<Response<GetProductPricesResponse>, Status> {
+        Ok(Response::new(GetProductPricesResponse::default()))
+    }
+}
+
+async fn bare_axum(body: Arc<String>) -> Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new().route(
+        "/v1/products/{product_id}",
+        get(move || {
+            let body = Arc::clone(&body);
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body.as_str().to_owned(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(addr)
+}
+
+async fn bare_tonic(validate: ValidateProductResponse) -> Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let service = CatalogServiceServer::new(BareGrpc { validate });
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    Ok(addr)
+}
+
+fn rest_call(
+    client: reqwest::Client,
+    url: String,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send>> + Clone {
+    move || {
+        let (client, url) = (client.clone(), url.clone());
+        Box::pin(async move {
+            let response = client.get(&url).send().await?.error_for_status()?;
+            response.bytes().await?;
+            Ok(())
+        })
+    }
+}
+
+fn grpc_call(
+    client: CatalogServiceClient<tonic::transport::Channel>,
+    request: ValidateProductRequest,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send>> + Clone {
+    move || {
+        let (mut client, request) = (client.clone(), request.clone());
+        Box::pin(async move {
+            client.validate_product(request).await?;
+            Ok(())
+        })
+    }
+}
+
+fn row(name: &str, stats: &Stats) {
+    println!(
+        "| {name:<30} | {:>9.0} | {:>8.2} | {:>8.2} | {:>6} | {:>6} |",
+        stats.throughput(),
+        stats.p50.as_secs_f64() * 1000.0,
+        stats.p99.as_secs_f64() * 1000.0,
+        stats.requests,
+        stats.errors,
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let duration = Duration::from_secs(seconds);
+
+    let database = testkit::postgres::fresh_database().await?;
+    let config = catalog::Config {
+        database_url: Secret::new(database.url),
+        http_addr: "127.0.0.1:0".parse()?,
+        grpc_addr: "127.0.0.1:0".parse()?,
+        admin_token: Secret::new("bench".to_owned()),
+        db_max_connections: 10,
+    };
+    catalog::seed(&config).await?;
+    let service = catalog::Catalog::build(config).await?;
+    let (rest_addr, grpc_addr) = (service.http_addr(), service.grpc_addr());
+    tokio::spawn(service.run(std::future::pending()));
+
+    let product = catalog::seed::products()
+        .into_iter()
+        .find(|p| p.active && p.stock > 10)
+        .context("a product")?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let catalog_url = format!("http://{rest_addr}/v1/products/{}", product.id);
+    let body = http
+        .get(&catalog_url)
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let bare_rest = bare_axum(Arc::new(body)).await?;
+    let bare_url = format!("http://{bare_rest}/v1/products/{}", product.id);
+
+    let request = ValidateProductRequest {
+        product_id: product.id.to_string(),
+        quantity: 1,
+    };
+    let mut grpc = CatalogServiceClient::connect(format!("http://{grpc_addr}")).await?;
+    let answer = grpc.validate_product(request.clone()).await?.into_inner();
+    let bare_grpc_addr = bare_tonic(answer).await?;
+    let bare_grpc =
+        testkit::poll_until(
+            "the bare tonic server",
+            Duration::from_secs(10),
+            || async move {
+                Ok(CatalogServiceClient::connect(format!("http://{bare_grpc_addr}")).await?)
+            },
+        )
+        .await?;
+
+    println!(
+        "\nCatalog load benchmark: {concurrency} concurrent callers, {seconds} s per row, one machine"
+    );
+    println!(
+        "| {:<30} | {:>9} | {:>8} | {:>8} | {:>6} | {:>6} |",
+        "target", "req/s", "p50 ms", "p99 ms", "count", "errors"
+    );
+    println!(
+        "|{}|{}|{}|{}|{}|{}|",
+        "-".repeat(32),
+        "-".repeat(11),
+        "-".repeat(10),
+        "-".repeat(10),
+        "-".repeat(8),
+        "-".repeat(8)
+    );
+    let catalog_rest = measure(concurrency, duration, rest_call(http.clone(), catalog_url)).await;
+    row("REST get-product (Catalog)", &catalog_rest);
+    let axum_rest = measure(concurrency, duration, rest_call(http, bare_url)).await;
+    row("REST bare axum", &axum_rest);
+    let catalog_grpc = measure(concurrency, duration, grpc_call(grpc, request.clone())).await;
+    row("gRPC ValidateProduct (Catalog)", &catalog_grpc);
+    let tonic_grpc = measure(concurrency, duration, grpc_call(bare_grpc, request)).await;
+    row("gRPC bare tonic", &tonic_grpc);
+
+    println!(
+        "\nCatalog / bare throughput: REST {:.2}, gRPC {:.2}",
+        catalog_rest.throughput() / axum_rest.throughput(),
+        catalog_grpc.throughput() / tonic_grpc.throughput(),
+    );
+    Ok(())
+}
