@@ -3,6 +3,7 @@
 //! carry exactly the statuses, bodies and content types the spec declares.
 
 use std::collections::BTreeMap;
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, to_bytes};
@@ -22,6 +23,8 @@ const MISBEHAVING_ID: Uuid = Uuid::from_u128(7);
 #[derive(Clone, Default)]
 struct Shelf {
     items: Arc<Mutex<BTreeMap<Uuid, types::Item>>>,
+    /// The `x-probe` header of the last listing, to see what a client's hook sent.
+    last_probe: Arc<Mutex<Option<String>>>,
 }
 
 impl Shelf {
@@ -33,7 +36,16 @@ impl Shelf {
 }
 
 impl ShelfApi for Shelf {
-    async fn list_items(&self, _ctx: RequestContext, query: ListItemsQuery) -> ListItemsResponse {
+    async fn list_items(&self, ctx: RequestContext, query: ListItemsQuery) -> ListItemsResponse {
+        let probe = ctx
+            .headers
+            .get("x-probe")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        *self
+            .last_probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = probe;
         let items = self
             .items()
             .values()
@@ -342,4 +354,41 @@ async fn unknown_routes_and_methods_answer_with_the_error_body() {
         (wrong_method.status, wrong_method.error_code().as_str()),
         (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
     );
+}
+
+#[tokio::test]
+async fn the_generated_client_sends_what_its_header_hook_adds() {
+    let shelf = Shelf::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(axum::serve(listener, router(shelf.clone())).into_future());
+
+    let hook = shelf_api::client::HeaderHook::new(|headers| {
+        headers.insert("x-probe", http::HeaderValue::from_static("from-the-hook"));
+    });
+    let client = shelf_api::Client::new(&url, hook);
+    let listed = client
+        .list_items()
+        .limit(5)
+        .send()
+        .await
+        .expect("a listing");
+    assert!(listed.into_inner().items.is_empty());
+    let probe = shelf
+        .last_probe
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    assert_eq!(probe.as_deref(), Some("from-the-hook"));
+
+    let plain = shelf_api::Client::new(&url, shelf_api::client::HeaderHook::default());
+    plain.list_items().send().await.expect("a listing");
+    let probe = shelf
+        .last_probe
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    assert_eq!(probe, None, "the default hook adds nothing");
 }

@@ -12,6 +12,7 @@ use catalog_proto::v1::{
 use platform::metrics::Metrics;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -32,12 +33,8 @@ pub async fn serve(
         .layer(platform::grpc::ObserveLayer::new(metrics))
         .add_service(health_service)
         .add_service(CatalogServiceServer::new(Grpc { store }))
-        .serve_with_incoming_shutdown(tokio_stream_listener(listener), stopping.cancelled_owned())
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), stopping.cancelled_owned())
         .await
-}
-
-fn tokio_stream_listener(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
-    tonic::transport::server::TcpIncoming::from(listener)
 }
 
 #[derive(Debug, Clone)]

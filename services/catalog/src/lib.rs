@@ -97,7 +97,19 @@ impl Catalog {
             self.metrics.clone(),
             stopping.clone(),
         );
-        let (http, grpc) = tokio::join!(http, grpc);
+        // Whichever server ends first, for a signal or a failure, stops the other too.
+        let (http, grpc) = tokio::join!(
+            async {
+                let result = http.await;
+                stopping.cancel();
+                result
+            },
+            async {
+                let result = grpc.await;
+                stopping.cancel();
+                result
+            },
+        );
         http.context("REST server failed")?;
         grpc.context("gRPC server failed")?;
         self.store.close().await;

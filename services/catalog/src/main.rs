@@ -37,6 +37,7 @@ async fn main() -> Result<()> {
     if let Err(err) = &result {
         tracing::error!(error = format!("{err:#}"), "catalog failed");
     }
-    telemetry.shutdown();
+    // Flushing blocks until the exporters are done, so it runs off the async workers.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     result
 }

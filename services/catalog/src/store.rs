@@ -220,25 +220,15 @@ impl Store {
 
     pub async fn create_product(&self, product: NewProduct) -> Result<Product, CatalogError> {
         let product = product.validate()?;
-        let category_id = self.category_id(&product.category_slug).await?;
         let id = Uuid::new_v4();
-        sqlx::query(
-            "INSERT INTO products (id, sku, name, description, category_id, price_minor, currency, stock, active, attributes) \
+        self.write_product(
+            "INSERT INTO products (id, sku, name, description, category_id, price_minor, currency, \
+                 stock, active, attributes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            id,
+            &product,
         )
-        .bind(id)
-        .bind(&product.sku)
-        .bind(&product.name)
-        .bind(&product.description)
-        .bind(category_id)
-        .bind(product.price_minor)
-        .bind(&product.currency)
-        .bind(product.stock)
-        .bind(product.active)
-        .bind(sqlx::types::Json(&product.attributes))
-        .execute(&self.pool)
-        .await
-        .map_err(|err| unique_violation_as_duplicate(err, &product.sku))?;
+        .await?;
         self.product(id).await
     }
 
@@ -248,29 +238,46 @@ impl Store {
         product: NewProduct,
     ) -> Result<Product, CatalogError> {
         let product = product.validate()?;
-        let category_id = self.category_id(&product.category_slug).await?;
-        let updated = sqlx::query(
-            "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, \
-                 price_minor = $6, currency = $7, stock = $8, active = $9, attributes = $10, updated_at = now() \
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(&product.sku)
-        .bind(&product.name)
-        .bind(&product.description)
-        .bind(category_id)
-        .bind(product.price_minor)
-        .bind(&product.currency)
-        .bind(product.stock)
-        .bind(product.active)
-        .bind(sqlx::types::Json(&product.attributes))
-        .execute(&self.pool)
-        .await
-        .map_err(|err| unique_violation_as_duplicate(err, &product.sku))?;
-        if updated.rows_affected() == 0 {
+        let updated = self
+            .write_product(
+                "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, \
+                     price_minor = $6, currency = $7, stock = $8, active = $9, attributes = $10, \
+                     updated_at = now() \
+                 WHERE id = $1",
+                id,
+                &product,
+            )
+            .await?;
+        if updated == 0 {
             return Err(CatalogError::ProductNotFound(id));
         }
         self.product(id).await
+    }
+
+    /// Runs an INSERT or UPDATE whose parameters are the id ($1) and the product's fields
+    /// ($2 to $10, in column order), and returns how many rows it touched.
+    async fn write_product(
+        &self,
+        sql: &str,
+        id: Uuid,
+        product: &NewProduct,
+    ) -> Result<u64, CatalogError> {
+        let category_id = self.category_id(&product.category_slug).await?;
+        let result = sqlx::query(sql)
+            .bind(id)
+            .bind(&product.sku)
+            .bind(&product.name)
+            .bind(&product.description)
+            .bind(category_id)
+            .bind(product.price_minor)
+            .bind(&product.currency)
+            .bind(product.stock)
+            .bind(product.active)
+            .bind(sqlx::types::Json(&product.attributes))
+            .execute(&self.pool)
+            .await
+            .map_err(|err| unique_violation_as_duplicate(err, &product.sku))?;
+        Ok(result.rows_affected())
     }
 
     pub async fn delete_product(&self, id: Uuid) -> Result<(), CatalogError> {

@@ -115,3 +115,35 @@ impl Interceptor for TracePropagation {
         Ok(request)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_calls_carry_the_current_trace_in_metadata() {
+        telemetry::tests::with_tracer(|| {
+            let mut incoming = http::HeaderMap::new();
+            incoming.insert(
+                "traceparent",
+                http::HeaderValue::from_static(
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                ),
+            );
+            let span = tracing::info_span!("handler");
+            telemetry::continue_trace(&span, &incoming);
+            let request = span
+                .in_scope(|| TracePropagation.call(tonic::Request::new(())))
+                .expect("the interceptor never refuses");
+            let traceparent = request
+                .metadata()
+                .get("traceparent")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            assert!(
+                traceparent.starts_with("00-0af7651916cd43dd8448eb211c80319c-"),
+                "{traceparent}"
+            );
+        });
+    }
+}

@@ -196,14 +196,14 @@ impl OtelInstruments {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use opentelemetry::trace::TracerProvider as _;
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
 
     /// Runs `f` with a tracer installed for this thread only, as `init` installs one globally.
-    fn with_tracer(f: impl FnOnce()) {
+    pub(crate) fn with_tracer(f: impl FnOnce()) {
         global::set_text_map_propagator(TraceContextPropagator::new());
         let provider = SdkTracerProvider::builder().build();
         let subscriber = tracing_subscriber::registry()

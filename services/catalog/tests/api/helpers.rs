@@ -1,6 +1,7 @@
 //! Spawns a real Catalog on free ports over a fresh database of its own.
 
 use catalog::Catalog;
+use catalog_api::client::HeaderHook;
 use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
 use platform::config::Secret;
 use tokio::sync::oneshot;
@@ -82,8 +83,8 @@ async fn spawn_with(seeded: bool) -> TestCatalog {
         .build()
         .expect("a client");
     TestCatalog {
-        client: catalog_api::Client::new(&base_url),
-        admin: catalog_api::Client::new_with_client(&base_url, admin_http),
+        client: catalog_api::Client::new(&base_url, HeaderHook::default()),
+        admin: catalog_api::Client::new_with_client(&base_url, admin_http, HeaderHook::default()),
         http: reqwest::Client::new(),
         base_url,
         grpc,
