@@ -90,6 +90,14 @@ fn server() -> Result<&'static Server> {
 pub struct TestDatabase {
     pub url: String,
     pub name: String,
+    port: u16,
+}
+
+impl TestDatabase {
+    /// The server's maintenance database, for tests that create or drop databases.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://localmart@127.0.0.1:{}/postgres", self.port)
+    }
 }
 
 /// Creates an empty database on the shared test server, starting it on first use.
@@ -111,5 +119,9 @@ pub async fn fresh_database() -> Result<TestDatabase> {
         .await?;
     admin.close().await?;
     let url = format!("postgres://localmart@127.0.0.1:{}/{name}", server.port);
-    Ok(TestDatabase { url, name })
+    Ok(TestDatabase {
+        url,
+        name,
+        port: server.port,
+    })
 }

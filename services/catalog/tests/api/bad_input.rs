@@ -274,3 +274,85 @@ async fn unknown_routes_and_methods_get_the_error_body() {
     let (status, code, _) = error_of(catalog.http.patch(catalog.url("/v1/products"))).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
 }
+
+#[tokio::test]
+async fn a_callers_request_id_is_kept_in_the_header_and_the_error_body() {
+    let catalog = helpers::spawn_empty().await;
+    let response = catalog
+        .http
+        .get(catalog.url("/v1/products/nope"))
+        .header("x-request-id", "checkout-42")
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(response.headers()["x-request-id"], "checkout-42");
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(body["request_id"], "checkout-42");
+}
+
+#[tokio::test]
+async fn too_many_or_too_long_attributes_are_422s() {
+    let catalog = helpers::spawn_empty().await;
+    let mut many = product_input("LANTERN-5");
+    many["attributes"] = (0..51)
+        .map(|n| (format!("key{n}"), json!("value")))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let (status, _, message) = error_of(create(&catalog).json(&many)).await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("50"), "{message}");
+
+    let mut long = product_input("LANTERN-6");
+    long["attributes"] = json!({ "colour": "x".repeat(501) });
+    let (status, _, message) = error_of(create(&catalog).json(&long)).await;
+    assert_eq!(status, 422, "{message}");
+    assert_eq!(product_count(&catalog).await, 0);
+}
+
+#[tokio::test]
+async fn renaming_a_product_to_a_taken_sku_is_a_409_and_changes_nothing() {
+    let catalog = helpers::spawn_empty().await;
+    for sku in ["LANTERN-7", "LANTERN-8"] {
+        let created = create(&catalog)
+            .json(&product_input(sku))
+            .send()
+            .await
+            .expect("a response");
+        assert_eq!(created.status(), 201);
+    }
+    let page = catalog
+        .client
+        .list_products()
+        .send()
+        .await
+        .expect("a page")
+        .into_inner();
+    let second = page
+        .items
+        .iter()
+        .find(|p| p.sku.as_str() == "LANTERN-8")
+        .expect("the second product");
+    let mut renamed = product_input("LANTERN-7");
+    renamed["name"] = json!("Renamed Lantern");
+    let (status, code, _) = error_of(
+        catalog
+            .http
+            .put(catalog.url(&format!("/v1/products/{}", second.id)))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&renamed),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (409, "duplicate_sku"));
+    let unchanged = catalog
+        .client
+        .get_product()
+        .product_id(second.id)
+        .send()
+        .await
+        .expect("the product")
+        .into_inner();
+    assert_eq!(
+        (unchanged.sku.as_str(), unchanged.name.as_str()),
+        ("LANTERN-8", "Test Lantern")
+    );
+}

@@ -25,18 +25,26 @@ pub struct TestCatalog {
 
 /// A Catalog holding the demo catalog.
 pub async fn spawn() -> TestCatalog {
-    spawn_with(true).await
+    spawn_with_database().await.0
 }
 
 /// A Catalog with categories but no products.
 pub async fn spawn_empty() -> TestCatalog {
-    spawn_with(false).await
-}
-
-async fn spawn_with(seeded: bool) -> TestCatalog {
     let database = testkit::postgres::fresh_database()
         .await
         .expect("a test database");
+    spawn_on(&database, false).await
+}
+
+/// A Catalog holding the demo catalog, and its database, for tests that break it.
+pub async fn spawn_with_database() -> (TestCatalog, testkit::postgres::TestDatabase) {
+    let database = testkit::postgres::fresh_database()
+        .await
+        .expect("a test database");
+    (spawn_on(&database, true).await, database)
+}
+
+async fn spawn_on(database: &testkit::postgres::TestDatabase, seeded: bool) -> TestCatalog {
     let config = catalog::Config {
         database_url: Secret::new(database.url.clone()),
         http_addr: "127.0.0.1:0".parse().expect("an address"),

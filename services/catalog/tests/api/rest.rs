@@ -440,3 +440,51 @@ async fn shutdown_is_clean_and_closes_the_port() {
         "the port is closed"
     );
 }
+
+#[tokio::test]
+async fn losing_the_database_makes_it_unready_and_answers_a_clean_500() {
+    let (catalog, database) = helpers::spawn_with_database().await;
+    let admin = sqlx::PgPool::connect(&database.admin_url())
+        .await
+        .expect("an admin connection");
+    sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", database.name))
+        .execute(&admin)
+        .await
+        .expect("dropped");
+
+    let ready = catalog
+        .http
+        .get(catalog.url("/readyz"))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("JSON");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("PostgreSQL"),
+        "{body}"
+    );
+    let alive = catalog
+        .http
+        .get(catalog.url("/healthz"))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(alive.status(), 200, "the process itself is still alive");
+
+    let (status, error) = api_error(catalog.client.list_categories().send().await);
+    assert_eq!((status, error.code.as_str()), (500, "internal"));
+    assert!(
+        error.message.contains(&error.request_id),
+        "the message quotes the request id: {}",
+        error.message
+    );
+    assert!(
+        !error.message.to_lowercase().contains("database \""),
+        "no internals leak: {}",
+        error.message
+    );
+}
