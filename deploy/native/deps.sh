@@ -8,7 +8,7 @@ set -euo pipefail
 tools=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
 mkdir -p "$tools/bin"
 
-apt_packages=(postgresql postgresql-client curl)
+apt_packages=(postgresql postgresql-client redis-server curl)
 supervisor_version=4.2.5
 buf_version=1.75.0
 

@@ -7,6 +7,7 @@
 //! the server and deletes its data directory.
 
 pub mod postgres;
+pub mod redis;
 
 use std::future::Future;
 use std::net::TcpListener;

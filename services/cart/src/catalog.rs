@@ -1,0 +1,197 @@
+//! The Cart's view of the Catalog: the generated tonic client, with a deadline on every
+//! call, bounded retries with jitter, and a circuit breaker.
+//!
+//! Every call the Cart makes to the Catalog is a read (validate, price), so every call is
+//! idempotent and may be retried; a write would need an idempotency key before it could.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
+use catalog_proto::v1::{
+    GetProductPricesRequest, ProductValidation, ValidateProductRequest, ValidationReason,
+};
+use platform::grpc::TracePropagation;
+use tonic::Code;
+use tonic::codegen::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use uuid::Uuid;
+
+use crate::breaker::Breaker;
+use crate::error::CartError;
+
+type Client = CatalogServiceClient<InterceptedService<Channel, TracePropagation>>;
+
+/// A product's price and name as the Catalog has them now.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Price {
+    pub name: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub active: bool,
+}
+
+/// What the Catalog says about selling a quantity of a product.
+#[derive(Debug)]
+pub enum Verdict {
+    Sellable(Price),
+    Refused(CartError),
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    client: Client,
+    breaker: Breaker,
+    timeout: Duration,
+    retries: u32,
+}
+
+impl Catalog {
+    /// A client that connects lazily, so the Cart starts (and serves reads) while the
+    /// Catalog is down, and reconnects by itself when it comes back.
+    pub fn new(
+        url: &str,
+        timeout: Duration,
+        retries: u32,
+        breaker: Breaker,
+    ) -> anyhow::Result<Self> {
+        let channel = Endpoint::from_shared(url.to_owned())?
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .connect_lazy();
+        Ok(Self {
+            client: CatalogServiceClient::with_interceptor(channel, TracePropagation),
+            breaker,
+            timeout,
+            retries,
+        })
+    }
+
+    /// Whether a quantity of one product can be sold, and at what price.
+    pub async fn validate(&self, product_id: Uuid, quantity: u32) -> Result<Verdict, CartError> {
+        let request = ValidateProductRequest {
+            product_id: product_id.to_string(),
+            quantity: i32::try_from(quantity).unwrap_or(i32::MAX),
+        };
+        let response = self
+            .call(|mut client| {
+                let request = request.clone();
+                async move { client.validate_product(request).await }
+            })
+            .await?;
+        let validation = response
+            .validation
+            .ok_or_else(|| CartError::CatalogRejected("an empty validation".to_owned()))?;
+        Ok(verdict(product_id, quantity, validation))
+    }
+
+    /// The current prices of `ids`, in one call; unknown products are absent.
+    pub async fn prices(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Price>, CartError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let request = GetProductPricesRequest {
+            product_ids: ids.iter().map(Uuid::to_string).collect(),
+        };
+        let response = self
+            .call(|mut client| {
+                let request = request.clone();
+                async move { client.get_product_prices(request).await }
+            })
+            .await?;
+        let mut prices = HashMap::new();
+        for price in response.prices.into_iter().filter(|price| price.found) {
+            let (Ok(id), Some(unit)) = (Uuid::parse_str(&price.product_id), price.unit_price)
+            else {
+                continue;
+            };
+            prices.insert(
+                id,
+                Price {
+                    name: price.name,
+                    amount_minor: unit.amount_minor,
+                    currency: unit.currency,
+                    active: price.active,
+                },
+            );
+        }
+        Ok(prices)
+    }
+
+    /// Runs one logical call through the breaker, with a deadline per attempt and
+    /// jittered backoff between attempts that failed for a transient reason.
+    async fn call<T, F, Fut>(&self, attempt: F) -> Result<T, CartError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        if let Err(retry_after) = self.breaker.allow() {
+            return Err(CartError::CatalogUnavailable { retry_after });
+        }
+        let mut last = None;
+        for tries in 0..=self.retries {
+            if tries > 0 {
+                // 50 ms, 100 ms, ... each with up to as much again of jitter, so retrying
+                // callers do not arrive in lockstep.
+                let base = 50 * u64::from(tries);
+                tokio::time::sleep(Duration::from_millis(base + fastrand::u64(0..=base))).await;
+            }
+            match tokio::time::timeout(self.timeout, attempt(self.client.clone())).await {
+                Ok(Ok(response)) => {
+                    self.breaker.record_success();
+                    return Ok(response.into_inner());
+                }
+                Ok(Err(status)) if !is_transient(status.code()) => {
+                    // The Catalog answered: it is up, the request was wrong.
+                    self.breaker.record_success();
+                    return Err(CartError::CatalogRejected(status.message().to_owned()));
+                }
+                Ok(Err(status)) => last = Some(status.to_string()),
+                Err(_) => last = Some(format!("no answer within {:?}", self.timeout)),
+            }
+        }
+        self.breaker.record_failure();
+        tracing::warn!(
+            error = last.as_deref().unwrap_or_default(),
+            "the catalog is unreachable"
+        );
+        Err(CartError::CatalogUnavailable {
+            retry_after: self.breaker.retry_after(),
+        })
+    }
+}
+
+fn is_transient(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unavailable
+            | Code::DeadlineExceeded
+            | Code::ResourceExhausted
+            | Code::Aborted
+            | Code::Unknown
+    )
+}
+
+fn verdict(product_id: Uuid, quantity: u32, validation: ProductValidation) -> Verdict {
+    let price = validation.unit_price.as_ref().map(|unit| Price {
+        name: validation.name.clone(),
+        amount_minor: unit.amount_minor,
+        currency: unit.currency.clone(),
+        active: validation.reason() != ValidationReason::Inactive,
+    });
+    match (validation.reason(), price) {
+        (ValidationReason::Ok, Some(price)) => Verdict::Sellable(price),
+        (ValidationReason::Inactive, _) => Verdict::Refused(CartError::NotForSale {
+            name: validation.name,
+        }),
+        (ValidationReason::InsufficientStock, _) => {
+            Verdict::Refused(CartError::InsufficientStock {
+                name: validation.name,
+                available: validation.available_stock,
+                wanted: quantity,
+            })
+        }
+        _ => Verdict::Refused(CartError::UnknownProduct(product_id)),
+    }
+}

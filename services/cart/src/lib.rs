@@ -1,0 +1,125 @@
+//! The LocalMart Cart: shopping carts in Redis, validated and priced by the Catalog.
+//!
+//! The REST API is `specs/openapi/cart.yaml`. Every change that needs the Catalog asks it
+//! over gRPC (`specs/proto/.../catalog.proto`) through [`catalog::Catalog`], which puts a
+//! deadline, retries and a circuit breaker around each call; the carts themselves live in
+//! [`store::Store`], where every change is one atomic Lua script.
+
+mod breaker;
+mod catalog;
+mod config;
+mod error;
+mod pricing;
+mod rest;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use platform::metrics::Metrics;
+use tokio::net::TcpListener;
+
+pub use crate::config::Config;
+pub use crate::error::CartError;
+use crate::store::Store;
+
+/// A Cart with its listener bound and its stores connected, ready to [`run`](Self::run).
+#[derive(Debug)]
+pub struct Cart {
+    http: TcpListener,
+    store: Store,
+    catalog: Arc<catalog::Catalog>,
+    config: Config,
+    metrics: Metrics,
+}
+
+impl Cart {
+    /// Connects to Redis (which must be up) and prepares the Catalog client (which need
+    /// not be: it connects on first use), then binds the listener; port 0 picks a free one.
+    pub async fn build(config: Config) -> Result<Self> {
+        let store = Store::connect(
+            &config.redis_url,
+            config.key_prefix.clone(),
+            config.ttl,
+            config.redis_timeout,
+        )
+        .await
+        .context("connecting to Redis (REDIS_URL)")?;
+        let breaker = breaker::Breaker::new(config.breaker_failures, config.breaker_open_for);
+        let catalog = catalog::Catalog::new(
+            &config.catalog_url,
+            config.catalog_timeout,
+            config.catalog_retries,
+            breaker,
+        )
+        .context("the Catalog's URL (CATALOG_GRPC_URL)")?;
+        let http = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("binding REST to {}", config.http_addr))?;
+        Ok(Self {
+            http,
+            store,
+            catalog: Arc::new(catalog),
+            config,
+            metrics: Metrics::new(),
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().unwrap_or(self.config.http_addr)
+    }
+
+    /// Serves REST until `shutdown` completes, then drains in-flight requests.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let api = rest::Api::new(
+            self.store.clone(),
+            Arc::clone(&self.catalog),
+            self.config.currency.clone(),
+        );
+        let retry_after = self.config.breaker_open_for.as_secs().max(1);
+        let api_router = cart_api::server::router(api).layer(
+            axum::middleware::map_response_with_state(retry_after, add_retry_after),
+        );
+        let app = platform::http::with_middleware(api_router, self.metrics.clone()).merge(
+            platform::http::operational_routes(
+                self.metrics.clone(),
+                Arc::new(Readiness(self.store.clone())),
+            ),
+        );
+        tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "cart serving");
+        platform::http::serve(self.http, app, shutdown)
+            .await
+            .context("REST server failed")?;
+        tracing::info!("cart stopped");
+        Ok(())
+    }
+}
+
+/// The contract promises a `Retry-After` on every 503: the breaker's open period, the
+/// earliest a retry can find the Catalog being asked again.
+async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// Ready when Redis answers. The Catalog is not part of it: without the Catalog the Cart
+/// still serves reads, which is more useful than being taken out of rotation.
+struct Readiness(Store);
+
+impl platform::http::Readiness for Readiness {
+    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(self.0.ping())
+    }
+}

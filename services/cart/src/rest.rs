@@ -1,0 +1,257 @@
+//! The REST API: the generated `CartApi` trait over the store and the Catalog.
+//!
+//! Changes that need the Catalog (add, set quantity) ask it first and write only when it
+//! agrees, so a refused or failed change leaves the cart as it was. Reads price every line
+//! with one batch call and fall back to the last known prices when the Catalog is away.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use cart_api::server::{
+    AddLinePath, AddLineResponse, CartApi, ClearCartPath, ClearCartResponse, CreateCartResponse,
+    FromError, GetCartPath, GetCartResponse, RemoveLinePath, RemoveLineResponse, RequestContext,
+    SetLineQuantityPath, SetLineQuantityResponse,
+};
+use cart_api::types;
+use uuid::Uuid;
+
+use crate::catalog::{Catalog, Price, Verdict};
+use crate::error::CartError;
+use crate::pricing::{self, PricedCart};
+use crate::store::{MAX_QUANTITY, Store};
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    store: Store,
+    catalog: Arc<Catalog>,
+    currency: String,
+}
+
+impl Api {
+    pub fn new(store: Store, catalog: Arc<Catalog>, currency: String) -> Self {
+        Self {
+            store,
+            catalog,
+            currency,
+        }
+    }
+
+    /// The cart priced now, or at its last known prices when the Catalog is away.
+    async fn view(&self, cart: Uuid) -> Result<types::Cart, CartError> {
+        let stored = self.store.get(cart).await?;
+        let ids: Vec<Uuid> = stored.lines.iter().map(|line| line.product_id).collect();
+        let priced = match self.catalog.prices(&ids).await {
+            Ok(current) => {
+                // Keeping the fresh prices is a nicety for later stale reads; a failure
+                // here must not fail the read.
+                if let Err(err) = self.store.remember_prices(cart, &current).await {
+                    tracing::warn!(error = %err, "could not keep the latest prices");
+                }
+                pricing::price(stored, Some(&current), &self.currency)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "pricing the cart with the last known prices");
+                pricing::price(stored, None, &self.currency)
+            }
+        };
+        to_wire(priced)
+    }
+
+    /// Asks the Catalog whether `quantity` of a product may be in the cart, and at what price.
+    async fn sellable(&self, product: Uuid, quantity: u32) -> Result<Price, CartError> {
+        match self.catalog.validate(product, quantity).await? {
+            Verdict::Refused(reason) => Err(reason),
+            Verdict::Sellable(price) if price.currency != self.currency => {
+                Err(CartError::CurrencyMismatch {
+                    name: price.name,
+                    currency: price.currency,
+                    cart_currency: self.currency.clone(),
+                })
+            }
+            Verdict::Sellable(price) => Ok(price),
+        }
+    }
+
+    async fn add(&self, cart: Uuid, body: types::AddLine) -> Result<types::Cart, CartError> {
+        let units = checked_quantity(body.quantity.0.get())?;
+        let current = self.store.quantity(cart, body.product_id).await?;
+        if current + units > MAX_QUANTITY {
+            return Err(CartError::QuantityLimit {
+                current,
+                max: MAX_QUANTITY,
+            });
+        }
+        let price = self.sellable(body.product_id, current + units).await?;
+        self.store.add(cart, body.product_id, units, &price).await?;
+        self.view(cart).await
+    }
+
+    async fn set_quantity(
+        &self,
+        cart: Uuid,
+        product: Uuid,
+        quantity: u32,
+    ) -> Result<types::Cart, CartError> {
+        let quantity = checked_quantity(quantity)?;
+        if self.store.quantity(cart, product).await? == 0 {
+            return Err(CartError::LineNotFound(product));
+        }
+        let price = self.sellable(product, quantity).await?;
+        self.store.set(cart, product, quantity, &price).await?;
+        self.view(cart).await
+    }
+}
+
+fn checked_quantity(quantity: u32) -> Result<u32, CartError> {
+    if (1..=MAX_QUANTITY).contains(&quantity) {
+        Ok(quantity)
+    } else {
+        Err(CartError::QuantityOutOfRange {
+            got: quantity,
+            max: MAX_QUANTITY,
+        })
+    }
+}
+
+/// Turns a domain error into the response of whichever operation hit it: the one place
+/// that picks the Cart's REST status codes.
+fn respond<R: FromError>(ctx: &RequestContext, err: CartError) -> R {
+    let (status, code) = match &err {
+        CartError::CartNotFound(_) => (StatusCode::NOT_FOUND, "cart_not_found"),
+        CartError::LineNotFound(_) => (StatusCode::NOT_FOUND, "line_not_found"),
+        CartError::QuantityOutOfRange { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity")
+        }
+        CartError::QuantityLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity_limit"),
+        CartError::LineLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "line_limit"),
+        CartError::UnknownProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product"),
+        CartError::NotForSale { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "not_for_sale"),
+        CartError::InsufficientStock { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_stock")
+        }
+        CartError::CurrencyMismatch { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+        }
+        CartError::CatalogUnavailable { .. } => {
+            (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
+        }
+        CartError::StoreUnavailable(cause) => {
+            tracing::warn!(error = %cause, "the cart store is unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+        }
+        CartError::CatalogRejected(_) | CartError::Corrupt(_) => {
+            tracing::error!(error = %err, "internal error");
+            let message = format!(
+                "the cart failed to answer; quote request id {}",
+                ctx.request_id
+            );
+            return R::from_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ctx.error("internal", message),
+            );
+        }
+    };
+    R::from_error(status, ctx.error(code, err.to_string()))
+}
+
+fn money(amount_minor: i64, currency: &str) -> Result<types::Money, CartError> {
+    Ok(types::Money {
+        amount_minor,
+        currency: currency
+            .parse()
+            .map_err(|_| CartError::Corrupt(format!("currency {currency:?}")))?,
+    })
+}
+
+fn to_wire(cart: PricedCart) -> Result<types::Cart, CartError> {
+    let lines = cart
+        .lines
+        .into_iter()
+        .map(|line| {
+            Ok(types::CartLine {
+                unit_price: money(line.unit_minor, &line.currency)?,
+                line_total: money(line.total_minor, &line.currency)?,
+                product_id: line.product_id,
+                name: line.name,
+                quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                available: line.available,
+                price_stale: line.price_stale,
+            })
+        })
+        .collect::<Result<_, CartError>>()?;
+    Ok(types::Cart {
+        id: cart.id,
+        lines,
+        item_count: i32::try_from(cart.item_count).unwrap_or(i32::MAX),
+        subtotal: money(cart.subtotal_minor, &cart.currency)?,
+        prices_stale: cart.prices_stale,
+        updated_at: cart.updated_at,
+        expires_at: cart.expires_at,
+    })
+}
+
+impl CartApi for Api {
+    async fn create_cart(&self, ctx: RequestContext) -> CreateCartResponse {
+        let created = async { self.view(self.store.create().await?).await };
+        match created.await {
+            Ok(cart) => CreateCartResponse::Created(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn get_cart(&self, ctx: RequestContext, path: GetCartPath) -> GetCartResponse {
+        match self.view(path.cart_id).await {
+            Ok(cart) => GetCartResponse::Ok(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn add_line(
+        &self,
+        ctx: RequestContext,
+        path: AddLinePath,
+        body: types::AddLine,
+    ) -> AddLineResponse {
+        match self.add(path.cart_id, body).await {
+            Ok(cart) => AddLineResponse::Ok(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn clear_cart(&self, ctx: RequestContext, path: ClearCartPath) -> ClearCartResponse {
+        let cleared = async {
+            self.store.clear(path.cart_id).await?;
+            self.view(path.cart_id).await
+        };
+        match cleared.await {
+            Ok(cart) => ClearCartResponse::Ok(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn set_line_quantity(
+        &self,
+        ctx: RequestContext,
+        path: SetLineQuantityPath,
+        body: types::SetQuantity,
+    ) -> SetLineQuantityResponse {
+        match self
+            .set_quantity(path.cart_id, path.product_id, body.quantity.0.get())
+            .await
+        {
+            Ok(cart) => SetLineQuantityResponse::Ok(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn remove_line(&self, ctx: RequestContext, path: RemoveLinePath) -> RemoveLineResponse {
+        let removed = async {
+            self.store.remove(path.cart_id, path.product_id).await?;
+            self.view(path.cart_id).await
+        };
+        match removed.await {
+            Ok(cart) => RemoveLineResponse::Ok(cart),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+}

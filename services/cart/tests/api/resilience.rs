@@ -1,0 +1,170 @@
+//! The Cart when its dependencies fail: the Catalog stopped mid-test, Redis stopped and
+//! restarted, the Cart itself restarted. Nothing is lost, and it recovers by itself.
+
+use std::time::Duration;
+
+use crate::helpers::{self, Options, in_stock, into_result};
+
+#[tokio::test]
+async fn without_the_catalog_reads_work_with_stale_prices_and_writes_wait() {
+    let mut cart = helpers::spawn().await;
+    let id = cart.new_cart().await;
+    let (lamp, mug) = (
+        in_stock(10),
+        helpers::product(|p| p.active && p.stock >= 10 && p.price_minor > 1000),
+    );
+    cart.add(id, lamp.id, 2).await.expect("added");
+
+    cart.catalog.stop().await;
+    let read = cart.cart(id).await;
+    assert!(read.prices_stale && read.lines[0].price_stale);
+    assert_eq!(
+        read.lines[0].unit_price.amount_minor, lamp.price_minor,
+        "the last known price"
+    );
+    assert_eq!(read.subtotal.amount_minor, 2 * lamp.price_minor);
+
+    let response = cart
+        .http
+        .post(cart.url(&format!("/v1/carts/{id}/lines")))
+        .json(&serde_json::json!({"product_id": mug.id, "quantity": 1}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 503);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!(retry_after >= 1);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["code"], "catalog_unavailable");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("catalog"),
+        "{body}"
+    );
+
+    // Removing a line needs no Catalog and still works; the cart loses nothing else.
+    let after = into_result(
+        cart.client
+            .remove_line()
+            .cart_id(id)
+            .product_id(lamp.id)
+            .send()
+            .await,
+    )
+    .expect("removed");
+    assert!(after.lines.is_empty());
+    cart.add(id, lamp.id, 2)
+        .await
+        .expect_err("still no catalog");
+
+    cart.catalog.restart().await;
+    testkit::poll_until(
+        "the cart to reach the catalog again",
+        Duration::from_secs(30),
+        || {
+            let cart = &cart;
+            async move {
+                cart.add(id, mug.id, 1)
+                    .await
+                    .map(drop)
+                    .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
+            }
+        },
+    )
+    .await
+    .expect("the cart recovers by itself");
+    let read = cart.cart(id).await;
+    assert!(!read.prices_stale);
+    assert_eq!(
+        read.lines
+            .iter()
+            .map(|l| (l.product_id, l.quantity))
+            .collect::<Vec<_>>(),
+        vec![(mug.id, 1)]
+    );
+}
+
+#[tokio::test]
+async fn without_redis_requests_get_503_and_the_cart_comes_back_with_it() {
+    let mut cart = helpers::spawn_with(Options {
+        own_redis: true,
+        ..Options::default()
+    })
+    .await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, 3).await.expect("added");
+
+    cart.redis().stop().expect("Redis stops");
+    let (status, error) =
+        into_result(cart.client.get_cart().cart_id(id).send().await).expect_err("no store");
+    assert_eq!((status, error.code.as_str()), (503, "store_unavailable"));
+    let ready = cart
+        .http
+        .get(cart.url("/readyz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(ready.status(), 503);
+    let alive = cart
+        .http
+        .get(cart.url("/healthz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(alive.status(), 200);
+
+    cart.redis().resume().await.expect("Redis starts again");
+    testkit::poll_until(
+        "the cart store to answer again",
+        Duration::from_secs(30),
+        || {
+            let request = cart.client.get_cart().cart_id(id);
+            async move {
+                into_result(request.send().await)
+                    .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
+            }
+        },
+    )
+    .await
+    .expect("the cart recovers by itself");
+    let read = cart.cart(id).await;
+    assert_eq!(
+        read.lines
+            .iter()
+            .map(|l| (l.product_id, l.quantity))
+            .collect::<Vec<_>>(),
+        vec![(lamp.id, 3)],
+        "nothing lost"
+    );
+    let ready = cart
+        .http
+        .get(cart.url("/readyz"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(ready.status(), 200);
+}
+
+#[tokio::test]
+async fn carts_survive_a_restart_of_the_cart_service() {
+    let mut cart = helpers::spawn().await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, 4).await.expect("added");
+    cart.restart_service().await;
+    let read = cart.cart(id).await;
+    assert_eq!(
+        read.lines
+            .iter()
+            .map(|l| (l.product_id, l.quantity))
+            .collect::<Vec<_>>(),
+        vec![(lamp.id, 4)]
+    );
+}
