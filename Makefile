@@ -25,8 +25,8 @@ down: ## Stop everything `make up` started (data stays in .localmart/)
 status: ## Show the processes of the native stack
 	@deploy/native/supervisorctl.sh status || true
 
-logs: ## Follow the Catalog's log
-	@tail -F .localmart/logs/catalog.log
+logs: ## Follow the services' logs
+	@tail -F .localmart/logs/catalog.log .localmart/logs/cart.log
 
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
@@ -36,11 +36,12 @@ test: deps ## Formatting, codegen freshness, buf lint, clippy, wasm32 client bui
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
-	@$(STAGE) wasm32 cargo check --locked -p catalog-api --features client --target wasm32-unknown-unknown
+	@$(STAGE) wasm32 cargo check --locked -p catalog-api -p cart-api --features client --target wasm32-unknown-unknown
 	@$(STAGE) tests cargo test --workspace --locked
 
-bench: deps ## Load benchmark of the Catalog beside bare axum and tonic servers
+bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart over its full path
 	cargo bench -p catalog --bench load
+	cargo bench -p cart --bench load
 
 fmt: ## Format the code
 	cargo fmt --all

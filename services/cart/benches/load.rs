@@ -1,1 +1,119 @@
-fn main() {}
+//! Throughput and latency of the Cart's two hot paths over the full path: REST into the
+//! Cart, gRPC to a real Catalog on PostgreSQL, and Redis.
+//!
+//! - add-line: one unit of a product into one of many carts (spread so no line reaches
+//!   its limit): Catalog `ValidateProduct`, the Redis script, then the priced cart
+//!   (Catalog `GetProductPrices`);
+//! - get-cart: a cart of 10 lines, priced with one `GetProductPrices` call.
+//!
+//! `cargo bench -p cart --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result};
+use platform::config::Secret;
+use testkit::load;
+
+const CARTS: usize = 400;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let (duration, concurrency) = load::settings();
+
+    let database = testkit::postgres::fresh_database().await?;
+    let catalog_config = catalog::Config {
+        database_url: Secret::new(database.url),
+        http_addr: "127.0.0.1:0".parse()?,
+        grpc_addr: "127.0.0.1:0".parse()?,
+        admin_token: Secret::new("bench".to_owned()),
+        db_max_connections: 10,
+    };
+    catalog::seed(&catalog_config).await?;
+    let catalog = catalog::Catalog::build(catalog_config).await?;
+    let catalog_url = format!("http://{}", catalog.grpc_addr());
+    tokio::spawn(catalog.run(std::future::pending()));
+
+    let mut config = cart::Config::from_env()?;
+    config.redis_url = testkit::redis::shared_url().await?;
+    config.key_prefix = testkit::redis::unique_prefix();
+    config.http_addr = "127.0.0.1:0".parse()?;
+    config.catalog_url = catalog_url;
+    let service = cart::Cart::build(config).await?;
+    let base_url = format!("http://{}", service.http_addr());
+    tokio::spawn(service.run(std::future::pending()));
+
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    // Products with stock for 99 units, so every add is sellable until its line is full.
+    let products: Vec<uuid::Uuid> = catalog::seed::products()
+        .into_iter()
+        .filter(|p| p.active && p.stock >= 99)
+        .map(|p| p.id)
+        .take(40)
+        .collect();
+    anyhow::ensure!(
+        products.len() == 40,
+        "the demo catalog has too few well-stocked products"
+    );
+    let mut carts = Vec::with_capacity(CARTS);
+    for _ in 0..CARTS {
+        let cart: serde_json::Value = http
+            .post(format!("{base_url}/v1/carts"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        carts.push(cart["id"].as_str().context("a cart id")?.to_owned());
+    }
+    let ten_line_cart = carts[0].clone();
+    for product in &products[..10] {
+        http.post(format!("{base_url}/v1/carts/{ten_line_cart}/lines"))
+            .json(&serde_json::json!({"product_id": product, "quantity": 1}))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+
+    load::header("Cart load benchmark", concurrency, duration);
+    let next = Arc::new(AtomicUsize::new(0));
+    let add = {
+        let (http, base_url, carts, products) = (
+            http.clone(),
+            base_url.clone(),
+            Arc::new(carts),
+            Arc::new(products),
+        );
+        move || {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            // Walk carts first, then products, so consecutive adds hit different lines.
+            let cart = carts[1 + n % (CARTS - 1)].clone();
+            let product = products[(n / (CARTS - 1)) % products.len()];
+            let request = http
+                .post(format!("{base_url}/v1/carts/{cart}/lines"))
+                .json(&serde_json::json!({"product_id": product, "quantity": 1}));
+            async move {
+                request.send().await?.error_for_status()?.bytes().await?;
+                Ok(())
+            }
+        }
+    };
+    let added = load::measure(concurrency, duration, add).await;
+    load::row("add-line (REST -> gRPC -> Redis)", &added);
+
+    let get = {
+        let request_url = format!("{base_url}/v1/carts/{ten_line_cart}");
+        move || {
+            let request = http.get(request_url.clone());
+            async move {
+                request.send().await?.error_for_status()?.bytes().await?;
+                Ok(())
+            }
+        }
+    };
+    let read = load::measure(concurrency, duration, get).await;
+    load::row("get-cart, 10 lines (REST -> gRPC)", &read);
+    Ok(())
+}

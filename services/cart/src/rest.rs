@@ -4,6 +4,7 @@
 //! agrees, so a refused or failed change leaves the cart as it was. Reads price every line
 //! with one batch call and fall back to the last known prices when the Catalog is away.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
@@ -42,9 +43,18 @@ impl Api {
         let ids: Vec<Uuid> = stored.lines.iter().map(|line| line.product_id).collect();
         let priced = match self.catalog.prices(&ids).await {
             Ok(current) => {
-                // Keeping the fresh prices is a nicety for later stale reads; a failure
-                // here must not fail the read.
-                if let Err(err) = self.store.remember_prices(cart, &current).await {
+                // Keep the prices that changed, for later stale reads. It is a nicety:
+                // a failure here must not fail the read.
+                let changed: HashMap<Uuid, Price> = stored
+                    .lines
+                    .iter()
+                    .filter_map(|line| {
+                        let price = current.get(&line.product_id)?;
+                        (line.last_price.as_ref() != Some(price))
+                            .then(|| (line.product_id, price.clone()))
+                    })
+                    .collect();
+                if let Err(err) = self.store.remember_prices(cart, &changed).await {
                     tracing::warn!(error = %err, "could not keep the latest prices");
                 }
                 pricing::price(stored, Some(&current), &self.currency)

@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
@@ -22,78 +22,9 @@ use catalog_proto::v1::{
     ValidateProductsRequest, ValidateProductsResponse,
 };
 use platform::config::Secret;
+use testkit::load;
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
-
-struct Stats {
-    requests: usize,
-    errors: usize,
-    elapsed: Duration,
-    p50: Duration,
-    p99: Duration,
-}
-
-impl Stats {
-    fn throughput(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
-    }
-}
-
-/// Runs `call` from `concurrency` tasks for `duration` (after a short warm-up).
-async fn measure<F, Fut>(concurrency: usize, duration: Duration, call: F) -> Stats
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<()>> + Send,
-{
-    let run = |duration: Duration| {
-        let call = call.clone();
-        async move {
-            let started = Instant::now();
-            let tasks: Vec<_> = (0..concurrency)
-                .map(|_| {
-                    let call = call.clone();
-                    tokio::spawn(async move {
-                        let mut latencies = Vec::new();
-                        let mut errors = 0;
-                        while started.elapsed() < duration {
-                            let sent = Instant::now();
-                            match call().await {
-                                Ok(()) => latencies.push(sent.elapsed()),
-                                Err(_) => errors += 1,
-                            }
-                        }
-                        (latencies, errors)
-                    })
-                })
-                .collect();
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            for task in tasks {
-                if let Ok((task_latencies, task_errors)) = task.await {
-                    latencies.extend(task_latencies);
-                    errors += task_errors;
-                }
-            }
-            let elapsed = started.elapsed();
-            latencies.sort_unstable();
-            let at = |q: f64| {
-                latencies
-                    .get(((latencies.len() as f64 - 1.0) * q) as usize)
-                    .copied()
-                    .unwrap_or_default()
-            };
-            Stats {
-                requests: latencies.len(),
-                errors,
-                elapsed,
-                p50: at(0.50),
-                p99: at(0.99),
-            }
-        }
-    };
-    run(duration / 5).await;
-    run(duration).await
-}
 
 /// A CatalogService that answers every call with fixed responses.
 #[derive(Clone)]
@@ -187,17 +118,6 @@ fn grpc_call(
     }
 }
 
-fn row(name: &str, stats: &Stats) {
-    println!(
-        "| {name:<30} | {:>9.0} | {:>8.2} | {:>8.2} | {:>6} | {:>6} |",
-        stats.throughput(),
-        stats.p50.as_secs_f64() * 1000.0,
-        stats.p99.as_secs_f64() * 1000.0,
-        stats.requests,
-        stats.errors,
-    );
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let seconds: u64 = std::env::var("BENCH_SECONDS")
@@ -258,30 +178,16 @@ async fn main() -> Result<()> {
         )
         .await?;
 
-    println!(
-        "\nCatalog load benchmark: {concurrency} concurrent callers, {seconds} s per row, one machine"
-    );
-    println!(
-        "| {:<30} | {:>9} | {:>8} | {:>8} | {:>6} | {:>6} |",
-        "target", "req/s", "p50 ms", "p99 ms", "count", "errors"
-    );
-    println!(
-        "|{}|{}|{}|{}|{}|{}|",
-        "-".repeat(32),
-        "-".repeat(11),
-        "-".repeat(10),
-        "-".repeat(10),
-        "-".repeat(8),
-        "-".repeat(8)
-    );
-    let catalog_rest = measure(concurrency, duration, rest_call(http.clone(), catalog_url)).await;
-    row("REST get-product (Catalog)", &catalog_rest);
-    let axum_rest = measure(concurrency, duration, rest_call(http, bare_url)).await;
-    row("REST bare axum", &axum_rest);
-    let catalog_grpc = measure(concurrency, duration, grpc_call(grpc, request.clone())).await;
-    row("gRPC ValidateProduct (Catalog)", &catalog_grpc);
-    let tonic_grpc = measure(concurrency, duration, grpc_call(bare_grpc, request)).await;
-    row("gRPC bare tonic", &tonic_grpc);
+    load::header("Catalog load benchmark", concurrency, duration);
+    let catalog_rest =
+        load::measure(concurrency, duration, rest_call(http.clone(), catalog_url)).await;
+    load::row("REST get-product (Catalog)", &catalog_rest);
+    let axum_rest = load::measure(concurrency, duration, rest_call(http, bare_url)).await;
+    load::row("REST bare axum", &axum_rest);
+    let catalog_grpc = load::measure(concurrency, duration, grpc_call(grpc, request.clone())).await;
+    load::row("gRPC ValidateProduct (Catalog)", &catalog_grpc);
+    let tonic_grpc = load::measure(concurrency, duration, grpc_call(bare_grpc, request)).await;
+    load::row("gRPC bare tonic", &tonic_grpc);
 
     println!(
         "\nCatalog / bare throughput: REST {:.2}, gRPC {:.2}",
