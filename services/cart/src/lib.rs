@@ -19,9 +19,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
 use platform::metrics::Metrics;
 use tokio::net::TcpListener;
 
@@ -82,10 +79,11 @@ impl Cart {
             Arc::clone(&self.catalog),
             self.config.currency.clone(),
         );
+        // The contract promises a `Retry-After` on every 503: the breaker's open period,
+        // the earliest a retry can find the Catalog being asked again.
         let retry_after = self.config.breaker_open_for.as_secs().max(1);
-        let api_router = cart_api::server::router(api).layer(
-            axum::middleware::map_response_with_state(retry_after, add_retry_after),
-        );
+        let api_router =
+            platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
         let app = platform::http::with_middleware(api_router, self.metrics.clone()).merge(
             platform::http::operational_routes(
                 self.metrics.clone(),
@@ -99,19 +97,6 @@ impl Cart {
         tracing::info!("cart stopped");
         Ok(())
     }
-}
-
-/// The contract promises a `Retry-After` on every 503: the breaker's open period, the
-/// earliest a retry can find the Catalog being asked again.
-async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> Response {
-    if response.status() == StatusCode::SERVICE_UNAVAILABLE
-        && !response.headers().contains_key(header::RETRY_AFTER)
-    {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
 }
 
 /// Ready when Redis answers. The Catalog is not part of it: without the Catalog the Cart

@@ -12,6 +12,8 @@ pub mod image;
 mod rest;
 pub mod seed;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;

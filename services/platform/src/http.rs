@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,6 +36,26 @@ pub fn with_middleware(api: Router, metrics: Metrics) -> Router {
     api.layer(middleware::from_fn_with_state(metrics, observe))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// Adds `Retry-After: seconds` to every 503 that has none, for contracts that promise
+/// one on each 503.
+pub fn retry_after_on_unavailable(api: Router, seconds: u64) -> Router {
+    api.layer(middleware::map_response_with_state(
+        seconds,
+        add_retry_after,
+    ))
+}
+
+async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.

@@ -1,13 +1,11 @@
 //! Spawns a real Cart beside a real Catalog, each on free ports.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use cart_api::client::HeaderHook;
 use catalog::seed::SeedProduct;
-use platform::config::Secret;
-use testkit::postgres::TestDatabase;
+use catalog::testing::TestCatalog;
 use testkit::redis::RedisServer;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -36,91 +34,6 @@ impl Running {
             .await
             .expect("the service task")
             .expect("a clean stop");
-    }
-}
-
-/// A real Catalog that a test can stop and start again on the same ports.
-pub struct TestCatalog {
-    database: TestDatabase,
-    http_addr: SocketAddr,
-    grpc_addr: SocketAddr,
-    running: Option<Running>,
-}
-
-impl TestCatalog {
-    async fn start() -> Self {
-        let database = testkit::postgres::fresh_database()
-            .await
-            .expect("a test database");
-        let config = Self::config(
-            &database,
-            "127.0.0.1:0".parse().expect("an address"),
-            "127.0.0.1:0".parse().expect("an address"),
-        );
-        catalog::seed(&config).await.expect("seeding");
-        let mut catalog = Self {
-            database,
-            http_addr: config.http_addr,
-            grpc_addr: config.grpc_addr,
-            running: None,
-        };
-        catalog.launch(config).await;
-        catalog
-    }
-
-    fn config(
-        database: &TestDatabase,
-        http_addr: SocketAddr,
-        grpc_addr: SocketAddr,
-    ) -> catalog::Config {
-        catalog::Config {
-            database_url: Secret::new(database.url.clone()),
-            http_addr,
-            grpc_addr,
-            admin_token: Secret::new("admin".to_owned()),
-            db_max_connections: 5,
-        }
-    }
-
-    async fn launch(&mut self, config: catalog::Config) {
-        let service = catalog::Catalog::build(config)
-            .await
-            .expect("the catalog builds");
-        self.http_addr = service.http_addr();
-        self.grpc_addr = service.grpc_addr();
-        self.running = Some(Running::spawn(|stopped| {
-            service.run(async {
-                let _ = stopped.await;
-            })
-        }));
-    }
-
-    pub fn grpc_url(&self) -> String {
-        format!("http://{}", self.grpc_addr)
-    }
-
-    pub async fn stop(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await;
-        }
-    }
-
-    /// Starts the Catalog again on the ports it had.
-    pub async fn restart(&mut self) {
-        let config = Self::config(&self.database, self.http_addr, self.grpc_addr);
-        self.launch(config).await;
-    }
-
-    /// Runs SQL against the Catalog's database, to change what it sells.
-    pub async fn execute(&self, sql: &str) {
-        let pool = sqlx::PgPool::connect(&self.database.url)
-            .await
-            .expect("a connection");
-        sqlx::query(sql)
-            .execute(&pool)
-            .await
-            .expect("the statement runs");
-        pool.close().await;
     }
 }
 
@@ -156,7 +69,7 @@ pub async fn spawn() -> TestCart {
 }
 
 pub async fn spawn_with(options: Options) -> TestCart {
-    let catalog = TestCatalog::start().await;
+    let catalog = TestCatalog::start().await.expect("a catalog");
     let (redis, redis_url) = if options.own_redis {
         let server = RedisServer::start().await.expect("a Redis of its own");
         let url = server.url();

@@ -123,7 +123,8 @@ async fn totals_follow_the_catalogs_current_price() {
             "UPDATE products SET price_minor = 1234 WHERE id = '{}'",
             lamp.id
         ))
-        .await;
+        .await
+        .expect("the catalog changes");
     let read = cart.cart(id).await;
     assert_eq!(read.lines[0].unit_price.amount_minor, 1234);
     assert_eq!(read.subtotal.amount_minor, 2468);
@@ -133,7 +134,8 @@ async fn totals_follow_the_catalogs_current_price() {
             "UPDATE products SET active = false WHERE id = '{}'",
             lamp.id
         ))
-        .await;
+        .await
+        .expect("the catalog changes");
     let read = cart.cart(id).await;
     assert!(
         !read.lines[0].available,

@@ -15,7 +15,7 @@ async fn without_the_catalog_reads_work_with_stale_prices_and_writes_wait() {
     );
     cart.add(id, lamp.id, 2).await.expect("added");
 
-    cart.catalog.stop().await;
+    cart.catalog.stop().await.expect("the catalog stops");
     let read = cart.cart(id).await;
     assert!(read.prices_stale && read.lines[0].price_stale);
     assert_eq!(
@@ -63,7 +63,10 @@ async fn without_the_catalog_reads_work_with_stale_prices_and_writes_wait() {
         .await
         .expect_err("still no catalog");
 
-    cart.catalog.restart().await;
+    cart.catalog
+        .restart()
+        .await
+        .expect("the catalog starts again");
     testkit::poll_until(
         "the cart to reach the catalog again",
         Duration::from_secs(30),
