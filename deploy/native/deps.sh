@@ -10,6 +10,7 @@ mkdir -p "$tools/bin"
 
 apt_packages=(postgresql postgresql-client redis-server curl)
 supervisor_version=4.2.5
+ferretdb_version=v1.24.2
 buf_version=1.75.0
 
 as_root() {
@@ -43,6 +44,23 @@ if [ ! -x "$tools/bin/supervisord" ] || [ ! -e "$tools/bin/.supervisor-$supervis
   ln -sf "$tools/venv/bin/supervisord" "$tools/bin/supervisord"
   ln -sf "$tools/venv/bin/supervisorctl" "$tools/bin/supervisorctl"
   touch "$tools/bin/.supervisor-$supervisor_version"
+fi
+
+# FerretDB: the MongoDB wire protocol on SQLite, for the Reviews service. Built from its
+# pinned Go module the way its own build does it: the version file that its release
+# tooling generates is written first (a plain `go install` leaves it empty, and the
+# binary refuses to start).
+if [ ! -x "$tools/bin/ferretdb" ] || [ ! -e "$tools/bin/.ferretdb-$ferretdb_version" ]; then
+  echo "building FerretDB $ferretdb_version from its Go module"
+  module_dir=$(cd /tmp && go mod download -json "github.com/FerretDB/FerretDB@$ferretdb_version" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  build_dir=$(mktemp -d)
+  cp -r "$module_dir/." "$build_dir"
+  chmod -R u+w "$build_dir"
+  echo "$ferretdb_version" >"$build_dir/build/version/version.txt"
+  (cd "$build_dir" && GOFLAGS=-mod=mod go build -o "$tools/bin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$build_dir"
+  touch "$tools/bin/.ferretdb-$ferretdb_version"
 fi
 
 if [ ! -x "$tools/bin/buf" ] || [ ! -e "$tools/bin/.buf-$buf_version" ]; then

@@ -6,6 +6,7 @@
 //! when the test process exits, however it exits, the pipe closes and the watchdog stops
 //! the server and deletes its data directory.
 
+pub mod ferretdb;
 pub mod load;
 pub mod postgres;
 pub mod redis;

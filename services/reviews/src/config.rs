@@ -1,0 +1,51 @@
+//! The Reviews service's settings, from environment variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Result;
+use platform::config::{Secret, var_or};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `MONGODB_URI`: FerretDB natively, or any MongoDB 7, e.g. `mongodb://127.0.0.1:27017`.
+    pub mongodb_uri: Secret<String>,
+    /// `REVIEWS_DATABASE`: the database that holds the `reviews` collection.
+    pub database: String,
+    /// `REVIEWS_HTTP_ADDR`: where REST listens.
+    pub http_addr: SocketAddr,
+    /// `CATALOG_HTTP_URL`: the Catalog's REST base URL.
+    pub catalog_url: String,
+    /// `REVIEWS_ADMIN_TOKEN`: the bearer token that may delete reviews.
+    pub admin_token: Secret<String>,
+    /// `CATALOG_CACHE_SECONDS`: how long a product's review context is kept in memory.
+    pub catalog_cache_ttl: Duration,
+    /// `CATALOG_TIMEOUT_MS`: the deadline of a call to the Catalog.
+    pub catalog_timeout: Duration,
+    /// `MONGODB_TIMEOUT_MS`: how long to look for the database before answering 503.
+    pub mongodb_timeout: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self> {
+        Ok(Self {
+            mongodb_uri: var_or(
+                "MONGODB_URI",
+                Secret::new("mongodb://127.0.0.1:57017/".to_owned()),
+            )?,
+            database: var_or("REVIEWS_DATABASE", "reviews".to_owned())?,
+            http_addr: var_or(
+                "REVIEWS_HTTP_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 18083)),
+            )?,
+            catalog_url: var_or("CATALOG_HTTP_URL", "http://127.0.0.1:18080".to_owned())?,
+            admin_token: var_or(
+                "REVIEWS_ADMIN_TOKEN",
+                Secret::new("localmart-admin".to_owned()),
+            )?,
+            catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
+            catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),
+            mongodb_timeout: Duration::from_millis(var_or("MONGODB_TIMEOUT_MS", 2000)?),
+        })
+    }
+}

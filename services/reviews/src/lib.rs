@@ -1,0 +1,107 @@
+//! The LocalMart Reviews service: product reviews and ratings in a MongoDB-wire store.
+//!
+//! The REST API is `specs/openapi/reviews.yaml`. Creating a review asks the Catalog for the
+//! product's review context (through the generated client of `catalog.yaml`, see
+//! [`catalog`]); reading never needs the Catalog. The store ([`store::Store`]) runs the
+//! same queries on MongoDB 7 and on FerretDB v1.
+
+mod catalog;
+mod config;
+mod cursor;
+mod error;
+mod rest;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use platform::metrics::Metrics;
+use tokio::net::TcpListener;
+
+pub use crate::config::Config;
+pub use crate::error::ReviewsError;
+use crate::store::Store;
+
+/// Seconds a client should wait after a 503 before trying again.
+const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// A Reviews service with its listener bound and its indexes created.
+#[derive(Debug)]
+pub struct Reviews {
+    http: TcpListener,
+    store: Store,
+    catalog: Arc<catalog::Catalog>,
+    config: Config,
+    metrics: Metrics,
+}
+
+impl Reviews {
+    /// Connects to the store (which must be up: the indexes are created now) and binds the
+    /// listener; port 0 picks a free one. The Catalog need not be up.
+    pub async fn build(config: Config) -> Result<Self> {
+        let store = Store::connect(
+            config.mongodb_uri.expose(),
+            &config.database,
+            config.mongodb_timeout,
+        )
+        .await
+        .context("connecting to the review store (MONGODB_URI)")?;
+        let catalog = catalog::Catalog::new(
+            &config.catalog_url,
+            config.catalog_timeout,
+            config.catalog_cache_ttl,
+        )
+        .context("the Catalog's URL (CATALOG_HTTP_URL)")?;
+        let http = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("binding REST to {}", config.http_addr))?;
+        Ok(Self {
+            http,
+            store,
+            catalog: Arc::new(catalog),
+            config,
+            metrics: Metrics::new(),
+        })
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.local_addr().unwrap_or(self.config.http_addr)
+    }
+
+    /// Serves REST until `shutdown` completes, then drains in-flight requests.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let api = rest::Api::new(
+            self.store.clone(),
+            Arc::clone(&self.catalog),
+            self.config.admin_token.clone(),
+        );
+        let api_router = platform::http::retry_after_on_unavailable(
+            reviews_api::server::router(api),
+            RETRY_AFTER_SECONDS,
+        );
+        let app = platform::http::with_middleware(api_router, self.metrics.clone()).merge(
+            platform::http::operational_routes(
+                self.metrics.clone(),
+                Arc::new(Readiness(self.store.clone())),
+            ),
+        );
+        tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "reviews serving");
+        platform::http::serve(self.http, app, shutdown)
+            .await
+            .context("REST server failed")?;
+        tracing::info!("reviews stopped");
+        Ok(())
+    }
+}
+
+/// Ready when the store answers; reads need nothing else.
+struct Readiness(Store);
+
+impl platform::http::Readiness for Readiness {
+    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(self.0.ping())
+    }
+}

@@ -1,0 +1,361 @@
+//! The REST API: the generated `ReviewsApi` trait over the store and the Catalog.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use mongodb::bson;
+use platform::config::Secret;
+use reviews_api::server::{
+    BearerToken, CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
+    FromError, GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse,
+    GetReviewPath, GetReviewResponse, ListReviewsPath, ListReviewsQuery, ListReviewsResponse,
+    MarkHelpfulPath, MarkHelpfulResponse, RequestContext, ReviewsApi,
+};
+use reviews_api::types;
+use uuid::Uuid;
+
+use crate::catalog::Catalog;
+use crate::cursor::{Cursor, Order};
+use crate::error::ReviewsError;
+use crate::store::{self, Store};
+
+pub const MAX_STARS: u32 = 5;
+pub const MAX_BATCH: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    store: Store,
+    catalog: Arc<Catalog>,
+    admin_token: Secret<String>,
+}
+
+impl Api {
+    pub fn new(store: Store, catalog: Arc<Catalog>, admin_token: Secret<String>) -> Self {
+        Self {
+            store,
+            catalog,
+            admin_token,
+        }
+    }
+
+    fn is_admin(&self, token: &BearerToken) -> bool {
+        let (given, expected) = (
+            token.expose().as_bytes(),
+            self.admin_token.expose().as_bytes(),
+        );
+        given.len() == expected.len()
+            && given
+                .iter()
+                .zip(expected)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
+    async fn create(
+        &self,
+        product: Uuid,
+        input: types::ReviewInput,
+    ) -> Result<types::Review, ReviewsError> {
+        let rating = input.rating.0.get();
+        if rating > MAX_STARS {
+            return Err(ReviewsError::InvalidReview(format!(
+                "rating must be 1 to {MAX_STARS} stars, got {rating}"
+            )));
+        }
+        let attributes: BTreeMap<String, String> = input
+            .attributes
+            .map(|attributes| {
+                attributes
+                    .0
+                    .into_iter()
+                    .map(|(name, value)| (name, value.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if attributes.len() > 10 {
+            return Err(ReviewsError::InvalidReview(format!(
+                "at most 10 attributes, got {}",
+                attributes.len()
+            )));
+        }
+        // Only now ask the Catalog: the cheap checks above need no network.
+        let context = self.catalog.review_context(product).await?;
+        if let Some(name) = attributes
+            .keys()
+            .find(|name| !context.review_attributes.contains(name))
+        {
+            return Err(ReviewsError::UnknownAttribute {
+                name: name.clone(),
+                category: context.category.name.clone(),
+                allowed: context.review_attributes.join(", "),
+            });
+        }
+        let now = bson::DateTime::now();
+        let author = input.author.to_string();
+        let review = store::Review {
+            id: Uuid::new_v4().to_string(),
+            product_id: product.to_string(),
+            author_key: author.trim().to_lowercase(),
+            author,
+            rating: i32::try_from(rating).unwrap_or(0),
+            title: input.title.to_string(),
+            body: input.body.to_string(),
+            attributes,
+            helpful_count: 0,
+            voters: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert(&review).await?;
+        to_wire(review)
+    }
+
+    async fn list(
+        &self,
+        product: Uuid,
+        query: ListReviewsQuery,
+    ) -> Result<types::ReviewPage, ReviewsError> {
+        let order = match query.sort {
+            None | Some(types::ReviewSort::Newest) => Order::Newest,
+            Some(types::ReviewSort::Highest) => Order::Highest,
+            Some(types::ReviewSort::Lowest) => Order::Lowest,
+            Some(types::ReviewSort::MostHelpful) => Order::MostHelpful,
+        };
+        let rating = query.rating.map(|r| u32::try_from(r).unwrap_or(0));
+        let cursor = match &query.cursor {
+            None => None,
+            Some(token) => {
+                let cursor = Cursor::decode(token).map_err(ReviewsError::InvalidCursor)?;
+                if cursor.order != order || cursor.rating != rating {
+                    return Err(ReviewsError::InvalidCursor(
+                        "it belongs to a listing with another sort or rating filter".to_owned(),
+                    ));
+                }
+                Some(cursor)
+            }
+        };
+        let limit = u32::try_from(query.limit).unwrap_or(1);
+        let page = self
+            .store
+            .list(product, order, rating, limit, cursor.as_ref())
+            .await?;
+        Ok(types::ReviewPage {
+            items: page
+                .reviews
+                .into_iter()
+                .map(to_wire)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next.map(|cursor| cursor.encode()),
+        })
+    }
+
+    async fn summaries(
+        &self,
+        products: &[Uuid],
+    ) -> Result<Vec<types::RatingSummary>, ReviewsError> {
+        let counts = self.store.star_counts(products).await?;
+        Ok(products
+            .iter()
+            .map(|id| summary(*id, counts.get(id).copied().unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// Count, average and histogram from the per-star counts; the average is computed here,
+/// not in the database, and rounded to two decimals.
+fn summary(product: Uuid, stars: [i64; 5]) -> types::RatingSummary {
+    let count: i64 = stars.iter().sum();
+    let weighted: i64 = stars.iter().zip(1..).map(|(n, star)| n * star).sum();
+    let average = if count == 0 {
+        0.0
+    } else {
+        (weighted as f64 / count as f64 * 100.0).round() / 100.0
+    };
+    types::RatingSummary {
+        product_id: product,
+        count,
+        average,
+        stars: types::StarCounts {
+            x1: stars[0],
+            x2: stars[1],
+            x3: stars[2],
+            x4: stars[3],
+            x5: stars[4],
+        },
+    }
+}
+
+/// The wire form of a stored review. Everything stored was written by this service, so a
+/// value that does not convert means the data was edited by hand: an internal error.
+fn to_wire(review: store::Review) -> Result<types::Review, ReviewsError> {
+    let corrupt = |what: &str| ReviewsError::Corrupt(format!("review {}: {what}", review.id));
+    let time = |at: bson::DateTime| chrono::DateTime::from_timestamp_millis(at.timestamp_millis());
+    Ok(types::Review {
+        id: Uuid::parse_str(&review.id).map_err(|_| corrupt("id"))?,
+        product_id: Uuid::parse_str(&review.product_id).map_err(|_| corrupt("product_id"))?,
+        created_at: time(review.created_at).ok_or_else(|| corrupt("created_at"))?,
+        updated_at: time(review.updated_at).ok_or_else(|| corrupt("updated_at"))?,
+        author: review.author,
+        rating: review.rating,
+        title: review.title,
+        body: review.body,
+        attributes: review.attributes.into_iter().collect::<HashMap<_, _>>(),
+        helpful_count: review.helpful_count,
+    })
+}
+
+/// Turns a domain error into the response of whichever operation hit it: the one place
+/// that picks the Reviews service's REST status codes.
+fn respond<R: FromError>(ctx: &RequestContext, err: ReviewsError) -> R {
+    let (status, code) = match &err {
+        ReviewsError::ReviewNotFound(_) => (StatusCode::NOT_FOUND, "review_not_found"),
+        ReviewsError::DuplicateReview { .. } => (StatusCode::CONFLICT, "duplicate_review"),
+        ReviewsError::UnknownProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product"),
+        ReviewsError::InvalidReview(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_review"),
+        ReviewsError::UnknownAttribute { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "unknown_attribute")
+        }
+        ReviewsError::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor"),
+        ReviewsError::CatalogUnavailable => {
+            (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
+        }
+        ReviewsError::StoreUnavailable(cause) => {
+            tracing::warn!(error = %cause, "the review store is unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
+        }
+        ReviewsError::Store(_) | ReviewsError::CatalogFailed(_) | ReviewsError::Corrupt(_) => {
+            tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "internal error");
+            let message = format!(
+                "the reviews service failed to answer; quote request id {}",
+                ctx.request_id
+            );
+            return R::from_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ctx.error("internal", message),
+            );
+        }
+    };
+    R::from_error(status, ctx.error(code, err.to_string()))
+}
+
+impl ReviewsApi for Api {
+    async fn list_reviews(
+        &self,
+        ctx: RequestContext,
+        path: ListReviewsPath,
+        query: ListReviewsQuery,
+    ) -> ListReviewsResponse {
+        match self.list(path.product_id, query).await {
+            Ok(page) => ListReviewsResponse::Ok(page),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn create_review(
+        &self,
+        ctx: RequestContext,
+        path: CreateReviewPath,
+        body: types::ReviewInput,
+    ) -> CreateReviewResponse {
+        match self.create(path.product_id, body).await {
+            Ok(review) => CreateReviewResponse::Created(review),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn get_rating_summary(
+        &self,
+        ctx: RequestContext,
+        path: GetRatingSummaryPath,
+    ) -> GetRatingSummaryResponse {
+        let product = path.product_id;
+        match self.store.star_counts(&[product]).await {
+            Ok(counts) => GetRatingSummaryResponse::Ok(summary(
+                product,
+                counts.get(&product).copied().unwrap_or_default(),
+            )),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn get_rating_summaries(
+        &self,
+        ctx: RequestContext,
+        body: types::RatingSummariesRequest,
+    ) -> GetRatingSummariesResponse {
+        let ids = body.product_ids;
+        if ids.is_empty() || ids.len() > MAX_BATCH {
+            let message = format!(
+                "product_ids must hold 1 to {MAX_BATCH} ids, got {}",
+                ids.len()
+            );
+            return GetRatingSummariesResponse::UnprocessableEntity(
+                ctx.error("invalid_request", message),
+            );
+        }
+        match self.summaries(&ids).await {
+            Ok(items) => GetRatingSummariesResponse::Ok(types::RatingSummaryList { items }),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn get_review(&self, ctx: RequestContext, path: GetReviewPath) -> GetReviewResponse {
+        match self.store.get(path.review_id).await.and_then(to_wire) {
+            Ok(review) => GetReviewResponse::Ok(review),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn delete_review(
+        &self,
+        ctx: RequestContext,
+        token: BearerToken,
+        path: DeleteReviewPath,
+    ) -> DeleteReviewResponse {
+        if !self.is_admin(&token) {
+            return DeleteReviewResponse::Unauthorized(
+                ctx.error("unauthorized", "the admin token is not valid"),
+            );
+        }
+        match self.store.delete(path.review_id).await {
+            Ok(()) => DeleteReviewResponse::NoContent,
+            Err(err) => respond(&ctx, err),
+        }
+    }
+
+    async fn mark_helpful(
+        &self,
+        ctx: RequestContext,
+        path: MarkHelpfulPath,
+        body: types::HelpfulVote,
+    ) -> MarkHelpfulResponse {
+        match self
+            .store
+            .mark_helpful(path.review_id, &body.voter)
+            .await
+            .and_then(to_wire)
+        {
+            Ok(review) => MarkHelpfulResponse::Ok(review),
+            Err(err) => respond(&ctx, err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_average_comes_from_the_star_counts() {
+        let computed = summary(Uuid::nil(), [1, 1, 1, 1, 3]);
+        assert_eq!(computed.count, 7);
+        assert!(
+            (computed.average - 3.57).abs() < 1e-9,
+            "{}",
+            computed.average
+        );
+        assert_eq!((computed.stars.x1, computed.stars.x5), (1, 3));
+        assert_eq!(summary(Uuid::nil(), [0; 5]).average, 0.0);
+    }
+}

@@ -1,0 +1,300 @@
+//! Reviews in a MongoDB-wire database: every query the service makes is here.
+//!
+//! Every query runs the same on MongoDB 7 and on FerretDB v1, which the native stack and
+//! the tests use: no transactions, no text or TTL indexes, and aggregations limited to
+//! `$match` and a `$group` with a single `$sum` (the average is computed in Rust).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use mongodb::bson::{self, Bson, Document, doc};
+use mongodb::options::{ClientOptions, IndexOptions};
+use mongodb::{Client, Collection, IndexModel};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::cursor::{Cursor, Order};
+use crate::error::ReviewsError;
+
+/// A review as stored. `author_key` (the author folded to lower case) backs the unique
+/// index that allows one review per author and product; `voters` makes helpful votes
+/// idempotent per voter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub product_id: String,
+    pub author: String,
+    pub author_key: String,
+    pub rating: i32,
+    pub title: String,
+    pub body: String,
+    pub attributes: BTreeMap<String, String>,
+    pub helpful_count: i32,
+    pub voters: Vec<String>,
+    pub created_at: bson::DateTime,
+    pub updated_at: bson::DateTime,
+}
+
+/// One page of a listing, and the cursor of the next when there is one.
+#[derive(Debug)]
+pub struct Page {
+    pub reviews: Vec<Review>,
+    pub next: Option<Cursor>,
+}
+
+/// The indexes, one per query shape; the unique one enforces one review per author.
+pub const INDEXES: &[&str] = &[
+    "product_newest",
+    "product_rating",
+    "product_helpful",
+    "product_author_unique",
+];
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    reviews: Collection<Review>,
+}
+
+impl Store {
+    /// Connects and creates the indexes; without a reachable database it fails after
+    /// `timeout`.
+    pub async fn connect(uri: &str, database: &str, timeout: Duration) -> anyhow::Result<Self> {
+        let mut options = ClientOptions::parse(uri).await?;
+        options.app_name = Some("localmart-reviews".to_owned());
+        options.server_selection_timeout = Some(timeout);
+        options.connect_timeout = Some(timeout);
+        let client = Client::with_options(options)?;
+        let store = Self {
+            reviews: client.database(database).collection("reviews"),
+        };
+        store.create_indexes().await?;
+        Ok(store)
+    }
+
+    async fn create_indexes(&self) -> Result<(), ReviewsError> {
+        let index = |name: &str, keys: Document, unique: bool| {
+            IndexModel::builder()
+                .keys(keys)
+                .options(
+                    IndexOptions::builder()
+                        .name(name.to_owned())
+                        .unique(unique.then_some(true))
+                        .build(),
+                )
+                .build()
+        };
+        // One index per call: FerretDB v1.24 panics when a single createIndexes names
+        // several indexes that already exist, which every restart would do.
+        for model in [
+            index(
+                INDEXES[0],
+                doc! { "product_id": 1, "created_at": -1, "_id": -1 },
+                false,
+            ),
+            index(
+                INDEXES[1],
+                doc! { "product_id": 1, "rating": -1, "created_at": -1, "_id": -1 },
+                false,
+            ),
+            index(
+                INDEXES[2],
+                doc! { "product_id": 1, "helpful_count": -1, "created_at": -1, "_id": -1 },
+                false,
+            ),
+            index(INDEXES[3], doc! { "product_id": 1, "author_key": 1 }, true),
+        ] {
+            self.reviews.create_index(model).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn index_names(&self) -> Result<Vec<String>, ReviewsError> {
+        Ok(self.reviews.list_index_names().await?)
+    }
+
+    pub async fn insert(&self, review: &Review) -> Result<(), ReviewsError> {
+        match self.reviews.insert_one(review).await {
+            Ok(_) => Ok(()),
+            Err(err) if is_duplicate_key(&err) => Err(ReviewsError::DuplicateReview {
+                author: review.author.clone(),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Review, ReviewsError> {
+        self.reviews
+            .find_one(doc! { "_id": id.to_string() })
+            .await?
+            .ok_or(ReviewsError::ReviewNotFound(id))
+    }
+
+    pub async fn delete(&self, id: Uuid) -> Result<(), ReviewsError> {
+        let deleted = self
+            .reviews
+            .delete_one(doc! { "_id": id.to_string() })
+            .await?;
+        if deleted.deleted_count == 0 {
+            return Err(ReviewsError::ReviewNotFound(id));
+        }
+        Ok(())
+    }
+
+    /// Counts `voter` once: the filter only matches while they have not voted, and the
+    /// update adds them and the count in one atomic step on the document.
+    pub async fn mark_helpful(&self, id: Uuid, voter: &str) -> Result<Review, ReviewsError> {
+        self.reviews
+            .update_one(
+                doc! { "_id": id.to_string(), "voters": { "$ne": voter } },
+                doc! { "$addToSet": { "voters": voter }, "$inc": { "helpful_count": 1 } },
+            )
+            .await?;
+        self.get(id).await
+    }
+
+    /// One page of a product's reviews in `order`, starting after `after`.
+    pub async fn list(
+        &self,
+        product: Uuid,
+        order: Order,
+        rating: Option<u32>,
+        limit: u32,
+        after: Option<&Cursor>,
+    ) -> Result<Page, ReviewsError> {
+        let mut filter = doc! { "product_id": product.to_string() };
+        if let Some(rating) = rating {
+            filter.insert("rating", i64::from(rating));
+        }
+        if let Some(cursor) = after {
+            filter.insert("$or", after_cursor(cursor));
+        }
+        let key = order_key(order);
+        let sort = match key {
+            Some((field, direction)) => doc! { field: direction, "created_at": -1, "_id": -1 },
+            None => doc! { "created_at": -1, "_id": -1 },
+        };
+        let mut reviews: Vec<Review> = self
+            .reviews
+            .find(filter)
+            .sort(sort)
+            .limit(i64::from(limit) + 1)
+            .await?
+            .try_collect()
+            .await?;
+        let next = if reviews.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+            reviews.truncate(usize::try_from(limit).unwrap_or(0));
+            reviews.last().map(|last| Cursor {
+                order,
+                rating,
+                key: match key {
+                    Some(("rating", _)) => i64::from(last.rating),
+                    Some(_) => i64::from(last.helpful_count),
+                    None => 0,
+                },
+                created_at_ms: last.created_at.timestamp_millis(),
+                id: last.id.clone(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { reviews, next })
+    }
+
+    /// How many reviews each product has per star (index 0 is one star). A single
+    /// `$sum` per group, so it runs the same on FerretDB v1 and MongoDB.
+    pub async fn star_counts(
+        &self,
+        products: &[Uuid],
+    ) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
+        let ids: Vec<String> = products.iter().map(Uuid::to_string).collect();
+        let pipeline = [
+            doc! { "$match": { "product_id": { "$in": ids } } },
+            doc! { "$group": { "_id": { "product": "$product_id", "rating": "$rating" }, "count": { "$sum": 1 } } },
+        ];
+        let groups: Vec<Document> = self
+            .reviews
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?;
+        let mut counts: HashMap<Uuid, [i64; 5]> = products.iter().map(|id| (*id, [0; 5])).collect();
+        for group in groups {
+            let key = group.get_document("_id").map_err(|err| {
+                ReviewsError::Corrupt(format!("a rating group without its key: {err}"))
+            })?;
+            let product = key
+                .get_str("product")
+                .ok()
+                .and_then(|id| Uuid::parse_str(id).ok());
+            let rating = number(key.get("rating"));
+            let count = number(group.get("count"));
+            if let (Some(product), Some(rating @ 1..=5), Some(count)) = (product, rating, count)
+                && let Some(stars) = counts.get_mut(&product)
+            {
+                stars[usize::try_from(rating - 1).unwrap_or(0)] += count;
+            }
+        }
+        Ok(counts)
+    }
+
+    pub async fn ping(&self) -> Result<(), String> {
+        let database = self.reviews.client().database("admin");
+        database
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(drop)
+            .map_err(|err| format!("the review store does not answer: {err}"))
+    }
+}
+
+/// The sort field and direction after which `created_at` desc and `_id` desc follow.
+fn order_key(order: Order) -> Option<(&'static str, i32)> {
+    match order {
+        Order::Newest => None,
+        Order::Highest => Some(("rating", -1)),
+        Order::Lowest => Some(("rating", 1)),
+        Order::MostHelpful => Some(("helpful_count", -1)),
+    }
+}
+
+/// The `$or` that selects what sorts strictly after the cursor's review.
+fn after_cursor(cursor: &Cursor) -> Vec<Document> {
+    let created = bson::DateTime::from_millis(cursor.created_at_ms);
+    let tail = vec![
+        doc! { "created_at": { "$lt": created } },
+        doc! { "created_at": created, "_id": { "$lt": &cursor.id } },
+    ];
+    match order_key(cursor.order) {
+        None => tail,
+        Some((field, direction)) => {
+            let beyond = if direction < 0 { "$lt" } else { "$gt" };
+            let mut clauses = vec![doc! { field: { beyond: cursor.key } }];
+            for mut clause in tail {
+                clause.insert(field, cursor.key);
+                clauses.push(clause);
+            }
+            clauses
+        }
+    }
+}
+
+/// Numbers come back as 32- or 64-bit integers (or doubles) depending on the server.
+fn number(value: Option<&Bson>) -> Option<i64> {
+    match value? {
+        Bson::Int32(n) => Some(i64::from(*n)),
+        Bson::Int64(n) => Some(*n),
+        Bson::Double(n) if n.fract() == 0.0 => Some(*n as i64),
+        _ => None,
+    }
+}
+
+fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match &*err.kind {
+        ErrorKind::Write(WriteFailure::WriteError(write)) => write.code == 11000,
+        ErrorKind::Command(command) => command.code == 11000,
+        _ => false,
+    }
+}

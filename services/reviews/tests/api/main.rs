@@ -1,0 +1,7 @@
+//! The Reviews service against a real FerretDB and a real Catalog (on a real
+//! PostgreSQL), driven through the generated client.
+
+mod bad_input;
+mod helpers;
+mod resilience;
+mod reviews;

@@ -1,0 +1,344 @@
+//! Writing, reading, sorting and paging reviews, rating summaries and helpful votes.
+
+use std::collections::HashSet;
+
+use reviews_api::types::{self, ReviewSort};
+
+use crate::helpers::{self, into_result, product_in};
+
+#[tokio::test]
+async fn a_review_is_stored_exactly_as_written_and_read_back() {
+    let reviews = helpers::spawn().await;
+    let shoe = product_in("shoes");
+    let text = "<b>Great</b> & \"comfy\" — 👟\n\n  <script>alert('x')</script>  ";
+    let input: types::ReviewInput = serde_json::from_value(serde_json::json!({
+        "author": "Ada <admin>",
+        "rating": 4,
+        "title": "Fits <i>well</i>",
+        "body": text,
+        "attributes": { "fit": "true to size", "comfort": "all day" },
+    }))
+    .expect("a valid review");
+    let created = reviews.write_input(shoe.id, input).await.expect("created");
+    assert_eq!(created.body, text, "text is stored exactly as written");
+    assert_eq!(created.title, "Fits <i>well</i>");
+    assert_eq!(created.author, "Ada <admin>");
+    assert_eq!(
+        created.attributes.get("fit").map(String::as_str),
+        Some("true to size")
+    );
+    assert_eq!(created.helpful_count, 0);
+
+    let read = into_result(
+        reviews
+            .client
+            .get_review()
+            .review_id(created.id)
+            .send()
+            .await,
+    )
+    .expect("the review");
+    assert_eq!(
+        (read.id, read.body.as_str(), read.rating),
+        (created.id, text, 4)
+    );
+    let page = reviews.list(shoe.id, ReviewSort::Newest, 10, None).await;
+    assert_eq!(
+        page.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![created.id]
+    );
+    assert!(page.next_cursor.is_none());
+}
+
+#[tokio::test]
+async fn the_summary_matches_a_known_set_of_reviews() {
+    let reviews = helpers::spawn().await;
+    let (reviewed, quiet) = (product_in("audio"), product_in("books"));
+    for (n, rating) in [5, 5, 4, 3, 1, 5, 2].into_iter().enumerate() {
+        reviews
+            .write(reviewed.id, &format!("Reader {n}"), rating)
+            .await
+            .expect("created");
+    }
+    let summary = reviews
+        .client
+        .get_rating_summary()
+        .product_id(reviewed.id)
+        .send()
+        .await
+        .expect("a summary")
+        .into_inner();
+    assert_eq!(summary.count, 7);
+    let stars = &summary.stars;
+    assert_eq!(
+        (stars.x1, stars.x2, stars.x3, stars.x4, stars.x5),
+        (1, 1, 1, 1, 3)
+    );
+    assert!((summary.average - 3.57).abs() < 1e-9, "{}", summary.average);
+
+    let empty = reviews
+        .client
+        .get_rating_summary()
+        .product_id(quiet.id)
+        .send()
+        .await
+        .expect("a summary")
+        .into_inner();
+    assert_eq!((empty.count, empty.average), (0, 0.0));
+
+    let request = types::RatingSummariesRequest {
+        product_ids: vec![quiet.id, reviewed.id, quiet.id],
+    };
+    let batch = reviews
+        .client
+        .get_rating_summaries()
+        .body(request)
+        .send()
+        .await
+        .expect("summaries")
+        .into_inner();
+    let counts: Vec<_> = batch
+        .items
+        .iter()
+        .map(|s| (s.product_id, s.count))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![(quiet.id, 0), (reviewed.id, 7), (quiet.id, 0)],
+        "in request order"
+    );
+}
+
+#[tokio::test]
+async fn every_sort_order_pages_without_duplicates_or_gaps() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("electronics");
+    let mut written = Vec::new();
+    for n in 0..23u32 {
+        written.push(
+            reviews
+                .write(product.id, &format!("Tester {n}"), 1 + n % 5)
+                .await
+                .expect("created"),
+        );
+    }
+    // Some helpful votes, so "most helpful" has something to sort by (and ties too).
+    for (n, review) in written.iter().enumerate().take(9) {
+        for voter in 0..(n % 4) {
+            let vote = types::HelpfulVote {
+                voter: format!("voter-{voter}").parse().expect("a voter"),
+            };
+            reviews
+                .client
+                .mark_helpful()
+                .review_id(review.id)
+                .body(vote)
+                .send()
+                .await
+                .expect("voted");
+        }
+    }
+
+    for sort in [
+        ReviewSort::Newest,
+        ReviewSort::Highest,
+        ReviewSort::Lowest,
+        ReviewSort::MostHelpful,
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = reviews.list(product.id, sort, 4, cursor).await;
+            assert!(page.items.len() <= 4);
+            seen.extend(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let ids: HashSet<_> = seen.iter().map(|r| r.id).collect();
+        assert_eq!(
+            (seen.len(), ids.len()),
+            (23, 23),
+            "{sort:?}: every review exactly once"
+        );
+        let keys: Vec<(i64, chrono::DateTime<chrono::Utc>)> = seen
+            .iter()
+            .map(|r| match sort {
+                ReviewSort::Newest => (0, r.created_at),
+                ReviewSort::Highest => (-i64::from(r.rating), r.created_at),
+                ReviewSort::Lowest => (i64::from(r.rating), r.created_at),
+                ReviewSort::MostHelpful => (-i64::from(r.helpful_count), r.created_at),
+            })
+            .collect();
+        assert!(
+            keys.windows(2)
+                .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+            "{sort:?} is out of order: {keys:?}"
+        );
+    }
+
+    let fives = reviews
+        .client
+        .list_reviews()
+        .product_id(product.id)
+        .rating(5u32)
+        .limit(50u32)
+        .send()
+        .await
+        .expect("a page");
+    let fives = fives.into_inner().items;
+    assert_eq!(
+        fives.len(),
+        written.iter().filter(|r| r.rating == 5).count()
+    );
+    assert!(fives.iter().all(|r| r.rating == 5));
+}
+
+#[tokio::test]
+async fn a_voter_counts_once_however_often_they_vote() {
+    let reviews = helpers::spawn().await;
+    let review = reviews
+        .write(product_in("garden").id, "Gardener", 5)
+        .await
+        .expect("created");
+    let vote = |voter: &str| types::HelpfulVote {
+        voter: voter.parse().expect("a voter"),
+    };
+    for _ in 0..3 {
+        let after = reviews
+            .client
+            .mark_helpful()
+            .review_id(review.id)
+            .body(vote("visitor-1"))
+            .send()
+            .await;
+        assert_eq!(after.expect("voted").into_inner().helpful_count, 1);
+    }
+    let after = reviews
+        .client
+        .mark_helpful()
+        .review_id(review.id)
+        .body(vote("visitor-2"))
+        .send()
+        .await;
+    assert_eq!(after.expect("voted").into_inner().helpful_count, 2);
+    let (status, error) = into_result(
+        reviews
+            .client
+            .mark_helpful()
+            .review_id(uuid::Uuid::new_v4())
+            .body(vote("visitor-1"))
+            .send()
+            .await,
+    )
+    .expect_err("no such review");
+    assert_eq!((status, error.code.as_str()), (404, "review_not_found"));
+}
+
+#[tokio::test]
+async fn one_review_per_author_and_product() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("toys-games");
+    reviews.write(product.id, "Ada", 5).await.expect("created");
+    let (status, error) = reviews
+        .write(product.id, " ada ", 3)
+        .await
+        .expect_err("a second review");
+    assert_eq!((status, error.code.as_str()), (409, "duplicate_review"));
+    assert!(
+        error.message.contains("already reviewed"),
+        "{}",
+        error.message
+    );
+    reviews
+        .write(product_in("books").id, "Ada", 4)
+        .await
+        .expect("another product is fine");
+    let page = reviews.list(product.id, ReviewSort::Newest, 10, None).await;
+    assert_eq!(page.items.len(), 1, "the refused review was not stored");
+}
+
+#[tokio::test]
+async fn an_admin_deletes_a_review_and_the_summary_follows() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("beauty");
+    let kept = reviews
+        .write(product.id, "Keeper", 5)
+        .await
+        .expect("created");
+    let removed = reviews
+        .write(product.id, "Spammer", 1)
+        .await
+        .expect("created");
+
+    let (status, _) = into_result(
+        reviews
+            .client
+            .delete_review()
+            .review_id(removed.id)
+            .send()
+            .await,
+    )
+    .expect_err("no token");
+    assert_eq!(status, 401);
+    reviews
+        .admin
+        .delete_review()
+        .review_id(removed.id)
+        .send()
+        .await
+        .expect("deleted");
+    let (status, _) = into_result(
+        reviews
+            .client
+            .get_review()
+            .review_id(removed.id)
+            .send()
+            .await,
+    )
+    .expect_err("gone");
+    assert_eq!(status, 404);
+
+    let summary = reviews
+        .client
+        .get_rating_summary()
+        .product_id(product.id)
+        .send()
+        .await
+        .expect("a summary")
+        .into_inner();
+    assert_eq!((summary.count, summary.average), (1, 5.0));
+    assert_eq!(
+        reviews
+            .list(product.id, ReviewSort::Newest, 10, None)
+            .await
+            .items[0]
+            .id,
+        kept.id
+    );
+}
+
+#[tokio::test]
+async fn the_store_has_an_index_for_every_query() {
+    let reviews = helpers::spawn().await;
+    let store = reviews::store::Store::connect(
+        &reviews.mongodb_uri,
+        &reviews.database,
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    .expect("a connection");
+    let names: HashSet<String> = store
+        .index_names()
+        .await
+        .expect("the indexes")
+        .into_iter()
+        .collect();
+    for expected in reviews::store::INDEXES {
+        assert!(
+            names.contains(*expected),
+            "{expected} is missing from {names:?}"
+        );
+    }
+}
