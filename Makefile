@@ -26,7 +26,7 @@ status: ## Show the processes of the native stack
 	@deploy/native/supervisorctl.sh status || true
 
 logs: ## Follow the services' logs
-	@tail -F .localmart/logs/catalog.log .localmart/logs/cart.log
+	@tail -F .localmart/logs/catalog.log .localmart/logs/cart.log .localmart/logs/reviews.log
 
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
@@ -36,12 +36,13 @@ test: deps ## Formatting, codegen freshness, buf lint, clippy, wasm32 client bui
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
-	@$(STAGE) wasm32 cargo check --locked -p catalog-api -p cart-api --features client --target wasm32-unknown-unknown
+	@$(STAGE) wasm32 cargo check --locked -p catalog-api -p cart-api -p reviews-api --features client --target wasm32-unknown-unknown
 	@$(STAGE) tests cargo test --workspace --locked
 
-bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart over its full path
+bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Reviews
 	cargo bench -p catalog --bench load
 	cargo bench -p cart --bench load
+	cargo bench -p reviews --bench load
 
 fmt: ## Format the code
 	cargo fmt --all

@@ -19,6 +19,12 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$LOCALMART_REDIS_PORT}
 export CART_HTTP_ADDR=${CART_HTTP_ADDR:-127.0.0.1:18082}
 export CATALOG_GRPC_URL=${CATALOG_GRPC_URL:-http://$CATALOG_GRPC_ADDR}
 
+export LOCALMART_FERRETDB_PORT=${LOCALMART_FERRETDB_PORT:-57017}
+# Set MONGODB_URI to use a real MongoDB instead of the bundled FerretDB.
+export MONGODB_URI=${MONGODB_URI:-mongodb://127.0.0.1:$LOCALMART_FERRETDB_PORT/}
+export REVIEWS_HTTP_ADDR=${REVIEWS_HTTP_ADDR:-127.0.0.1:18083}
+export CATALOG_HTTP_URL=${CATALOG_HTTP_URL:-http://$CATALOG_HTTP_ADDR}
+
 SUPERVISOR_CONF=$LOCALMART_ROOT/deploy/native/supervisord.conf
 
 # The newest PostgreSQL server binaries Debian installed.

@@ -8,9 +8,9 @@ cd "$LOCALMART_ROOT"
 stage=deploy/native/stage.sh
 
 $stage deps deploy/native/deps.sh
-$stage build cargo build --release --locked -p catalog -p cart
+$stage build cargo build --release --locked -p catalog -p cart -p reviews
 
-mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis"
+mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb"
 data=$LOCALMART_STATE/postgres
 if [ ! -f "$data/PG_VERSION" ]; then
   echo "==> creating a PostgreSQL cluster in $data"
@@ -27,12 +27,12 @@ fi
 
 # supervisord expands its configuration with the environment it was started with, so
 # when either has changed since, it is restarted (the data stays); otherwise it is reused.
-fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
+fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|MONGODB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
 fingerprint_file=$LOCALMART_STATE/supervisord.fingerprint
 if ctl pid >/dev/null 2>&1; then
   if [ "$(cat "$fingerprint_file" 2>/dev/null)" = "$fingerprint" ]; then
     echo "==> supervisord is running; reusing it"
-    ctl start postgres redis >/dev/null || true
+    ctl start postgres redis ferretdb >/dev/null || true
   else
     echo "==> the stack's configuration changed; restarting supervisord (data is kept)"
     deploy/native/down.sh >/dev/null
@@ -45,6 +45,7 @@ if ! ctl pid >/dev/null 2>&1; then
 fi
 wait_for "PostgreSQL accepting connections" 60 pg_isready -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT"
 wait_for "Redis answering" 60 redis-cli -p "$LOCALMART_REDIS_PORT" ping
+wait_for "FerretDB accepting connections" 60 bash -c "</dev/tcp/127.0.0.1/$LOCALMART_FERRETDB_PORT"
 psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -tc \
   "SELECT 1 FROM pg_database WHERE datname = 'catalog'" | grep -q 1 ||
   psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -c "CREATE DATABASE catalog"
@@ -58,8 +59,9 @@ fi
 
 ctl restart catalog >/dev/null
 wait_for "the Catalog to be ready" 60 curl -fsS "http://$CATALOG_HTTP_ADDR/readyz"
-ctl restart cart >/dev/null
+ctl restart cart reviews >/dev/null
 wait_for "the Cart to be ready" 60 curl -fsS "http://$CART_HTTP_ADDR/readyz"
+wait_for "Reviews to be ready" 60 curl -fsS "http://$REVIEWS_HTTP_ADDR/readyz"
 
 product=$(curl -fsS "http://$CATALOG_HTTP_ADDR/v1/products?page_size=1" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
 cat <<MSG
@@ -69,8 +71,10 @@ LocalMart is up.
   Catalog REST  http://$CATALOG_HTTP_ADDR   (health /healthz, readiness /readyz, metrics /metrics)
   Catalog gRPC  $CATALOG_GRPC_ADDR
   Cart REST     http://$CART_HTTP_ADDR
+  Reviews REST  http://$REVIEWS_HTTP_ADDR
   PostgreSQL    postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
+  FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/
 
 Try:
@@ -82,6 +86,9 @@ Try:
   cart=\$(curl -s -X POST http://$CART_HTTP_ADDR/v1/carts | sed -E 's/.*"id":"([^"]+)".*/\1/')
   curl -s -X POST "http://$CART_HTTP_ADDR/v1/carts/\$cart/lines" -H 'Content-Type: application/json' \\
     -d '{"product_id": "$product", "quantity": 2}'
+  curl -s -X POST "http://$REVIEWS_HTTP_ADDR/v1/products/$product/reviews" -H 'Content-Type: application/json' \\
+    -d '{"author": "Ada", "rating": 5, "title": "Bright and light", "body": "Lasts a whole night hike."}'
+  curl -s "http://$REVIEWS_HTTP_ADDR/v1/products/$product/rating-summary"
 
 Stop with 'make down'; the data stays in $LOCALMART_STATE.
 MSG
