@@ -79,6 +79,13 @@ impl CatalogApi for Api {
         ctx: RequestContext,
         query: ListProductsQuery,
     ) -> ListProductsResponse {
+        if let Some(Err(message)) = query
+            .q
+            .as_deref()
+            .map(|q| platform::text::reject_nul("query parameter `q`", q))
+        {
+            return ListProductsResponse::BadRequest(ctx.error("invalid_query", message));
+        }
         if let (Some(min), Some(max)) = (query.min_price, query.max_price)
             && min > max
         {

@@ -8,7 +8,8 @@
 //! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
 //!   `/healthz`, `/readyz` and `/metrics`, and serving with graceful shutdown;
 //! - [`grpc`]: the same for tonic servers, and trace propagation for tonic clients;
-//! - [`shutdown`]: the signal that starts a graceful shutdown.
+//! - [`shutdown`]: the signal that starts a graceful shutdown;
+//! - [`text`]: checks on free text that every service applies.
 
 pub mod config;
 pub mod grpc;
@@ -16,3 +17,4 @@ pub mod http;
 pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;
+pub mod text;

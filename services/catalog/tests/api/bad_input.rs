@@ -356,3 +356,23 @@ async fn renaming_a_product_to_a_taken_sku_is_a_409_and_changes_nothing() {
         ("LANTERN-8", "Test Lantern")
     );
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_not_500s() {
+    let catalog = helpers::spawn_empty().await;
+    let (status, code, message) =
+        error_of(catalog.http.get(catalog.url("/v1/products?q=lamp%00"))).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_query"), "{message}");
+    for field in ["name", "description"] {
+        let mut body = product_input("LANTERN-9");
+        body[field] = json!("Lamp\u{0}");
+        let (status, _, message) = error_of(create(&catalog).json(&body)).await;
+        assert_eq!(status, 422, "{field}: {message}");
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    let mut body = product_input("LANTERN-9");
+    body["attributes"] = json!({ "colour": "red\u{0}" });
+    let (status, _, message) = error_of(create(&catalog).json(&body)).await;
+    assert_eq!(status, 422, "{message}");
+    assert_eq!(product_count(&catalog).await, 0);
+}

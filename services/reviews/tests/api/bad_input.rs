@@ -207,3 +207,28 @@ async fn bad_listings_and_ids_are_400s() {
     .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_not_500s() {
+    let reviews = helpers::spawn().await;
+    let shoe = product_in("shoes");
+    let url = reviews.url(&format!("/v1/products/{}/reviews", shoe.id));
+    for field in ["author", "title", "body"] {
+        let mut body =
+            json!({ "author": "Ada", "rating": 4, "title": "Good", "body": "Fine shoes." });
+        body[field] = json!("a\u{0}b");
+        let (status, _, message) = error_of(reviews.http.post(&url).json(&body)).await;
+        assert_eq!(status, 422, "{field}: {message}");
+        assert!(message.contains(field), "{field}: {message}");
+    }
+    let listed: Value = reviews
+        .http
+        .get(&url)
+        .send()
+        .await
+        .expect("a page")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(listed["items"], json!([]), "nothing was written");
+}
