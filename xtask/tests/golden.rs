@@ -120,3 +120,15 @@ fn an_inline_enum_parameter_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn an_inline_patterned_parameter_is_refused() {
+    let message = error_after(|spec| {
+        spec["paths"]["/v1/items"]["get"]["parameters"][2]["schema"]["pattern"] =
+            serde_yaml::Value::from("^[a-z]*$");
+    });
+    assert!(
+        message.contains("put patterned strings in a component schema"),
+        "{message}"
+    );
+}

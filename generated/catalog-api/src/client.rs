@@ -107,8 +107,8 @@ Arguments:
 - `min_price`: Lowest unit price, in minor units, inclusive.
 - `page`: The page to return, counted from 1.
 - `page_size`: How many products a page holds.
-- `q`: Free-text search over name, description and category.
-- `sort`: The order of the results. Defaults to `relevance` when `q` is given and to `name` otherwise; `relevance` without `q` is the same as `name`.
+- `q`: Free-text search over name, description and attribute values.
+- `sort`: The order of the results. Defaults to `relevance` when `q` is given and to `name` otherwise; `relevance` without `q` is the same as `name`. A price range whose minimum is above its maximum matches nothing.
 
 ```ignore
 let response = client.list_products()
@@ -248,7 +248,7 @@ pub mod builder {
         min_price: Result<Option<i64>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         page_size: Result<Option<::std::num::NonZeroU32>, String>,
-        q: Result<Option<types::ListProductsQ>, String>,
+        q: Result<Option<types::SearchText>, String>,
         sort: Result<Option<types::ProductSort>, String>,
     }
     impl<'a> ListProducts<'a> {
@@ -324,12 +324,12 @@ pub mod builder {
         }
         pub fn q<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListProductsQ>,
+            V: std::convert::TryInto<types::SearchText>,
         {
             self.q = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `ListProductsQ` for q failed".to_string());
+                .map_err(|_| "conversion to `SearchText` for q failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self

@@ -128,7 +128,7 @@ pub trait CatalogApi: Clone + Send + Sync + 'static {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListProductsQuery {
     pub category: Option<types::CategorySlug>,
-    pub q: Option<String>,
+    pub q: Option<types::SearchText>,
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub sort: Option<types::ProductSort>,
@@ -140,18 +140,6 @@ pub struct ListProductsQuery {
 impl ListProductsQuery {
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
-        if let Some(value) = &self.q {
-            if value.chars().count() < 1usize {
-                return Err(
-                    "query parameter `q` must have at least 1 characters".to_owned(),
-                );
-            }
-            if value.chars().count() > 200usize {
-                return Err(
-                    "query parameter `q` must have at most 200 characters".to_owned(),
-                );
-            }
-        }
         if let Some(value) = &self.min_price {
             if i64::from(*value) < 0i64 {
                 return Err(

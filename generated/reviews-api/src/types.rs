@@ -28,9 +28,11 @@ impl ::std::str::FromStr for AuthorName {
             return Err("shorter than 1 characters".into());
         }
         static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("\\S").unwrap() });
+        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
         if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"\\S\"".into());
+            return Err(
+                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
+            );
         }
         Ok(Self(value.to_string()))
     }
@@ -117,9 +119,11 @@ impl ::std::str::FromStr for HelpfulVoteVoter {
             return Err("shorter than 1 characters".into());
         }
         static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("\\S").unwrap() });
+        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
         if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"\\S\"".into());
+            return Err(
+                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
+            );
         }
         Ok(Self(value.to_string()))
     }
@@ -325,6 +329,11 @@ impl ::std::str::FromStr for ReviewAttributesValue {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
+        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        if PATTERN.find(value).is_none() {
+            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
+        }
         Ok(Self(value.to_string()))
     }
 }
@@ -383,9 +392,11 @@ impl ::std::str::FromStr for ReviewBody {
             return Err("shorter than 1 characters".into());
         }
         static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("\\S").unwrap() });
+        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
         if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"\\S\"".into());
+            return Err(
+                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
+            );
         }
         Ok(Self(value.to_string()))
     }
@@ -537,9 +548,11 @@ impl ::std::str::FromStr for ReviewTitle {
             return Err("shorter than 1 characters".into());
         }
         static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("\\S").unwrap() });
+        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
         if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"\\S\"".into());
+            return Err(
+                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
+            );
         }
         Ok(Self(value.to_string()))
     }

@@ -79,19 +79,6 @@ impl CatalogApi for Api {
         ctx: RequestContext,
         query: ListProductsQuery,
     ) -> ListProductsResponse {
-        if let Some(Err(message)) = query
-            .q
-            .as_deref()
-            .map(|q| platform::text::reject_nul("query parameter `q`", q))
-        {
-            return ListProductsResponse::BadRequest(ctx.error("invalid_query", message));
-        }
-        if let (Some(min), Some(max)) = (query.min_price, query.max_price)
-            && min > max
-        {
-            let message = format!("min_price ({min}) must not be greater than max_price ({max})");
-            return ListProductsResponse::BadRequest(ctx.error("invalid_query", message));
-        }
         let sort = match query.sort {
             Some(types::ProductSort::Relevance) => Sort::Relevance,
             Some(types::ProductSort::PriceAsc) => Sort::PriceAscending,

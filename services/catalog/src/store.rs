@@ -63,16 +63,11 @@ impl NewProduct {
     /// Checks the limits the wire types cannot express; the rest (SKU pattern, name
     /// length, currency code) the generated types have checked already.
     pub fn validate(self) -> Result<Self, CatalogError> {
-        let mut texts = vec![
-            ("name", self.name.as_str()),
-            ("description", self.description.as_str()),
-        ];
-        for (key, value) in &self.attributes {
-            texts.push(("attribute names", key.as_str()));
-            texts.push(("attribute values", value.as_str()));
-        }
-        for (field, text) in texts {
-            platform::text::reject_nul(field, text).map_err(CatalogError::InvalidProduct)?;
+        // The wire types refuse NUL in the name, the description and attribute values;
+        // attribute names are map keys, which a schema cannot constrain.
+        for key in self.attributes.keys() {
+            platform::text::reject_nul("attribute names", key)
+                .map_err(CatalogError::InvalidProduct)?;
         }
         if !(0..=MAX_PRICE_MINOR).contains(&self.price_minor) {
             return Err(CatalogError::InvalidProduct(format!(

@@ -63,13 +63,6 @@ impl Api {
                 "rating must be 1 to {MAX_STARS} stars, got {rating}"
             )));
         }
-        for (field, text) in [
-            ("author", &*input.author),
-            ("title", &*input.title),
-            ("body", &*input.body),
-        ] {
-            platform::text::reject_nul(field, text).map_err(ReviewsError::InvalidReview)?;
-        }
         let attributes: BTreeMap<String, String> = input
             .attributes
             .map(|attributes| {
@@ -337,9 +330,6 @@ impl ReviewsApi for Api {
         path: MarkHelpfulPath,
         body: types::HelpfulVote,
     ) -> MarkHelpfulResponse {
-        if let Err(message) = platform::text::reject_nul("voter", &body.voter) {
-            return MarkHelpfulResponse::UnprocessableEntity(ctx.error("invalid_vote", message));
-        }
         match self
             .store
             .mark_helpful(path.review_id, &body.voter)

@@ -467,6 +467,15 @@ fn param_of(name: &str, required: bool, format: &ParameterSchemaOrContent) -> Re
             if let Some(max) = string.max_length {
                 checks.push(Check::MaxLength(max));
             }
+            let is_uuid =
+                matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid");
+            if string.pattern.is_some() && !is_uuid {
+                // typify enforces patterns on component schemas; an inline one would be
+                // silently ignored here, so it is refused instead.
+                bail!(
+                    "parameter `{name}`: put patterned strings in a component schema and `$ref` it"
+                );
+            }
             match &string.format {
                 VariantOrUnknownOrEmpty::Unknown(format) if format == "uuid" => {
                     quote! { uuid::Uuid }

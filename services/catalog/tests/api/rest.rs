@@ -488,3 +488,18 @@ async fn losing_the_database_makes_it_unready_and_answers_a_clean_500() {
         error.message
     );
 }
+
+#[tokio::test]
+async fn a_price_range_with_its_minimum_above_its_maximum_matches_nothing() {
+    let catalog = helpers::spawn().await;
+    let page = catalog
+        .client
+        .list_products()
+        .min_price(500)
+        .max_price(100)
+        .send()
+        .await
+        .expect("a page")
+        .into_inner();
+    assert_eq!((page.total_items, page.items.len()), (0, 0));
+}
