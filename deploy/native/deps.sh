@@ -10,6 +10,7 @@ mkdir -p "$tools/bin"
 
 apt_packages=(postgresql postgresql-client redis-server curl)
 supervisor_version=4.2.5
+schemathesis_version=4.32.5
 ferretdb_version=v1.24.2
 buf_version=1.75.0
 
@@ -44,6 +45,15 @@ if [ ! -x "$tools/bin/supervisord" ] || [ ! -e "$tools/bin/.supervisor-$supervis
   ln -sf "$tools/venv/bin/supervisord" "$tools/bin/supervisord"
   ln -sf "$tools/venv/bin/supervisorctl" "$tools/bin/supervisorctl"
   touch "$tools/bin/.supervisor-$supervisor_version"
+fi
+
+# schemathesis fuzzes each service against its OpenAPI contract (contract-tests/).
+if [ ! -x "$tools/bin/schemathesis" ] || [ ! -e "$tools/bin/.schemathesis-$schemathesis_version" ]; then
+  echo "installing schemathesis $schemathesis_version with pip"
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  ln -sf "$tools/venv/bin/schemathesis" "$tools/bin/schemathesis"
+  touch "$tools/bin/.schemathesis-$schemathesis_version"
 fi
 
 # FerretDB: the MongoDB wire protocol on SQLite, for the Reviews service. Built from its

@@ -11,6 +11,9 @@ use tokio::task::JoinHandle;
 
 use crate::{Catalog, Config};
 
+/// The admin token of every test Catalog.
+pub const ADMIN_TOKEN: &str = "admin";
+
 #[derive(Debug)]
 pub struct TestCatalog {
     database: TestDatabase,
@@ -41,7 +44,7 @@ impl TestCatalog {
             database_url: Secret::new(database.url.clone()),
             http_addr,
             grpc_addr,
-            admin_token: Secret::new("admin".to_owned()),
+            admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
             db_max_connections: 5,
         }
     }

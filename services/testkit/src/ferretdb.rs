@@ -1,7 +1,6 @@
 //! A private FerretDB (the MongoDB wire protocol on SQLite) for one test binary; tests
 //! keep apart with a database each ([`unique_database`]).
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -23,25 +22,6 @@ kill -TERM "$ferretdb" 2>/dev/null || true
 wait "$ferretdb" || true
 "#;
 
-/// Where `make deps` puts FerretDB, unless it is on PATH.
-fn binary() -> PathBuf {
-    let on_path = std::env::var_os("PATH").map(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("ferretdb"))
-            .find(|bin| bin.exists())
-    });
-    if let Some(Some(bin)) = on_path {
-        return bin;
-    }
-    let tools = std::env::var_os("LOCALMART_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/localmart/tools")
-        });
-    tools.join("bin/ferretdb")
-}
-
 static SHARED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 /// The MongoDB URI of this test binary's FerretDB, started on first use.
@@ -49,12 +29,7 @@ pub async fn shared_uri() -> Result<String> {
     let uri = SHARED
         .get_or_try_init(|| async {
             let port = free_port()?;
-            let binary = binary();
-            anyhow::ensure!(
-                binary.exists(),
-                "FerretDB is not installed ({}); run `make deps`",
-                binary.display()
-            );
+            let binary = crate::tool("ferretdb")?;
             let watchdog: Child = Command::new("sh")
                 .args(["-c", WATCHDOG])
                 .env("FERRETDB", &binary)

@@ -40,6 +40,29 @@ where
     }
 }
 
+/// The path of a tool `make deps` installs: on PATH, else in `$LOCALMART_TOOLS/bin`
+/// (by default `~/.cache/localmart/tools/bin`). Fails with what to run when it is absent.
+pub fn tool(name: &str) -> Result<std::path::PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|bin| bin.exists())
+    });
+    let tools = std::env::var_os("LOCALMART_TOOLS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/localmart/tools")
+        });
+    let path = on_path.unwrap_or_else(|| tools.join("bin").join(name));
+    anyhow::ensure!(
+        path.exists(),
+        "{name} is not installed ({}); run `make deps`",
+        path.display()
+    );
+    Ok(path)
+}
+
 /// Whether this process runs as root, where database servers refuse to start and must
 /// be run as their own system user.
 pub(crate) fn running_as_root() -> bool {

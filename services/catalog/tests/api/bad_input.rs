@@ -95,7 +95,10 @@ async fn out_of_range_and_unknown_query_parameters_are_400s() {
     )
     .await;
     assert_eq!(status, 400);
-    assert!(message.contains("q:") && message.contains("200"), "{message}");
+    assert!(
+        message.contains("q:") && message.contains("200"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,127 @@
+//! Each service, started on private datastores, fuzzed by schemathesis against its
+//! OpenAPI document with every check: responses must match the schemas, statuses and
+//! content types the contract declares, no request may produce a 500, schema-invalid
+//! requests must be refused and schema-valid ones accepted (save the business refusals
+//! each service's settings in `schemathesis/` declare).
+//!
+//! Runs are deterministic (fixed seed) and bounded (examples per operation); the stateful
+//! phase waits until the specs declare their links.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use catalog::testing::TestCatalog;
+use platform::config::Secret;
+
+const SEED: &str = "7";
+const EXAMPLES: &str = "30";
+/// The admin token of the Reviews service under test.
+const REVIEWS_ADMIN_TOKEN: &str = "contract-admin";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs schemathesis for `service` against `base_url`, as an admin where the service has
+/// admin operations, and fails the test with its report when it finds anything.
+async fn fuzz(service: &str, base_url: &str, admin_token: Option<&str>) {
+    let schemathesis = testkit::tool("schemathesis").expect("schemathesis");
+    let spec = workspace().join(format!("specs/openapi/{service}.yaml"));
+    let settings = workspace().join(format!("contract-tests/schemathesis/{service}.toml"));
+    // Its example database goes to a throw-away directory, not the checkout.
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let mut command = tokio::process::Command::new(schemathesis);
+    command
+        .current_dir(scratch.path())
+        .arg("--config-file")
+        .arg(&settings)
+        .arg("run");
+    if let Some(token) = admin_token {
+        command.args(["--header", &format!("Authorization: Bearer {token}")]);
+    }
+    let run = command
+        .args([
+            "--url",
+            base_url,
+            "--checks",
+            "all",
+            "--seed",
+            SEED,
+            "--max-examples",
+            EXAMPLES,
+        ])
+        .args(["--phases", "examples,coverage,fuzzing", "--no-color"])
+        .arg(&spec)
+        .stdin(Stdio::null())
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(600), run)
+        .await
+        .expect("schemathesis finishes within 10 minutes")
+        .expect("schemathesis runs");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let summary = report
+        .lines()
+        .rfind(|line| line.contains("generated"))
+        .unwrap_or("no summary");
+    println!("schemathesis {service}: {}", summary.trim());
+    assert!(
+        output.status.success(),
+        "schemathesis found contract violations in {service}:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_honours_its_contract() {
+    let catalog = TestCatalog::start().await.expect("a catalog");
+    fuzz(
+        "catalog",
+        &catalog.http_url(),
+        Some(catalog::testing::ADMIN_TOKEN),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cart_honours_its_contract() {
+    let catalog = TestCatalog::start().await.expect("a catalog");
+    let config = cart::Config {
+        redis_url: testkit::redis::shared_url().await.expect("Redis"),
+        key_prefix: testkit::redis::unique_prefix(),
+        http_addr: "127.0.0.1:0".parse().expect("an address"),
+        catalog_url: catalog.grpc_url(),
+        ttl: Duration::from_secs(3600),
+        currency: "USD".to_owned(),
+        catalog_timeout: Duration::from_secs(1),
+        catalog_retries: 1,
+        breaker_failures: 5,
+        breaker_open_for: Duration::from_secs(1),
+        redis_timeout: Duration::from_secs(1),
+    };
+    let service = cart::Cart::build(config).await.expect("the cart builds");
+    let url = format!("http://{}", service.http_addr());
+    tokio::spawn(service.run(std::future::pending()));
+    fuzz("cart", &url, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviews_honour_their_contract() {
+    let catalog = TestCatalog::start().await.expect("a catalog");
+    let config = reviews::Config {
+        mongodb_uri: Secret::new(testkit::ferretdb::shared_uri().await.expect("FerretDB")),
+        database: testkit::ferretdb::unique_database(),
+        http_addr: "127.0.0.1:0".parse().expect("an address"),
+        catalog_url: catalog.http_url(),
+        admin_token: Secret::new(REVIEWS_ADMIN_TOKEN.to_owned()),
+        catalog_cache_ttl: Duration::from_secs(60),
+        catalog_timeout: Duration::from_secs(1),
+        mongodb_timeout: Duration::from_secs(5),
+    };
+    let service = reviews::Reviews::build(config)
+        .await
+        .expect("the reviews service builds");
+    let url = format!("http://{}", service.http_addr());
+    tokio::spawn(service.run(std::future::pending()));
+    fuzz("reviews", &url, Some(REVIEWS_ADMIN_TOKEN)).await;
+}
