@@ -11,7 +11,7 @@ export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
 
 STAGE := deploy/native/stage.sh
 
-.PHONY: help up down status logs deps test bench fmt codegen
+.PHONY: help up down status logs deps test bench fmt codegen contracts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -31,10 +31,11 @@ logs: ## Follow the services' logs
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, clippy, wasm32 client build, all tests
+test: deps ## Formatting, codegen freshness, buf lint, contract gates, clippy, wasm32 clients, all tests
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
+	@$(STAGE) contracts cargo xtask contracts
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 	@$(STAGE) wasm32 cargo check --locked -p catalog-api -p cart-api -p reviews-api --features client --target wasm32-unknown-unknown
 	@$(STAGE) tests cargo test --workspace --locked
@@ -49,3 +50,6 @@ fmt: ## Format the code
 
 codegen: ## Regenerate generated/ from specs/
 	cargo xtask codegen
+
+contracts: ## The breaking-change gates against specs/baseline/
+	cargo xtask contracts

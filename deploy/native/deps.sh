@@ -12,6 +12,7 @@ apt_packages=(postgresql postgresql-client redis-server curl)
 supervisor_version=4.2.5
 schemathesis_version=4.32.5
 ferretdb_version=v1.24.2
+oasdiff_version=v1.36.0
 buf_version=1.75.0
 
 as_root() {
@@ -71,6 +72,13 @@ if [ ! -x "$tools/bin/ferretdb" ] || [ ! -e "$tools/bin/.ferretdb-$ferretdb_vers
   (cd "$build_dir" && GOFLAGS=-mod=mod go build -o "$tools/bin/ferretdb" ./cmd/ferretdb)
   rm -rf "$build_dir"
   touch "$tools/bin/.ferretdb-$ferretdb_version"
+fi
+
+# oasdiff judges whether an OpenAPI change breaks released consumers (cargo xtask contracts).
+if [ ! -x "$tools/bin/oasdiff" ] || [ ! -e "$tools/bin/.oasdiff-$oasdiff_version" ]; then
+  echo "installing oasdiff $oasdiff_version with go install"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/oasdiff/oasdiff@$oasdiff_version"
+  touch "$tools/bin/.oasdiff-$oasdiff_version"
 fi
 
 if [ ! -x "$tools/bin/buf" ] || [ ! -e "$tools/bin/.buf-$buf_version" ]; then

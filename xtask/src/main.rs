@@ -4,8 +4,11 @@
 //! for each OpenAPI document a crate with the shared types, a typed client and
 //! server stubs, and for each protobuf package a crate with the tonic code.
 //! `codegen --check` writes nothing and fails when `generated/` is stale.
+//!
+//! `contracts` runs the breaking-change gates against `specs/baseline/`;
+//! `contracts bless` makes the working specs the released baseline.
 
-use xtask::codegen;
+use xtask::{codegen, contracts};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,12 +30,29 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check the working specs against the released baseline in specs/baseline/.
+    Contracts {
+        #[command(subcommand)]
+        action: Option<ContractsAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ContractsAction {
+    /// Make the working specs the released baseline (on purpose, with a new major
+    /// version when the change is breaking).
+    Bless,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen { check } => codegen::run(&workspace_root(), check),
+        Command::Contracts { action: None } => run_contracts(&workspace_root()),
+        Command::Contracts {
+            action: Some(ContractsAction::Bless),
+        } => contracts::bless(&workspace_root())
+            .map(|()| println!("contracts: specs/baseline/ now holds the working specs")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,6 +60,24 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run_contracts(root: &std::path::Path) -> anyhow::Result<()> {
+    let report = contracts::check(root)?;
+    for passed in &report.passed {
+        println!("contracts: ok   {passed}");
+    }
+    for failed in &report.failed {
+        println!("contracts: FAIL {failed}");
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} contract(s) would break their consumers",
+            report.failed.len()
+        )
     }
 }
 
