@@ -1,5 +1,8 @@
-//! LocalMart's contracts checked against the running services; the checks are the tests
-//! in `tests/`, this library is empty.
+//! LocalMart's contracts checked against the running services.
 //!
 //! - `tests/schemathesis.rs`: each service, started on private datastores, fuzzed by
-//!   schemathesis against its OpenAPI document (settings in `schemathesis/`).
+//!   schemathesis against its OpenAPI document (settings in `schemathesis/`);
+//! - [`catalog_grpc`] and `tests/catalog_grpc.rs`: what the Cart relies on in the
+//!   Catalog's gRPC answers, tested on both sides.
+
+pub mod catalog_grpc;
