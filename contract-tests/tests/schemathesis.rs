@@ -4,8 +4,9 @@
 //! requests must be refused and schema-valid ones accepted (save the business refusals
 //! each service's settings in `schemathesis/` declare).
 //!
-//! Runs are deterministic (fixed seed) and bounded (examples per operation); the stateful
-//! phase waits until the specs declare their links.
+//! Runs are deterministic (fixed seed) and bounded (examples per operation). All phases
+//! run, the stateful one following the links each spec declares (create a cart, then add
+//! to it, change and remove its lines).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -51,7 +52,7 @@ async fn fuzz(service: &str, base_url: &str, admin_token: Option<&str>) {
             "--max-examples",
             EXAMPLES,
         ])
-        .args(["--phases", "examples,coverage,fuzzing", "--no-color"])
+        .arg("--no-color")
         .arg(&spec)
         .stdin(Stdio::null())
         .output();
