@@ -84,11 +84,10 @@ impl Cart {
         let retry_after = self.config.breaker_open_for.as_secs().max(1);
         let api_router =
             platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
-        let app = platform::http::with_middleware(api_router, self.metrics.clone()).merge(
-            platform::http::operational_routes(
-                self.metrics.clone(),
-                Arc::new(Readiness(self.store.clone())),
-            ),
+        let app = platform::http::app(
+            api_router,
+            self.metrics.clone(),
+            Arc::new(Readiness(self.store.clone())),
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "cart serving");
         platform::http::serve(self.http, app, shutdown)

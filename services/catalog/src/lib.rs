@@ -84,12 +84,11 @@ impl Catalog {
         });
 
         let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
-        let app =
-            platform::http::with_middleware(catalog_api::server::router(api), self.metrics.clone())
-                .merge(platform::http::operational_routes(
-                    self.metrics.clone(),
-                    Arc::new(self.store.clone()),
-                ));
+        let app = platform::http::app(
+            catalog_api::server::router(api),
+            self.metrics.clone(),
+            Arc::new(self.store.clone()),
+        );
         tracing::info!(rest = %self.http_addr(), grpc = %self.grpc_addr(), "catalog serving");
 
         let http = platform::http::serve(self.http, app, stopping.clone().cancelled_owned());

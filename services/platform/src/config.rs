@@ -48,6 +48,20 @@ impl<T> Secret<T> {
     }
 }
 
+impl Secret<String> {
+    /// Whether `given` is the secret, compared in constant time, so the time taken says
+    /// nothing about how much of a guess was right.
+    pub fn matches(&self, given: &str) -> bool {
+        let (given, expected) = (given.as_bytes(), self.0.as_bytes());
+        given.len() == expected.len()
+            && given
+                .iter()
+                .zip(expected)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
 impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
@@ -71,5 +85,12 @@ mod tests {
         let secret = Secret::new("hunter2".to_owned());
         assert_eq!(format!("{secret:?}"), "[redacted]");
         assert_eq!(secret.expose(), "hunter2");
+    }
+
+    #[test]
+    fn a_secret_matches_only_itself() {
+        let secret = Secret::new("hunter2".to_owned());
+        assert!(secret.matches("hunter2"));
+        assert!(!secret.matches("hunter3") && !secret.matches("hunter") && !secret.matches(""));
     }
 }

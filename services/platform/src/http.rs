@@ -1,9 +1,9 @@
 //! What every LocalMart REST server wears, and how it is served.
 //!
-//! [`with_middleware`] wraps a service's router (the generated one) in:
+//! [`app`] wraps a service's router (the generated one) in:
 //! a request id (`x-request-id`, kept when the caller sent one, echoed in the response),
 //! a span per request that continues the caller's trace, one log line per request, and
-//! the request metrics. [`operational_routes`] adds `/healthz`, `/readyz` and
+//! the request metrics, and adds `/healthz`, `/readyz` and
 //! `/metrics`, which are the same for every service and sit outside the contracts (no
 //! service calls them; probes and Prometheus do).
 
@@ -31,8 +31,14 @@ pub trait Readiness: Send + Sync + 'static {
     fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
 }
 
+/// A service's whole HTTP app: its API router (the generated one) in the shared
+/// middleware, beside the operational routes.
+pub fn app(api: Router, metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
+    with_middleware(api, metrics.clone()).merge(operational_routes(metrics, readiness))
+}
+
 /// Wraps a service's API router in the shared middleware.
-pub fn with_middleware(api: Router, metrics: Metrics) -> Router {
+fn with_middleware(api: Router, metrics: Metrics) -> Router {
     api.layer(middleware::from_fn_with_state(metrics, observe))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -59,7 +65,7 @@ async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> 
 }
 
 /// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.
-pub fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
+fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
     Router::new()
         .route(
             "/healthz",

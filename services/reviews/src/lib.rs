@@ -82,11 +82,10 @@ impl Reviews {
             reviews_api::server::router(api),
             RETRY_AFTER_SECONDS,
         );
-        let app = platform::http::with_middleware(api_router, self.metrics.clone()).merge(
-            platform::http::operational_routes(
-                self.metrics.clone(),
-                Arc::new(Readiness(self.store.clone())),
-            ),
+        let app = platform::http::app(
+            api_router,
+            self.metrics.clone(),
+            Arc::new(Readiness(self.store.clone())),
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "reviews serving");
         platform::http::serve(self.http, app, shutdown)
