@@ -3,9 +3,11 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 if ctl pid >/dev/null 2>&1; then
+  pid=$(ctl pid)
   ctl shutdown >/dev/null
-  # supervisord answers before its children are gone; wait until the socket is closed.
-  wait_for "supervisord to stop" 60 bash -c '! supervisorctl -c "$0" pid' "$SUPERVISOR_CONF"
+  # supervisord stops answering before it has stopped its children; it exits only after
+  # they are gone, so wait for the process itself.
+  wait_for "supervisord and its processes to stop" 90 bash -c '! kill -0 "$0" 2>/dev/null' "$pid"
   echo "LocalMart stopped; data kept in $LOCALMART_STATE"
 else
   echo "LocalMart is not running"

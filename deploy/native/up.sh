@@ -46,6 +46,16 @@ fi
 wait_for "PostgreSQL accepting connections" 60 pg_isready -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT"
 wait_for "Redis answering" 60 redis-cli -p "$LOCALMART_REDIS_PORT" ping
 wait_for "FerretDB accepting connections" 60 bash -c "</dev/tcp/127.0.0.1/$LOCALMART_FERRETDB_PORT"
+# Something else listening on one of the ports would answer the checks above; make sure
+# the answers come from the stack's own processes.
+for program in postgres redis ferretdb; do
+  if ! wait_for "$program to be running" 30 bash -c 'supervisorctl -c "$0" status "$1" | grep -q RUNNING' \
+    "$SUPERVISOR_CONF" "$program"; then
+    echo "$program is not running; is another server using its port? Its log:" >&2
+    tail -n 15 "$LOCALMART_STATE/logs/$program.log" >&2
+    exit 1
+  fi
+done
 psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -tc \
   "SELECT 1 FROM pg_database WHERE datname = 'catalog'" | grep -q 1 ||
   psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -c "CREATE DATABASE catalog"
