@@ -11,7 +11,7 @@ export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
 
 STAGE := deploy/native/stage.sh
 
-.PHONY: help up down status logs deps test bench fmt codegen contracts
+.PHONY: help up down status logs deps test bench fmt codegen contracts storefront
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -26,18 +26,19 @@ status: ## Show the processes of the native stack
 	@deploy/native/supervisorctl.sh status || true
 
 logs: ## Follow the services' logs
-	@tail -F .localmart/logs/catalog.log .localmart/logs/cart.log .localmart/logs/reviews.log
+	@tail -F .localmart/logs/catalog.log .localmart/logs/cart.log .localmart/logs/reviews.log .localmart/logs/edge.log
 
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, contract gates, clippy, wasm32 clients, all tests
+test: deps ## Formatting, codegen freshness, buf lint, contract gates, clippy, the storefront bundle, all tests (browser ones too)
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
 	@$(STAGE) contracts cargo xtask contracts
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
-	@$(STAGE) wasm32 cargo check --locked -p catalog-api -p cart-api -p reviews-api --features client --target wasm32-unknown-unknown
+	@$(STAGE) clippy-wasm32 cargo clippy --locked -p storefront --target wasm32-unknown-unknown -- -D warnings
+	@$(STAGE) storefront cargo xtask storefront
 	@$(STAGE) tests cargo test --workspace --locked
 
 bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Reviews
@@ -50,6 +51,9 @@ fmt: ## Format the code
 
 codegen: ## Regenerate generated/ from specs/
 	cargo xtask codegen
+
+storefront: ## Build the storefront's bundle (the edge serves it; `make up` does this too)
+	cargo xtask storefront
 
 contracts: ## The breaking-change gates against specs/baseline/
 	cargo xtask contracts

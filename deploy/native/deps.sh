@@ -8,12 +8,16 @@ set -euo pipefail
 tools=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
 mkdir -p "$tools/bin"
 
-apt_packages=(postgresql postgresql-client redis-server curl)
+# nginx is the storefront's edge; chromium and its driver run the storefront's browser tests.
+apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
 supervisor_version=4.2.5
 schemathesis_version=4.32.5
 ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
 buf_version=1.75.0
+binaryen_version=132.0.0
+# wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
+wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -86,4 +90,20 @@ if [ ! -x "$tools/bin/buf" ] || [ ! -e "$tools/bin/.buf-$buf_version" ]; then
   npm install --silent --no-audit --no-fund --prefix "$tools/npm" "@bufbuild/buf@$buf_version" >/dev/null
   ln -sf "$tools/npm/node_modules/.bin/buf" "$tools/bin/buf"
   touch "$tools/bin/.buf-$buf_version"
+fi
+
+# The storefront's bundle: wasm-bindgen writes the JavaScript glue, wasm-opt shrinks the module.
+if [ ! -x "$tools/bin/wasm-bindgen" ] || [ ! -e "$tools/bin/.wasm-bindgen-$wasm_bindgen_version" ]; then
+  echo "installing wasm-bindgen-cli $wasm_bindgen_version with cargo install"
+  build_dir=$(mktemp -d)
+  cargo install --quiet --root "$tools" --target-dir "$build_dir" --version "$wasm_bindgen_version" wasm-bindgen-cli
+  rm -rf "$build_dir"
+  touch "$tools/bin/.wasm-bindgen-$wasm_bindgen_version"
+fi
+
+if [ ! -x "$tools/bin/wasm-opt" ] || [ ! -e "$tools/bin/.binaryen-$binaryen_version" ]; then
+  echo "installing binaryen $binaryen_version (wasm-opt) with npm"
+  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$binaryen_version" >/dev/null
+  ln -sf "$tools/npm/node_modules/.bin/wasm-opt" "$tools/bin/wasm-opt"
+  touch "$tools/bin/.binaryen-$binaryen_version"
 fi

@@ -25,6 +25,8 @@ export MONGODB_URI=${MONGODB_URI:-mongodb://127.0.0.1:$LOCALMART_FERRETDB_PORT/}
 export REVIEWS_HTTP_ADDR=${REVIEWS_HTTP_ADDR:-127.0.0.1:18083}
 export CATALOG_HTTP_URL=${CATALOG_HTTP_URL:-http://$CATALOG_HTTP_ADDR}
 
+export STOREFRONT_ADDR=${STOREFRONT_ADDR:-127.0.0.1:18000}
+
 SUPERVISOR_CONF=$LOCALMART_ROOT/deploy/native/supervisord.conf
 
 # The newest PostgreSQL server binaries Debian installed.

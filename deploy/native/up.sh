@@ -9,6 +9,7 @@ stage=deploy/native/stage.sh
 
 $stage deps deploy/native/deps.sh
 $stage build cargo build --release --locked -p catalog -p cart -p reviews
+$stage storefront cargo xtask storefront
 
 mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb"
 data=$LOCALMART_STATE/postgres
@@ -27,7 +28,7 @@ fi
 
 # supervisord expands its configuration with the environment it was started with, so
 # when either has changed since, it is restarted (the data stays); otherwise it is reused.
-fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|MONGODB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
+fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|STOREFRONT_|MONGODB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
 fingerprint_file=$LOCALMART_STATE/supervisord.fingerprint
 if ctl pid >/dev/null 2>&1; then
   if [ "$(cat "$fingerprint_file" 2>/dev/null)" = "$fingerprint" ]; then
@@ -72,16 +73,24 @@ wait_for "the Catalog to be ready" 60 curl -fsS "http://$CATALOG_HTTP_ADDR/ready
 ctl restart cart reviews >/dev/null
 wait_for "the Cart to be ready" 60 curl -fsS "http://$CART_HTTP_ADDR/readyz"
 wait_for "Reviews to be ready" 60 curl -fsS "http://$REVIEWS_HTTP_ADDR/readyz"
+ctl restart edge >/dev/null
+if ! wait_for "the storefront's edge to answer" 30 curl -fsS "http://$STOREFRONT_ADDR/api/catalog/v1/categories"; then
+  tail -n 15 "$LOCALMART_STATE/logs/edge.log" >&2
+  exit 1
+fi
 
 product=$(curl -fsS "http://$CATALOG_HTTP_ADDR/v1/products?page_size=1" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
 cat <<MSG
 
-LocalMart is up.
+LocalMart is up. Shop at
+
+  http://$STOREFRONT_ADDR/
 
   Catalog REST  http://$CATALOG_HTTP_ADDR   (health /healthz, readiness /readyz, metrics /metrics)
   Catalog gRPC  $CATALOG_GRPC_ADDR
   Cart REST     http://$CART_HTTP_ADDR
   Reviews REST  http://$REVIEWS_HTTP_ADDR
+  Edge (nginx)  http://$STOREFRONT_ADDR   (/api/catalog/, /api/cart/, /api/reviews/ route to the services)
   PostgreSQL    postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
   FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)

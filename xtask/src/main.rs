@@ -7,8 +7,11 @@
 //!
 //! `contracts` runs the breaking-change gates against `specs/baseline/`;
 //! `contracts bless` makes the working specs the released baseline.
+//!
+//! `storefront` builds the storefront's bundle (WebAssembly, JavaScript glue, page and
+//! stylesheet) for the edge to serve, and reports its compressed size.
 
-use xtask::{codegen, contracts};
+use xtask::{codegen, contracts, storefront};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +38,12 @@ enum Command {
         #[command(subcommand)]
         action: Option<ContractsAction>,
     },
+    /// Build the storefront's bundle for the edge to serve.
+    Storefront {
+        /// Where to write the bundle (default: `storefront/` in the cargo target directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
             action: Some(ContractsAction::Bless),
         } => contracts::bless(&workspace_root())
             .map(|()| println!("contracts: specs/baseline/ now holds the working specs")),
+        Command::Storefront { out } => build_storefront(&workspace_root(), out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,6 +71,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn build_storefront(root: &std::path::Path, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let out = out.unwrap_or_else(|| storefront::default_out(root));
+    let bundle = storefront::build(root, &out)?;
+    println!(
+        "storefront: {} (wasm {} KiB, {} KiB gzipped of a {} KiB budget; js {} KiB gzipped)",
+        bundle.dir.display(),
+        bundle.wasm / 1024,
+        bundle.wasm_gzip / 1024,
+        storefront::WASM_GZIP_BUDGET / 1024,
+        bundle.js_gzip / 1024
+    );
+    Ok(())
 }
 
 fn run_contracts(root: &std::path::Path) -> anyhow::Result<()> {

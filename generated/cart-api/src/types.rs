@@ -2,7 +2,7 @@
 
 //! The contract's schemas as Rust types, shared by client and server.
 ///`AddLine`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AddLine {
     pub product_id: ::uuid::Uuid,
@@ -14,7 +14,7 @@ impl AddLine {
     }
 }
 ///`Cart`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Cart {
     ///When the cart expires unless it is changed before then.
     pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -34,7 +34,7 @@ impl Cart {
     }
 }
 ///`CartLine`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CartLine {
     /**False when the product no longer exists or is no longer for sale; such a line counts toward neither the item count nor the subtotal.
 */
@@ -53,7 +53,7 @@ impl CartLine {
     }
 }
 ///The body of every error response.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Error {
     ///A stable, machine-readable code such as `cart_not_found`.
     pub code: ::std::string::String,
@@ -68,7 +68,7 @@ impl Error {
     }
 }
 ///An amount of money in the currency's minor units (cents for USD).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Money {
     pub amount_minor: i64,
     ///An ISO 4217 currency code.
@@ -136,7 +136,7 @@ impl<'de> ::serde::Deserialize<'de> for MoneyCurrency {
     }
 }
 ///`Quantity`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct Quantity(pub ::std::num::NonZeroU32);
 impl ::std::ops::Deref for Quantity {
@@ -179,7 +179,7 @@ impl ::std::convert::TryFrom<String> for Quantity {
     }
 }
 ///`SetQuantity`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
     pub quantity: Quantity,

@@ -2,7 +2,7 @@
 
 //! The contract's schemas as Rust types, shared by client and server.
 ///Specifications of the product, such as `colour` or `battery_life`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct AttributeMap(
     pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
@@ -90,7 +90,7 @@ impl<'de> ::serde::Deserialize<'de> for AttributeMapValue {
     }
 }
 ///`Category`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Category {
     pub description: ::std::string::String,
     pub id: ::uuid::Uuid,
@@ -105,7 +105,7 @@ impl Category {
     }
 }
 ///`CategoryList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CategoryList {
     pub items: ::std::vec::Vec<Category>,
 }
@@ -115,7 +115,7 @@ impl CategoryList {
     }
 }
 ///`CategoryRef`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CategoryRef {
     pub name: ::std::string::String,
     pub slug: CategorySlug,
@@ -244,7 +244,7 @@ impl<'de> ::serde::Deserialize<'de> for CurrencyCode {
     }
 }
 ///The body of every error response.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Error {
     ///A stable, machine-readable code such as `not_found`.
     pub code: ::std::string::String,
@@ -259,7 +259,7 @@ impl Error {
     }
 }
 ///An amount of money in the currency's minor units (cents for USD).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: CurrencyCode,
@@ -270,7 +270,7 @@ impl Money {
     }
 }
 ///`Product`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Product {
     ///Whether the product is for sale.
     pub active: bool,
@@ -353,7 +353,7 @@ impl<'de> ::serde::Deserialize<'de> for ProductDescription {
     }
 }
 ///A product's fields as an admin writes them.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     #[serde(default = "defaults::default_bool::<true>")]
@@ -436,7 +436,7 @@ impl<'de> ::serde::Deserialize<'de> for ProductName {
     }
 }
 ///`ProductPage`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ProductPage {
     pub items: ::std::vec::Vec<Product>,
     pub page: i32,
@@ -517,7 +517,7 @@ impl ::std::convert::TryFrom<::std::string::String> for ProductSort {
     }
 }
 ///A product as the Reviews service sees it.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReviewContext {
     pub active: bool,
     pub category: CategoryRef,

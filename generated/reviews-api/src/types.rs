@@ -66,7 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for AuthorName {
     }
 }
 ///The body of every error response.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Error {
     ///A stable, machine-readable code such as `review_not_found`.
     pub code: ::std::string::String,
@@ -81,7 +81,7 @@ impl Error {
     }
 }
 ///`HelpfulVote`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HelpfulVote {
     ///Who votes, e.g. the storefront's anonymous visitor id.
@@ -214,7 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for ListReviewsCursor {
     }
 }
 ///`RatingSummariesRequest`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RatingSummariesRequest {
     pub product_ids: ::std::vec::Vec<::uuid::Uuid>,
@@ -225,7 +225,7 @@ impl RatingSummariesRequest {
     }
 }
 ///`RatingSummary`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RatingSummary {
     ///The mean rating rounded to two decimals; 0 when there are no reviews.
     pub average: f64,
@@ -239,7 +239,7 @@ impl RatingSummary {
     }
 }
 ///`RatingSummaryList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RatingSummaryList {
     pub items: ::std::vec::Vec<RatingSummary>,
 }
@@ -249,7 +249,7 @@ impl RatingSummaryList {
     }
 }
 ///`Review`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Review {
     pub attributes: ::std::collections::HashMap<
         ::std::string::String,
@@ -272,7 +272,7 @@ impl Review {
 }
 /**Ratings of category-specific qualities, such as `fit` for shoes or `battery_life` for electronics; the names a category accepts are in the Catalog's review context.
 */
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct ReviewAttributes(
     pub ::std::collections::HashMap<::std::string::String, ReviewAttributesValue>,
@@ -430,7 +430,7 @@ impl<'de> ::serde::Deserialize<'de> for ReviewBody {
     }
 }
 ///`ReviewInput`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -446,7 +446,7 @@ impl ReviewInput {
     }
 }
 ///`ReviewPage`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ReviewPage {
     pub items: ::std::vec::Vec<Review>,
     ///Pass as `cursor` for the next page; absent on the last page.
@@ -586,7 +586,7 @@ impl<'de> ::serde::Deserialize<'de> for ReviewTitle {
     }
 }
 ///How many reviews gave each number of stars.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StarCounts {
     #[serde(rename = "1")]
     pub x1: i64,
@@ -605,7 +605,7 @@ impl StarCounts {
     }
 }
 ///`Stars`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct Stars(pub ::std::num::NonZeroU32);
 impl ::std::ops::Deref for Stars {

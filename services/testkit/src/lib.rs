@@ -9,6 +9,7 @@
 pub mod ferretdb;
 pub mod load;
 pub mod postgres;
+pub mod process;
 pub mod redis;
 
 use std::future::Future;

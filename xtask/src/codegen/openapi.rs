@@ -67,6 +67,9 @@ fn types_and_client(
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
+        // The storefront's components take contract types as props, and Dioxus compares
+        // props to decide what to render again.
+        .with_derive("PartialEq")
         // Every request passes through the client's `HeaderHook`, which is how a service
         // adds W3C trace context (or the storefront its own headers) to outgoing calls.
         .with_inner_type(quote! { crate::client::HeaderHook })

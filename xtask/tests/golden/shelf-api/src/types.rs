@@ -2,7 +2,7 @@
 
 //! The contract's schemas as Rust types, shared by client and server.
 ///`Error`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Error {
     pub code: ::std::string::String,
     pub message: ::std::string::String,
@@ -14,7 +14,7 @@ impl Error {
     }
 }
 ///`Item`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Item {
     pub id: ::uuid::Uuid,
     pub name: ::std::string::String,
@@ -27,7 +27,7 @@ impl Item {
     }
 }
 ///`ItemInput`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     pub name: ItemName,
@@ -40,7 +40,7 @@ impl ItemInput {
     }
 }
 ///`ItemList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ItemList {
     pub items: ::std::vec::Vec<Item>,
 }

@@ -1,0 +1,314 @@
+//! A shopper's journeys through the storefront in real headless Chromium, through the
+//! edge, against the real services; screenshots of every page at phone and desktop
+//! widths go to the artifacts directory (see `e2e::artifacts`).
+
+use anyhow::{Context, Result, ensure};
+use e2e::Shop;
+use e2e::webdriver::Browser;
+use serde_json::Value;
+
+/// A product as the test needs it, read from the Catalog's public API through the edge.
+#[derive(Debug)]
+struct Product {
+    id: String,
+    name: String,
+    price_minor: i64,
+}
+
+/// The first product of `category` (by name) with at least `stock` units.
+async fn product_in(shop: &Shop, category: &str, stock: i64) -> Result<Product> {
+    let page: Value = reqwest::get(shop.page(&format!(
+        "/api/catalog/v1/products?category={category}&sort=name&page_size=50"
+    )))
+    .await?
+    .json()
+    .await?;
+    let product = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|product| product["stock"].as_i64().unwrap_or(0) >= stock)
+        .with_context(|| format!("no product in {category} with {stock} in stock"))?;
+    Ok(Product {
+        id: product["id"].as_str().context("an id")?.to_owned(),
+        name: product["name"].as_str().context("a name")?.to_owned(),
+        price_minor: product["price"]["amount_minor"]
+            .as_i64()
+            .context("a price")?,
+    })
+}
+
+/// US dollars as a shopper reads them, written independently of the storefront's code.
+fn usd(cents: i64) -> String {
+    let dollars = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (index, digit) in dollars.chars().enumerate() {
+        if index > 0 && (dollars.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("${grouped}.{:02}", cents % 100)
+}
+
+/// Screenshots of the current page at phone and desktop widths, once the pictures in
+/// view have loaded (those further down load lazily, when scrolled to).
+async fn snap(browser: &Browser, name: &str) -> Result<()> {
+    let dir = e2e::artifacts()?;
+    for (width, height, size) in [(375, 812, "phone"), (1280, 900, "desktop")] {
+        browser.resize(width, height).await?;
+        testkit::poll_until("the pictures to load", e2e::webdriver::WAIT, || async {
+            let loaded = browser
+                .execute(
+                    "return Array.from(document.images)
+                        .filter(image => image.getBoundingClientRect().top < window.innerHeight)
+                        .every(image => image.complete)",
+                )
+                .await?;
+            ensure!(loaded == Value::Bool(true), "still loading");
+            Ok(())
+        })
+        .await?;
+        browser
+            .screenshot(&dir.join(format!("{name}-{size}.png")))
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many reviews the Reviews service holds for a product, through the edge.
+async fn review_count(shop: &Shop, product: &Product) -> Result<i64> {
+    let summary: Value = reqwest::get(shop.page(&format!(
+        "/api/reviews/v1/products/{}/rating-summary",
+        product.id
+    )))
+    .await?
+    .json()
+    .await?;
+    summary["count"].as_i64().context("a count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_browses_searches_and_fills_a_cart() -> Result<()> {
+    let shop = Shop::start().await?;
+    let browser = shop.browser().await?;
+    let product = product_in(&shop, "shoes", 5).await?;
+
+    browser.goto(&shop.page("/")).await?;
+    browser.find(".category-card").await?;
+    snap(&browser, "home").await?;
+
+    // Browse a category from the home page.
+    let shoes = browser
+        .find_text(".category-card .card-title", "Shoes", |text| {
+            text == "Shoes"
+        })
+        .await?;
+    browser.click(&shoes).await?;
+    browser
+        .find_text("h1", "Shoes", |text| text == "Shoes")
+        .await?;
+    browser.find(".product-card").await?;
+    snap(&browser, "category").await?;
+
+    // Search for the product by name, from the header.
+    let search = browser.find("#search-input").await?;
+    browser.type_into(&search, &product.name).await?;
+    browser.click_on("form.search button[type=submit]").await?;
+    browser
+        .find_text("h1", "the query echoed", |text| {
+            text.contains(&product.name)
+        })
+        .await?;
+    let result = browser
+        .find_text(".product-card .card-title", &product.name, |text| {
+            text == product.name
+        })
+        .await?;
+    let marked = browser.find_all(".product-card .card-title mark").await?;
+    ensure!(!marked.is_empty(), "the query is not marked in the results");
+    snap(&browser, "search").await?;
+
+    // Open it and add 2 to the cart.
+    browser.click(&result).await?;
+    browser
+        .find_text("h1", &product.name, |text| text == product.name)
+        .await?;
+    snap(&browser, "product").await?;
+    browser.click_on("button[aria-label='One more']").await?;
+    let quantity = browser.find("#quantity").await?;
+    ensure!(
+        browser.property(&quantity, "value").await? == "2",
+        "the quantity picker did not go to 2"
+    );
+    browser.click_on("[data-testid=add-to-cart]").await?;
+    browser
+        .find_text("[data-testid=added]", "the confirmation", |text| {
+            text.starts_with("Added 2 to your cart.")
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=cart-count]", "2 items", |text| text == "2")
+        .await?;
+
+    // In the cart, change it to 3: the total follows.
+    browser.click_on(".cart-link").await?;
+    browser
+        .find_text("[data-testid=item-count]", "2 items", |text| {
+            text == "2 items"
+        })
+        .await?;
+    browser
+        .click_on("[data-testid=cart-line] button[aria-label^='One more']")
+        .await?;
+    let total = usd(3 * product.price_minor);
+    browser
+        .find_text("[data-testid=item-count]", "3 items", |text| {
+            text == "3 items"
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=subtotal]", &total, |text| text == total)
+        .await?;
+    browser
+        .find_text("[data-testid=line-total]", &total, |text| text == total)
+        .await?;
+    browser
+        .find_text("[data-testid=cart-count]", "3 in the header", |text| {
+            text == "3"
+        })
+        .await?;
+    snap(&browser, "cart").await?;
+
+    // Remove it: the cart is empty.
+    browser.click_on("[data-testid=remove-line]").await?;
+    browser.find("[data-testid=cart-empty]").await?;
+    browser
+        .find_text("[data-testid=cart-count]", "0 in the header", |text| {
+            text == "0"
+        })
+        .await?;
+    snap(&browser, "cart-empty").await?;
+
+    // The cart is remembered: a reload shows the same (empty) cart, not an error.
+    browser.goto(&shop.page("/cart")).await?;
+    browser.find("[data-testid=cart-empty]").await?;
+
+    browser.quit().await?;
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_reviews_a_product() -> Result<()> {
+    let shop = Shop::start().await?;
+    let browser = shop.browser().await?;
+    let product = product_in(&shop, "books", 1).await?;
+
+    browser
+        .goto(&shop.page(&format!("/product/{}", product.id)))
+        .await?;
+    browser.find("[data-testid=no-reviews]").await?;
+
+    // Everything but a title: the form says what is missing and sends nothing.
+    browser.click_on(".star-picker input[value='4']").await?;
+    browser
+        .type_into(&browser.find("#review-author").await?, "Ada")
+        .await?;
+    browser
+        .type_into(
+            &browser.find("#review-body").await?,
+            "Read it in one sitting.",
+        )
+        .await?;
+    browser.click_on(".review-form button[type=submit]").await?;
+    browser
+        .find_text(
+            "[data-testid=review-title-error]",
+            "the validation message",
+            |text| text == "Please write a title.",
+        )
+        .await?;
+    ensure!(
+        review_count(&shop, &product).await? == 0,
+        "a review without a title was sent"
+    );
+    snap(&browser, "review-invalid").await?;
+
+    // With a title it is posted, listed, and counted in the summary.
+    browser
+        .type_into(
+            &browser.find("#review-title").await?,
+            "Could not put it down",
+        )
+        .await?;
+    browser.click_on(".review-form button[type=submit]").await?;
+    browser.find("[data-testid=review-sent]").await?;
+    browser
+        .find_text(".review-title", "the new review", |text| {
+            text == "Could not put it down"
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=rating-count]", "1 review", |text| {
+            text == "1 review"
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=rating-average]", "4.0", |text| text == "4.0")
+        .await?;
+    ensure!(
+        review_count(&shop, &product).await? == 1,
+        "the Reviews service does not hold the review"
+    );
+    snap(&browser, "product-reviewed").await?;
+
+    browser.quit().await?;
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_product_page_still_sells_while_reviews_are_down() -> Result<()> {
+    let mut shop = Shop::start().await?;
+    let browser = shop.browser().await?;
+    let product = product_in(&shop, "garden", 1).await?;
+    shop.stop_reviews().await?;
+
+    browser
+        .goto(&shop.page(&format!("/product/{}", product.id)))
+        .await?;
+    browser
+        .find_text("h1", &product.name, |text| text == product.name)
+        .await?;
+    browser
+        .find_text(
+            "[data-testid=reviews-unavailable]",
+            "the outage notice",
+            |text| text.contains("Reviews are not available right now"),
+        )
+        .await?;
+    let add = browser.find("[data-testid=add-to-cart]").await?;
+    testkit::poll_until(
+        "add-to-cart to be enabled",
+        e2e::webdriver::WAIT,
+        || async {
+            ensure!(browser.enabled(&add).await?, "disabled");
+            Ok(())
+        },
+    )
+    .await?;
+    browser.click(&add).await?;
+    browser
+        .find_text("[data-testid=added]", "the confirmation", |text| {
+            text.starts_with("Added 1 to your cart.")
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=cart-count]", "1 in the header", |text| {
+            text == "1"
+        })
+        .await?;
+    snap(&browser, "product-reviews-down").await?;
+
+    browser.quit().await?;
+    shop.stop().await
+}

@@ -1,0 +1,149 @@
+//! The shop's routes and the frame every page shares: header with search and cart,
+//! category navigation, footer.
+
+use dioxus::prelude::*;
+
+use crate::api::Api;
+use crate::cart::CartStore;
+use crate::pages::{CartPage, CategoryPage, Home, NotFound, ProductPage, SearchPage};
+
+/// Every page of the shop. Listing state (page, sort, price range, query) lives in the
+/// address, so a listing can be bookmarked, shared and reloaded.
+#[derive(Routable, Clone, Debug, PartialEq)]
+#[rustfmt::skip]
+pub enum Route {
+    #[layout(Shell)]
+        #[route("/")]
+        Home {},
+        #[route("/category/:slug?:page&:sort&:min&:max")]
+        CategoryPage { slug: String, page: String, sort: String, min: String, max: String },
+        #[route("/search?:q&:page&:sort")]
+        SearchPage { q: String, page: String, sort: String },
+        #[route("/product/:id")]
+        ProductPage { id: String },
+        #[route("/cart")]
+        CartPage {},
+        #[route("/:..segments")]
+        NotFound { segments: Vec<String> },
+}
+
+impl Route {
+    pub fn category(slug: &str) -> Self {
+        Self::CategoryPage {
+            slug: slug.to_owned(),
+            page: String::new(),
+            sort: String::new(),
+            min: String::new(),
+            max: String::new(),
+        }
+    }
+
+    pub fn search(q: &str) -> Self {
+        Self::SearchPage {
+            q: q.to_owned(),
+            page: String::new(),
+            sort: String::new(),
+        }
+    }
+
+    pub fn product(id: &uuid::Uuid) -> Self {
+        Self::ProductPage { id: id.to_string() }
+    }
+}
+
+#[component]
+pub fn App() -> Element {
+    let api = use_context_provider(Api::new);
+    let cart = use_context_provider(CartStore::new);
+    use_future(move || cart.refresh(api.clone()));
+    rsx! { Router::<Route> {} }
+}
+
+#[component]
+fn Shell() -> Element {
+    rsx! {
+        a { class: "skip-link", href: "#content", "Skip to content" }
+        Header {}
+        main { id: "content", tabindex: "-1", Outlet::<Route> {} }
+        footer { class: "site-footer",
+            div { class: "container",
+                p { "LocalMart is a reference shop for learning contract-first microservices." }
+                p { class: "muted", "Prices in the catalog's currency; carts keep for 7 days." }
+            }
+        }
+    }
+}
+
+#[component]
+fn Header() -> Element {
+    let cart = use_context::<CartStore>();
+    let api = use_context::<Api>();
+    let categories = use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.catalog
+                .list_categories()
+                .send()
+                .await
+                .ok()
+                .map(|page| page.into_inner().items)
+        }
+    });
+    let mut query = use_signal(String::new);
+    let count = cart.item_count();
+    let cart_label = match count {
+        0 => "Cart, empty".to_owned(),
+        1 => "Cart, 1 item".to_owned(),
+        n => format!("Cart, {n} items"),
+    };
+    rsx! {
+        header { class: "site-header",
+            div { class: "container header-row",
+                Link { class: "brand", to: Route::Home {},
+                    span { class: "brand-mark", "aria-hidden": "true", "L" }
+                    span { "LocalMart" }
+                }
+                form {
+                    class: "search",
+                    role: "search",
+                    onsubmit: move |event: FormEvent| {
+                        event.prevent_default();
+                        let q = query.read().trim().to_owned();
+                        navigator().push(Route::search(&q));
+                    },
+                    label { class: "visually-hidden", r#for: "search-input", "Search products" }
+                    input {
+                        id: "search-input",
+                        r#type: "search",
+                        name: "q",
+                        placeholder: "Search products",
+                        autocomplete: "off",
+                        value: "{query}",
+                        oninput: move |event| query.set(event.value()),
+                    }
+                    button { r#type: "submit", class: "button", "Search" }
+                }
+                Link { class: "cart-link", to: Route::CartPage {},
+                    span { class: "visually-hidden", "{cart_label}" }
+                    svg { class: "cart-icon", "aria-hidden": "true", view_box: "0 0 24 24", width: "22", height: "22",
+                        fill: "none", stroke: "currentColor", stroke_width: "2", stroke_linecap: "round", stroke_linejoin: "round",
+                        circle { cx: "9", cy: "20", r: "1.5" }
+                        circle { cx: "18", cy: "20", r: "1.5" }
+                        path { d: "M2 3h3l2.6 12.4a1.5 1.5 0 0 0 1.5 1.1h8.8a1.5 1.5 0 0 0 1.5-1.2L21 7H6" }
+                    }
+                    span { "aria-hidden": "true", "Cart" }
+                    span { class: "cart-count", "aria-hidden": "true", "data-testid": "cart-count", "{count}" }
+                }
+            }
+            if let Some(Some(categories)) = &*categories.read() {
+                nav { class: "category-nav", "aria-label": "Categories",
+                    div { class: "container",
+                        for category in categories.iter() {
+                            Link { key: "{category.id}", to: Route::category(&category.slug), "{category.name}" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Small pieces the pages share.
+
+use catalog_api::types::{Money, Product};
+use dioxus::prelude::*;
+use reviews_api::types::RatingSummary;
+
+use crate::api::{ApiError, image_src};
+use crate::app::Route;
+use crate::highlight;
+use crate::money;
+use crate::pagination::{self, PageLink};
+
+#[component]
+pub fn Price(money: Money) -> Element {
+    let text = money::format(money.amount_minor, &money.currency);
+    rsx! { span { class: "price", "{text}" } }
+}
+
+/// In stock, only a few left, or out of stock.
+#[component]
+pub fn StockBadge(stock: i32) -> Element {
+    let (class, text) = match stock {
+        ..=0 => ("badge badge-out", "Out of stock".to_owned()),
+        1..=5 => ("badge badge-low", format!("Only {stock} left")),
+        _ => ("badge badge-in", "In stock".to_owned()),
+    };
+    rsx! { span { class, "{text}" } }
+}
+
+/// Five stars filled to the average, with the figure for screen readers.
+#[component]
+pub fn Stars(average: f64, count: Option<i64>) -> Element {
+    let label = format!("{average:.1} out of 5 stars");
+    let width = format!("{}%", (average / 5.0 * 100.0).clamp(0.0, 100.0));
+    rsx! {
+        span { class: "stars", role: "img", "aria-label": "{label}",
+            span { class: "stars-empty", "aria-hidden": "true", "★★★★★" }
+            span { class: "stars-full", "aria-hidden": "true", style: "width: {width}", "★★★★★" }
+        }
+        if let Some(count) = count {
+            span { class: "muted rating-count", "({count})" }
+        }
+    }
+}
+
+/// A product name with the words of a search marked.
+#[component]
+pub fn Highlighted(text: String, query: String) -> Element {
+    rsx! {
+        for (index, segment) in highlight::segments(&text, &query).into_iter().enumerate() {
+            if segment.matched {
+                mark { key: "{index}", "{segment.text}" }
+            } else {
+                span { key: "{index}", "{segment.text}" }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn ProductCard(product: Product, summary: Option<RatingSummary>, query: String) -> Element {
+    let alt = format!("Picture of {}", product.name);
+    rsx! {
+        li { class: "card product-card",
+            Link { class: "card-link", to: Route::product(&product.id),
+                img { class: "card-image", src: image_src(&product.image_url), alt, loading: "lazy", width: "320", height: "240" }
+                span { class: "card-body",
+                    span { class: "card-category muted", "{product.category.name}" }
+                    span { class: "card-title", Highlighted { text: product.name.clone(), query } }
+                    span { class: "card-meta",
+                        Price { money: product.price.clone() }
+                        StockBadge { stock: product.stock }
+                    }
+                    span { class: "card-rating",
+                        match summary {
+                            Some(summary) if summary.count > 0 => rsx! { Stars { average: summary.average, count: summary.count } },
+                            Some(_) => rsx! { span { class: "muted", "No reviews yet" } },
+                            None => rsx! {},
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A grid of products, with their ratings fetched in one batch call (and left out when
+/// the Reviews service is away: the products still show).
+#[component]
+pub fn ProductGrid(products: Vec<Product>, query: String) -> Element {
+    let api = use_context::<crate::api::Api>();
+    let ids: Vec<uuid::Uuid> = products.iter().map(|product| product.id).collect();
+    let summaries = use_resource(use_reactive!(|ids| {
+        let api = api.clone();
+        async move {
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            let request = reviews_api::types::RatingSummariesRequest { product_ids: ids };
+            match api
+                .reviews
+                .get_rating_summaries()
+                .body(request)
+                .send()
+                .await
+            {
+                Ok(list) => list.into_inner().items,
+                Err(_) => Vec::new(),
+            }
+        }
+    }));
+    let summaries = summaries.read().clone().unwrap_or_default();
+    rsx! {
+        ul { class: "product-grid", "data-testid": "product-grid",
+            for product in products {
+                ProductCard {
+                    key: "{product.id}",
+                    summary: summaries.iter().find(|summary| summary.product_id == product.id).cloned(),
+                    product: product.clone(),
+                    query: query.clone(),
+                }
+            }
+        }
+    }
+}
+
+#[component]
+pub fn Loading(label: String) -> Element {
+    rsx! {
+        div { class: "loading", role: "status", "aria-live": "polite",
+            span { class: "spinner", "aria-hidden": "true" }
+            span { "{label}" }
+        }
+    }
+}
+
+/// A failure, said plainly, with a way to try again.
+#[component]
+pub fn ErrorPanel(error: ApiError, retry: Option<EventHandler<()>>) -> Element {
+    rsx! {
+        div { class: "notice notice-error", role: "alert",
+            p { "{error}" }
+            if let Some(retry) = retry {
+                button { class: "button button-secondary", onclick: move |_| retry.call(()), "Try again" }
+            }
+        }
+    }
+}
+
+/// Page links under a listing; `to` builds the address of a page.
+#[component]
+pub fn Pagination(current: u32, total: u32, to: Callback<u32, Route>) -> Element {
+    let links = pagination::links(current, total);
+    if links.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+        nav { class: "pagination", "aria-label": "Pages",
+            if current > 1 {
+                Link { class: "page-link", to: to.call(current - 1), rel: "prev", "‹ Previous" }
+            }
+            for (index, link) in links.into_iter().enumerate() {
+                match link {
+                    PageLink::Page(page) if page == current => rsx! {
+                        span { key: "{index}", class: "page-link current", "aria-current": "page", "{page}" }
+                    },
+                    PageLink::Page(page) => rsx! {
+                        Link { key: "{index}", class: "page-link", to: to.call(page), "{page}" }
+                    },
+                    PageLink::Gap => rsx! { span { key: "{index}", class: "page-gap", "…" } },
+                }
+            }
+            if current < total {
+                Link { class: "page-link", to: to.call(current + 1), rel: "next", "Next ›" }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+use catalog_api::types::ProductSort;
+use dioxus::prelude::*;
+
+use crate::api::{Api, Classify, Service};
+use crate::app::Route;
+use crate::components::{ErrorPanel, Loading, ProductGrid};
+
+#[component]
+pub fn Home() -> Element {
+    let api = use_context::<Api>();
+    let catalog = api.clone();
+    let mut categories = use_resource(move || {
+        let api = catalog.clone();
+        async move {
+            api.catalog
+                .list_categories()
+                .send()
+                .await
+                .classify(Service::Catalog)
+        }
+    });
+    let mut featured = use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.catalog
+                .list_products()
+                .sort(ProductSort::Newest)
+                .page_size(8u32)
+                .send()
+                .await
+                .classify(Service::Catalog)
+        }
+    });
+    rsx! {
+        document::Title { "LocalMart" }
+        section { class: "hero",
+            div { class: "container",
+                h1 { "Good things from around the corner" }
+                p { "Browse twelve departments of everyday goods, read what other shoppers think, and fill your cart." }
+            }
+        }
+        section { class: "container section",
+            h2 { "Shop by category" }
+            match categories.read().clone() {
+                None => rsx! { Loading { label: "Loading categories…" } },
+                Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| categories.restart() } },
+                Some(Ok(list)) => rsx! {
+                    ul { class: "category-grid",
+                        for category in list.items {
+                            li { key: "{category.id}", class: "card category-card",
+                                Link { class: "card-link", to: Route::category(&category.slug),
+                                    span { class: "card-title", "{category.name}" }
+                                    span { class: "muted", "{category.description}" }
+                                    span { class: "category-count", "{category.product_count} products" }
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        section { class: "container section",
+            h2 { "New in" }
+            match featured.read().clone() {
+                None => rsx! { Loading { label: "Loading products…" } },
+                Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| featured.restart() } },
+                Some(Ok(page)) => rsx! { ProductGrid { products: page.items, query: String::new() } },
+            }
+        }
+    }
+}

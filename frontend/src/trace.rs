@@ -1,0 +1,55 @@
+//! W3C trace context for the storefront's API calls: each call starts a trace whose id
+//! the services continue, so a click can be followed through every service it touches.
+
+/// The `traceparent` header for a new sampled trace with these ids
+/// (<https://www.w3.org/TR/trace-context/#traceparent-header>).
+#[cfg_attr(
+    not(any(target_arch = "wasm32", test)),
+    expect(dead_code, reason = "only the browser build sends requests")
+)]
+pub fn traceparent(trace_id: [u8; 16], span_id: [u8; 8]) -> String {
+    format!("00-{}-{}-01", hex(&trace_id), hex(&span_id))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A `traceparent` with fresh random ids from the browser's crypto source.
+#[cfg(target_arch = "wasm32")]
+pub fn new_traceparent() -> String {
+    let mut ids = [0u8; 24];
+    // All-zero ids are invalid; the chance of drawing them is negligible, but an id of
+    // zeroes would be dropped by the services, so such a draw is replaced.
+    if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut ids);
+    }
+    if ids[..16].iter().all(|byte| *byte == 0) {
+        ids[0] = 1;
+    }
+    if ids[16..].iter().all(|byte| *byte == 0) {
+        ids[16] = 1;
+    }
+    let mut trace_id = [0u8; 16];
+    let mut span_id = [0u8; 8];
+    trace_id.copy_from_slice(&ids[..16]);
+    span_id.copy_from_slice(&ids[16..]);
+    traceparent(trace_id, span_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_version_ids_and_the_sampled_flag() {
+        let mut trace_id = [0u8; 16];
+        trace_id[0] = 0x4b;
+        trace_id[15] = 0xf6;
+        let span_id = [0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7];
+        assert_eq!(
+            traceparent(trace_id, span_id),
+            "00-4b0000000000000000000000000000f6-00f067aa0ba902b7-01"
+        );
+    }
+}
