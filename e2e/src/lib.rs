@@ -222,6 +222,11 @@ impl Shop {
         stop(self.reviews.take()).await
     }
 
+    /// Stops the Cart service, as an outage would.
+    pub async fn stop_cart(&mut self) -> Result<()> {
+        stop(self.cart.take()).await
+    }
+
     /// Stops everything, the browser driver and edge first.
     pub async fn stop(mut self) -> Result<()> {
         self.driver.stop()?;
