@@ -320,15 +320,24 @@ async fn add_to_cart_is_disabled_with_a_message_while_the_cart_is_down() -> Resu
     let product = product_in(&shop, "audio", 1).await?;
     shop.stop_cart().await?;
 
-    browser.goto(&shop.page(&format!("/product/{}", product.id))).await?;
-    browser.find_text("h1", &product.name, |text| text == product.name).await?;
     browser
-        .find_text("[data-testid=cart-unavailable]", "the outage notice", |text| {
-            text.contains("The cart is not available right now")
-        })
+        .goto(&shop.page(&format!("/product/{}", product.id)))
+        .await?;
+    browser
+        .find_text("h1", &product.name, |text| text == product.name)
+        .await?;
+    browser
+        .find_text(
+            "[data-testid=cart-unavailable]",
+            "the outage notice",
+            |text| text.contains("The cart is not available right now"),
+        )
         .await?;
     let add = browser.find("[data-testid=add-to-cart]").await?;
-    ensure!(!browser.enabled(&add).await?, "add-to-cart is enabled while the cart is down");
+    ensure!(
+        !browser.enabled(&add).await?,
+        "add-to-cart is enabled while the cart is down"
+    );
     // The rest of the page still works: the reviews load.
     browser.find("[data-testid=no-reviews]").await?;
     snap(&browser, "product-cart-down").await?;

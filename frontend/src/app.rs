@@ -5,6 +5,7 @@ use dioxus::prelude::*;
 
 use crate::api::Api;
 use crate::cart::CartStore;
+use crate::components::use_categories;
 use crate::pages::{CartPage, CategoryPage, Home, NotFound, ProductPage, SearchPage};
 
 /// Every page of the shop. Listing state (page, sort, price range, query) lives in the
@@ -77,18 +78,7 @@ fn Shell() -> Element {
 #[component]
 fn Header() -> Element {
     let cart = use_context::<CartStore>();
-    let api = use_context::<Api>();
-    let categories = use_resource(move || {
-        let api = api.clone();
-        async move {
-            api.catalog
-                .list_categories()
-                .send()
-                .await
-                .ok()
-                .map(|page| page.into_inner().items)
-        }
-    });
+    let categories = use_categories();
     let mut query = use_signal(String::new);
     let count = cart.item_count();
     let cart_label = match count {
@@ -135,7 +125,7 @@ fn Header() -> Element {
                     span { class: "cart-count", "aria-hidden": "true", "data-testid": "cart-count", "{count}" }
                 }
             }
-            if let Some(Some(categories)) = &*categories.read() {
+            if let Some(Ok(categories)) = &*categories.read() {
                 nav { class: "category-nav", "aria-label": "Categories",
                     div { class: "container",
                         for category in categories.iter() {

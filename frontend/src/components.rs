@@ -1,14 +1,30 @@
 //! Small pieces the pages share.
 
-use catalog_api::types::{Money, Product};
+use catalog_api::types::{Category, Money, Product};
 use dioxus::prelude::*;
 use reviews_api::types::RatingSummary;
 
-use crate::api::{ApiError, image_src};
+use crate::api::{Api, ApiError, Classify, Service, image_src};
 use crate::app::Route;
 use crate::highlight;
 use crate::money;
 use crate::pagination::{self, PageLink};
+
+/// The Catalog's categories, for the pages and the header that list them.
+pub fn use_categories() -> Resource<Result<Vec<Category>, ApiError>> {
+    let api = use_context::<Api>();
+    use_resource(move || {
+        let api = api.clone();
+        async move {
+            api.catalog
+                .list_categories()
+                .send()
+                .await
+                .classify(Service::Catalog)
+                .map(|list| list.items)
+        }
+    })
+}
 
 #[component]
 pub fn Price(money: Money) -> Element {
@@ -88,7 +104,7 @@ pub fn ProductCard(product: Product, summary: Option<RatingSummary>, query: Stri
 /// the Reviews service is away: the products still show).
 #[component]
 pub fn ProductGrid(products: Vec<Product>, query: String) -> Element {
-    let api = use_context::<crate::api::Api>();
+    let api = use_context::<Api>();
     let ids: Vec<uuid::Uuid> = products.iter().map(|product| product.id).collect();
     let summaries = use_resource(use_reactive!(|ids| {
         let api = api.clone();

@@ -3,22 +3,12 @@ use dioxus::prelude::*;
 
 use crate::api::{Api, Classify, Service};
 use crate::app::Route;
-use crate::components::{ErrorPanel, Loading, ProductGrid};
+use crate::components::{ErrorPanel, Loading, ProductGrid, use_categories};
 
 #[component]
 pub fn Home() -> Element {
     let api = use_context::<Api>();
-    let catalog = api.clone();
-    let mut categories = use_resource(move || {
-        let api = catalog.clone();
-        async move {
-            api.catalog
-                .list_categories()
-                .send()
-                .await
-                .classify(Service::Catalog)
-        }
-    });
+    let mut categories = use_categories();
     let mut featured = use_resource(move || {
         let api = api.clone();
         async move {
@@ -46,7 +36,7 @@ pub fn Home() -> Element {
                 Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| categories.restart() } },
                 Some(Ok(list)) => rsx! {
                     ul { class: "category-grid",
-                        for category in list.items {
+                        for category in list {
                             li { key: "{category.id}", class: "card category-card",
                                 Link { class: "card-link", to: Route::category(&category.slug),
                                     span { class: "card-title", "{category.name}" }

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 
 use crate::api::{Api, ApiError, Classify, Service};
 use crate::app::Route;
-use crate::components::{ErrorPanel, Loading, Pagination, ProductGrid};
+use crate::components::{ErrorPanel, Loading, Pagination, ProductGrid, use_categories};
 use crate::money;
 use crate::pagination::parse_page;
 
@@ -65,7 +65,6 @@ fn non_empty(text: &str) -> Option<String> {
 
 #[component]
 pub fn CategoryPage(slug: String, page: String, sort: String, min: String, max: String) -> Element {
-    let api = use_context::<Api>();
     let query = Query {
         category: Some(slug.clone()),
         q: None,
@@ -74,22 +73,11 @@ pub fn CategoryPage(slug: String, page: String, sort: String, min: String, max: 
         min_price: min.parse().ok(),
         max_price: max.parse().ok(),
     };
-    let categories_api = api.clone();
-    let categories = use_resource(move || {
-        let api = categories_api.clone();
-        async move {
-            api.catalog
-                .list_categories()
-                .send()
-                .await
-                .ok()
-                .map(|list| list.into_inner().items)
-        }
-    });
+    let categories = use_categories();
     let category = categories
         .read()
         .clone()
-        .flatten()
+        .and_then(Result::ok)
         .and_then(|items| items.into_iter().find(|category| *category.slug == slug));
     let title = category
         .as_ref()
