@@ -222,6 +222,12 @@ impl Shop {
         stop(self.reviews.take()).await
     }
 
+    /// The edge's access log so far: one line a request, with its `traceparent`.
+    pub fn edge_log(&self) -> Result<String> {
+        let path = self.dir.path().join("edge/access.log");
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    }
+
     /// Stops the Cart service, as an outage would.
     pub async fn stop_cart(&mut self) -> Result<()> {
         stop(self.cart.take()).await

@@ -194,6 +194,43 @@ async fn a_shopper_browses_searches_and_fills_a_cart() -> Result<()> {
     browser.goto(&shop.page("/cart")).await?;
     browser.find("[data-testid=cart-empty]").await?;
 
+    // Every call the storefront made to a service carried its own W3C trace context.
+    let log = shop.edge_log()?;
+    // The app's calls, that is: not the test's own setup calls (reqwest), and not the
+    // pictures, which the browser loads itself for `<img>` elements.
+    let api_calls: Vec<&str> = log
+        .lines()
+        .filter(|line| {
+            line.contains(" /api/") && line.contains("Chrome") && !line.contains("/image HTTP")
+        })
+        .collect();
+    ensure!(
+        api_calls.len() >= 10,
+        "only {} API calls in the edge's log",
+        api_calls.len()
+    );
+    let mut trace_ids = std::collections::HashSet::new();
+    for line in &api_calls {
+        let traceparent = line.rsplit("traceparent=").next().unwrap_or_default();
+        let parts: Vec<&str> = traceparent.split('-').collect();
+        let well_formed = parts.len() == 4
+            && parts[0] == "00"
+            && parts[1].len() == 32
+            && parts[2].len() == 16
+            && parts[1..3]
+                .iter()
+                .all(|id| id.chars().all(|c| c.is_ascii_hexdigit()));
+        ensure!(
+            well_formed,
+            "an API call without a valid traceparent: {line}"
+        );
+        trace_ids.insert(parts[1].to_owned());
+    }
+    ensure!(
+        trace_ids.len() >= 10,
+        "the calls share trace ids: {trace_ids:?}"
+    );
+
     browser.quit().await?;
     shop.stop().await
 }
