@@ -13,12 +13,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use catalog::testing::TestCatalog;
-use platform::config::Secret;
 
 const SEED: &str = "7";
 const EXAMPLES: &str = "30";
-/// The admin token of the Reviews service under test.
-const REVIEWS_ADMIN_TOKEN: &str = "contract-admin";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -87,19 +84,9 @@ async fn the_catalog_honours_its_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cart_honours_its_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let config = cart::Config {
-        redis_url: testkit::redis::shared_url().await.expect("Redis"),
-        key_prefix: testkit::redis::unique_prefix(),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        catalog_url: catalog.grpc_url(),
-        ttl: Duration::from_secs(3600),
-        currency: "USD".to_owned(),
-        catalog_timeout: Duration::from_secs(1),
-        catalog_retries: 1,
-        breaker_failures: 5,
-        breaker_open_for: Duration::from_secs(1),
-        redis_timeout: Duration::from_secs(1),
-    };
+    let config = cart::testing::config(catalog.grpc_url())
+        .await
+        .expect("a cart configuration");
     let service = cart::Cart::build(config).await.expect("the cart builds");
     let url = format!("http://{}", service.http_addr());
     tokio::spawn(service.run(std::future::pending()));
@@ -109,20 +96,13 @@ async fn the_cart_honours_its_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviews_honour_their_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let config = reviews::Config {
-        mongodb_uri: Secret::new(testkit::ferretdb::shared_uri().await.expect("FerretDB")),
-        database: testkit::ferretdb::unique_database(),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        catalog_url: catalog.http_url(),
-        admin_token: Secret::new(REVIEWS_ADMIN_TOKEN.to_owned()),
-        catalog_cache_ttl: Duration::from_secs(60),
-        catalog_timeout: Duration::from_secs(1),
-        mongodb_timeout: Duration::from_secs(5),
-    };
+    let config = reviews::testing::config(catalog.http_url())
+        .await
+        .expect("a reviews configuration");
     let service = reviews::Reviews::build(config)
         .await
         .expect("the reviews service builds");
     let url = format!("http://{}", service.http_addr());
     tokio::spawn(service.run(std::future::pending()));
-    fuzz("reviews", &url, Some(REVIEWS_ADMIN_TOKEN)).await;
+    fuzz("reviews", &url, Some(reviews::testing::ADMIN_TOKEN)).await;
 }

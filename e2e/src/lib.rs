@@ -8,13 +8,11 @@
 
 pub mod webdriver;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use catalog::testing::TestCatalog;
-use platform::config::Secret;
 use serde_json::json;
 use testkit::process::Watched;
 use tokio::sync::oneshot;
@@ -97,40 +95,17 @@ impl Shop {
     pub async fn start() -> Result<Self> {
         let bundle = bundle()?;
         let dir = tempfile::tempdir()?;
-        let any_port: SocketAddr = "127.0.0.1:0".parse()?;
 
         let catalog = TestCatalog::start().await?;
-        let cart = cart::Cart::build(cart::Config {
-            redis_url: testkit::redis::shared_url().await?,
-            key_prefix: testkit::redis::unique_prefix(),
-            http_addr: any_port,
-            catalog_url: catalog.grpc_url(),
-            ttl: Duration::from_secs(3600),
-            currency: "USD".to_owned(),
-            catalog_timeout: Duration::from_secs(1),
-            catalog_retries: 1,
-            breaker_failures: 5,
-            breaker_open_for: Duration::from_secs(1),
-            redis_timeout: Duration::from_secs(1),
-        })
-        .await?;
+        let cart = cart::Cart::build(cart::testing::config(catalog.grpc_url()).await?).await?;
         let cart_addr = cart.http_addr();
         let cart = spawn(|stopped| {
             tokio::spawn(cart.run(async {
                 let _ = stopped.await;
             }))
         });
-        let reviews = reviews::Reviews::build(reviews::Config {
-            mongodb_uri: Secret::new(testkit::ferretdb::shared_uri().await?),
-            database: testkit::ferretdb::unique_database(),
-            http_addr: any_port,
-            catalog_url: catalog.http_url(),
-            admin_token: Secret::new("admin".to_owned()),
-            catalog_cache_ttl: Duration::from_secs(60),
-            catalog_timeout: Duration::from_secs(1),
-            mongodb_timeout: Duration::from_secs(5),
-        })
-        .await?;
+        let reviews =
+            reviews::Reviews::build(reviews::testing::config(catalog.http_url()).await?).await?;
         let reviews_addr = reviews.http_addr();
         let reviews = spawn(|stopped| {
             tokio::spawn(reviews.run(async {

@@ -12,6 +12,8 @@ mod error;
 mod pricing;
 mod rest;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -5,12 +5,14 @@
 //! [`catalog`]); reading never needs the Catalog. The store ([`store::Store`]) runs the
 //! same queries on MongoDB 7 and on FerretDB v1.
 
-mod catalog;
+pub mod catalog;
 mod config;
 mod cursor;
 mod error;
 mod rest;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;
