@@ -31,15 +31,15 @@ logs: ## Follow the services' logs
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, contract gates, clippy, the storefront bundle, all tests (browser ones too)
+test: deps ## Formatting, codegen freshness, buf lint, clippy, the storefront bundle, contract gates, all tests (browser ones too)
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
-	@$(STAGE) contracts cargo xtask contracts
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 	@$(STAGE) clippy-wasm32 cargo clippy --locked -p storefront --target wasm32-unknown-unknown -- -D warnings
 	@$(STAGE) storefront cargo xtask storefront
-	@$(STAGE) tests cargo test --workspace --locked
+	@$(STAGE) contracts cargo xtask contracts
+	@$(STAGE) tests cargo test --workspace --locked --exclude pact-tests --exclude contract-tests
 
 bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Reviews
 	cargo bench -p catalog --bench load
@@ -55,5 +55,5 @@ codegen: ## Regenerate generated/ from specs/
 storefront: ## Build the storefront's bundle (the edge serves it; `make up` does this too)
 	cargo xtask storefront
 
-contracts: ## The breaking-change gates against specs/baseline/
+contracts: ## Every contract gate: breaking changes, Pact, the services against their specs
 	cargo xtask contracts

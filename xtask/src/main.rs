@@ -5,8 +5,11 @@
 //! server stubs, and for each protobuf package a crate with the tonic code.
 //! `codegen --check` writes nothing and fails when `generated/` is stale.
 //!
-//! `contracts` runs the breaking-change gates against `specs/baseline/`;
-//! `contracts bless` makes the working specs the released baseline.
+//! `contracts` runs every contract gate: the breaking-change gates against
+//! `specs/baseline/`, then the Pact suite (consumer pacts, provider verification) and the
+//! suite that holds the running services to their specs (schemathesis, the Cart-Catalog
+//! gRPC contract, the live OpenAPI documents); `contracts bless` makes the working specs
+//! the released baseline.
 //!
 //! `storefront` builds the storefront's bundle (WebAssembly, JavaScript glue, page and
 //! stylesheet) for the edge to serve, and reports its compressed size.
@@ -33,10 +36,14 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Check the working specs against the released baseline in specs/baseline/.
+    /// Run every contract gate: breaking changes against specs/baseline/, Pact, and the
+    /// services against their specs.
     Contracts {
         #[command(subcommand)]
         action: Option<ContractsAction>,
+        /// Only the breaking-change gates (no build, a few seconds).
+        #[arg(long)]
+        gates_only: bool,
     },
     /// Build the storefront's bundle for the edge to serve.
     Storefront {
@@ -57,9 +64,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen { check } => codegen::run(&workspace_root(), check),
-        Command::Contracts { action: None } => run_contracts(&workspace_root()),
+        Command::Contracts {
+            action: None,
+            gates_only,
+        } => run_contracts(&workspace_root(), gates_only),
         Command::Contracts {
             action: Some(ContractsAction::Bless),
+            ..
         } => contracts::bless(&workspace_root())
             .map(|()| println!("contracts: specs/baseline/ now holds the working specs")),
         Command::Storefront { out } => build_storefront(&workspace_root(), out),
@@ -87,7 +98,36 @@ fn build_storefront(root: &std::path::Path, out: Option<PathBuf>) -> anyhow::Res
     Ok(())
 }
 
-fn run_contracts(root: &std::path::Path) -> anyhow::Result<()> {
+/// The test suites that check contracts against running code, and what each checks.
+const CONTRACT_SUITES: &[(&str, &str)] = &[
+    (
+        "pact-tests",
+        "Pact: consumer pacts recorded and compared, providers verified",
+    ),
+    (
+        "contract-tests",
+        "services against their specs: schemathesis, Cart-Catalog gRPC, live OpenAPI documents",
+    ),
+];
+
+fn run_contracts(root: &std::path::Path, gates_only: bool) -> anyhow::Result<()> {
+    run_gates(root)?;
+    if gates_only {
+        return Ok(());
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    for (package, what) in CONTRACT_SUITES {
+        println!("contracts: {what} (cargo test -p {package})");
+        let status = std::process::Command::new(&cargo)
+            .current_dir(root)
+            .args(["test", "--locked", "--package", package])
+            .status()?;
+        anyhow::ensure!(status.success(), "contracts: {what}: failed");
+    }
+    Ok(())
+}
+
+fn run_gates(root: &std::path::Path) -> anyhow::Result<()> {
     let report = contracts::check(root)?;
     for passed in &report.passed {
         println!("contracts: ok   {passed}");

@@ -1,0 +1,644 @@
+//! The consumer side of every REST edge: each test drives a consumer's generated client
+//! (for Reviews, its own Catalog adapter) against Pact's mock provider the way the
+//! consumer calls it, records the pact, and holds it to the one committed under
+//! `contract-tests/pacts/`.
+//!
+//! Each response says the least the consumer needs: the fields its generated types
+//! require, matched by type or pattern where the consumer does not care about the value,
+//! and exact where it does (the product it asked for, the quantity it set).
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use anyhow::Result;
+use pact_consumer::prelude::*;
+use pact_tests::consumer::{CURRENCY, MockProvider, Recording, TIMESTAMP, UUID};
+use pact_tests::states;
+use serde_json::json;
+use uuid::Uuid;
+
+/// The product the storefront shows, puts in carts and reviews.
+const PRODUCT: &str = "5f0c2d9e-8a51-4c1b-9d1e-3b7a8c4e2f10";
+/// A product id nobody has.
+const MISSING_PRODUCT: &str = "c0ffee00-0000-4000-8000-00000000dead";
+/// Example ids; the provider replaces them with the ids its states make up.
+const CART: &str = "8d2f6a0e-3c4b-4e59-a1f7-6b9c0d2e4f81";
+const EMPTY_CART: &str = "1e7a9c3b-5d2f-4a60-8b4e-9f0a2c6d8e13";
+const EXPIRED_CART: &str = "f4b1d8e2-7a3c-4c95-9e60-2d5b7f9a1c04";
+const REVIEW: &str = "3a9e5c1f-2b7d-4f80-9c6a-e1d4b8f20a57";
+/// The storefront's anonymous shopper id, as a helpful vote's voter.
+const SHOPPER: &str = "6b3d9f1a-4e8c-4d27-b5a0-c7e2f9d1a364";
+
+fn id(value: &str) -> Uuid {
+    value.parse().expect("a uuid")
+}
+
+/// Page numbers and sizes, quantities and star counts are never zero.
+fn nonzero(value: u32) -> NonZeroU32 {
+    NonZeroU32::new(value).expect("not zero")
+}
+
+fn money(amount_minor: i64) -> JsonPattern {
+    json_pattern!({
+        "amount_minor": like!(amount_minor),
+        "currency": term!(CURRENCY, "USD"),
+    })
+}
+
+/// A product as the storefront reads it; `id` is exact when the storefront asked for it.
+fn product(id: JsonPattern) -> JsonPattern {
+    json_pattern!({
+        "id": id,
+        "sku": like!("PACT-5F0C2D9E"),
+        "name": like!(states::FOR_SALE_NAME),
+        "description": like!("A solid brass lamp for a tidy desk."),
+        "category": { "slug": like!("electronics"), "name": like!("Electronics") },
+        "price": money(states::FOR_SALE_PRICE),
+        "stock": like!(states::FOR_SALE_STOCK),
+        "active": like!(true),
+        "image_url": like!(format!("/v1/products/{PRODUCT}/image")),
+        "attributes": like!({}),
+        "created_at": term!(TIMESTAMP, "2026-11-24T09:30:00Z"),
+        "updated_at": term!(TIMESTAMP, "2026-11-24T09:30:00Z"),
+    })
+}
+
+fn any_product() -> JsonPattern {
+    product(term!(UUID, PRODUCT).into())
+}
+
+fn product_page() -> JsonPattern {
+    json_pattern!({
+        "items": each_like!(any_product()),
+        "page": like!(1),
+        "page_size": like!(24),
+        "total_items": like!(45),
+        "total_pages": like!(2),
+    })
+}
+
+fn error() -> JsonPattern {
+    json_pattern!({
+        "code": like!("not_found"),
+        "message": like!("no such thing"),
+        "request_id": like!("a1b2c3"),
+    })
+}
+
+fn product_state() -> serde_json::Value {
+    json!({ "product_id": PRODUCT })
+}
+
+#[tokio::test]
+async fn the_storefront_browses_the_catalog() -> Result<()> {
+    let mut recording = Recording::new("storefront", "catalog")?;
+    recording
+        .pact
+        .interaction("list the categories", "", |mut i| {
+            i.given(states::DEMO_CATALOG);
+            i.request.get().path("/v1/categories");
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(json_pattern!({
+                    "items": each_like!({
+                        "id": term!(UUID, "0b7c4e2a-9d31-4f6e-8a52-1c3d5e7f9a20"),
+                        "slug": like!("electronics"),
+                        "name": like!("Electronics"),
+                        "description": like!("Gadgets, chargers and smart devices."),
+                        "product_count": like!(45),
+                    }),
+                }));
+            i
+        })
+        .interaction("list the newest products", "", |mut i| {
+            i.given(states::DEMO_CATALOG);
+            i.request
+                .get()
+                .path("/v1/products")
+                .query_param("sort", "newest")
+                .query_param("page_size", "8");
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(product_page());
+            i
+        })
+        .interaction(
+            "list a category's products in a price range, cheapest first",
+            "",
+            |mut i| {
+                i.given(states::DEMO_CATALOG);
+                i.request
+                    .get()
+                    .path("/v1/products")
+                    .query_param("category", "electronics")
+                    .query_param("sort", "price_asc")
+                    .query_param("min_price", "1000")
+                    .query_param("max_price", "5000")
+                    .query_param("page", "1")
+                    .query_param("page_size", "24");
+                i.response
+                    .ok()
+                    .content_type("application/json")
+                    .json_body(product_page());
+                i
+            },
+        )
+        .interaction("search the products by name", "", |mut i| {
+            i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
+            i.request
+                .get()
+                .path("/v1/products")
+                .query_param("q", "desk lamp")
+                .query_param("page", "1")
+                .query_param("page_size", "24");
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(product_page());
+            i
+        })
+        .interaction("get a product", "", |mut i| {
+            i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
+            i.request.get().path(format!("/v1/products/{PRODUCT}"));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(product(PRODUCT.into()));
+            i
+        })
+        .interaction("get a product that does not exist", "", |mut i| {
+            i.given_with_params(
+                states::NO_SUCH_PRODUCT,
+                &json!({ "product_id": MISSING_PRODUCT }),
+            );
+            i.request
+                .get()
+                .path(format!("/v1/products/{MISSING_PRODUCT}"));
+            i.response
+                .not_found()
+                .content_type("application/json")
+                .json_body(error());
+            i
+        });
+    let mock = recording.start();
+    storefront_browses(&mock).await?;
+    recording.finish(mock)
+}
+
+async fn storefront_browses(mock: &MockProvider) -> Result<()> {
+    use catalog_api::types::ProductSort;
+    let client = catalog_api::Client::new(&mock.url, Default::default());
+
+    let categories = client.list_categories().send().await?;
+    assert_eq!(categories.items[0].slug.as_str(), "electronics");
+
+    let newest = client
+        .list_products()
+        .sort(ProductSort::Newest)
+        .page_size(nonzero(8))
+        .send()
+        .await?;
+    assert_eq!(newest.items[0].price.currency.as_str(), "USD");
+
+    let listing = client
+        .list_products()
+        .page(nonzero(1))
+        .page_size(nonzero(24))
+        .category("electronics")
+        .sort(ProductSort::PriceAsc)
+        .min_price(1000)
+        .max_price(5000)
+        .send()
+        .await?;
+    assert_eq!(listing.total_pages, 2);
+
+    let found = client
+        .list_products()
+        .page(nonzero(1))
+        .page_size(nonzero(24))
+        .q("desk lamp")
+        .send()
+        .await?;
+    assert_eq!(found.items[0].name, states::FOR_SALE_NAME);
+
+    let product = client.get_product().product_id(id(PRODUCT)).send().await?;
+    assert_eq!(product.id, id(PRODUCT));
+    assert_eq!(product.price.amount_minor, states::FOR_SALE_PRICE);
+
+    let missing = client
+        .get_product()
+        .product_id(id(MISSING_PRODUCT))
+        .send()
+        .await
+        .expect_err("a missing product is an error");
+    assert_eq!(missing.status().map(|status| status.as_u16()), Some(404));
+    Ok(())
+}
+
+fn cart(id: &str, lines: JsonPattern, item_count: i64) -> JsonPattern {
+    json_pattern!({
+        "id": term!(UUID, id),
+        "lines": lines,
+        "item_count": item_count,
+        "subtotal": money(states::FOR_SALE_PRICE * item_count),
+        "prices_stale": like!(false),
+        "updated_at": term!(TIMESTAMP, "2026-11-24T09:30:00Z"),
+        "expires_at": term!(TIMESTAMP, "2026-11-25T09:30:00Z"),
+    })
+}
+
+/// A cart holding `quantity` of the product.
+fn cart_with_product(id: &str, quantity: i64) -> JsonPattern {
+    cart(
+        id,
+        json_pattern!([{
+            "product_id": PRODUCT,
+            "name": like!(states::FOR_SALE_NAME),
+            "quantity": quantity,
+            "unit_price": money(states::FOR_SALE_PRICE),
+            "line_total": money(states::FOR_SALE_PRICE * quantity),
+            "available": like!(true),
+            "price_stale": like!(false),
+        }]),
+        quantity,
+    )
+}
+
+fn cart_state(quantity: i64) -> serde_json::Value {
+    json!({ "product_id": PRODUCT, "quantity": quantity })
+}
+
+#[tokio::test]
+async fn the_storefront_fills_a_cart() -> Result<()> {
+    let mut recording = Recording::new("storefront", "cart")?;
+    recording
+        .pact
+        .interaction("create a cart", "", |mut i| {
+            i.request.post().path("/v1/carts");
+            i.response
+                .created()
+                .content_type("application/json")
+                .json_body(cart(CART, json_pattern!([]), 0));
+            i
+        })
+        .interaction("get a cart holding a product", "", |mut i| {
+            i.given_with_params(states::CART_WITH_PRODUCT, &cart_state(2));
+            i.request
+                .get()
+                .path_from_provider_state("/v1/carts/${cart_id}", format!("/v1/carts/{CART}"));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(cart_with_product(CART, 2));
+            i
+        })
+        .interaction("get a cart that has expired", "", |mut i| {
+            i.given_with_params(states::NO_SUCH_CART, &json!({ "cart_id": EXPIRED_CART }));
+            i.request.get().path(format!("/v1/carts/{EXPIRED_CART}"));
+            i.response
+                .not_found()
+                .content_type("application/json")
+                .json_body(error());
+            i
+        })
+        .interaction("add a product to a cart", "", |mut i| {
+            i.given(states::EMPTY_CART);
+            i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
+            i.request
+                .post()
+                .path_from_provider_state(
+                    "/v1/carts/${cart_id}/lines",
+                    format!("/v1/carts/{EMPTY_CART}/lines"),
+                )
+                .content_type("application/json")
+                .json_body(json_pattern!({ "product_id": PRODUCT, "quantity": 2 }));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(cart_with_product(EMPTY_CART, 2));
+            i
+        })
+        .interaction("change the quantity of a line", "", |mut i| {
+            i.given_with_params(states::CART_WITH_PRODUCT, &cart_state(2));
+            i.request
+                .put()
+                .path_from_provider_state(
+                    format!("/v1/carts/${{cart_id}}/lines/{PRODUCT}"),
+                    format!("/v1/carts/{CART}/lines/{PRODUCT}"),
+                )
+                .content_type("application/json")
+                .json_body(json_pattern!({ "quantity": 3 }));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(cart_with_product(CART, 3));
+            i
+        })
+        .interaction("remove a line", "", |mut i| {
+            i.given_with_params(states::CART_WITH_PRODUCT, &cart_state(2));
+            i.request.delete().path_from_provider_state(
+                format!("/v1/carts/${{cart_id}}/lines/{PRODUCT}"),
+                format!("/v1/carts/{CART}/lines/{PRODUCT}"),
+            );
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(cart(CART, json_pattern!([]), 0));
+            i
+        });
+    let mock = recording.start();
+    storefront_fills_a_cart(&mock).await?;
+    recording.finish(mock)
+}
+
+async fn storefront_fills_a_cart(mock: &MockProvider) -> Result<()> {
+    use cart_api::types::{AddLine, Quantity, SetQuantity};
+    let client = cart_api::Client::new(&mock.url, Default::default());
+    let quantity = |count: u32| Quantity::from(nonzero(count));
+
+    let new = client.create_cart().send().await?;
+    assert!(new.lines.is_empty());
+
+    let held = client.get_cart().cart_id(id(CART)).send().await?;
+    assert_eq!(held.item_count, 2);
+    assert_eq!(
+        held.subtotal.amount_minor,
+        2 * held.lines[0].unit_price.amount_minor
+    );
+
+    let expired = client
+        .get_cart()
+        .cart_id(id(EXPIRED_CART))
+        .send()
+        .await
+        .expect_err("an expired cart is an error");
+    assert_eq!(expired.status().map(|status| status.as_u16()), Some(404));
+
+    let added = client
+        .add_line()
+        .cart_id(id(EMPTY_CART))
+        .body(AddLine {
+            product_id: id(PRODUCT),
+            quantity: quantity(2),
+        })
+        .send()
+        .await?;
+    assert_eq!(added.lines[0].product_id, id(PRODUCT));
+
+    let changed = client
+        .set_line_quantity()
+        .cart_id(id(CART))
+        .product_id(id(PRODUCT))
+        .body(SetQuantity {
+            quantity: quantity(3),
+        })
+        .send()
+        .await?;
+    assert_eq!(changed.item_count, 3);
+
+    let emptied = client
+        .remove_line()
+        .cart_id(id(CART))
+        .product_id(id(PRODUCT))
+        .send()
+        .await?;
+    assert_eq!(emptied.item_count, 0);
+    Ok(())
+}
+
+fn review(id: JsonPattern, helpful_count: i64) -> JsonPattern {
+    json_pattern!({
+        "id": id,
+        "product_id": PRODUCT,
+        "author": like!("Ada"),
+        "rating": like!(4),
+        "title": like!("Bright and steady"),
+        "body": like!("Lights the whole desk without glare."),
+        "attributes": like!({}),
+        "helpful_count": like!(helpful_count),
+        "created_at": term!(TIMESTAMP, "2026-11-24T09:30:00Z"),
+        "updated_at": term!(TIMESTAMP, "2026-11-24T09:30:00Z"),
+    })
+}
+
+fn rating_summary() -> JsonPattern {
+    json_pattern!({
+        "product_id": PRODUCT,
+        "count": like!(1),
+        "average": like!(4.0),
+        "stars": {
+            "1": like!(0), "2": like!(0), "3": like!(0), "4": like!(1), "5": like!(0),
+        },
+    })
+}
+
+#[tokio::test]
+async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
+    let mut recording = Recording::new("storefront", "reviews")?;
+    recording
+        .pact
+        .interaction("get a product's rating summary", "", |mut i| {
+            i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
+            i.request
+                .get()
+                .path(format!("/v1/products/{PRODUCT}/rating-summary"));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(rating_summary());
+            i
+        })
+        .interaction(
+            "get the rating summaries of a page of products",
+            "",
+            |mut i| {
+                i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
+                i.request
+                    .post()
+                    .path("/v1/rating-summaries/batch")
+                    .content_type("application/json")
+                    .json_body(json_pattern!({ "product_ids": [PRODUCT] }));
+                i.response
+                    .ok()
+                    .content_type("application/json")
+                    .json_body(json_pattern!({ "items": each_like!(rating_summary()) }));
+                i
+            },
+        )
+        .interaction("list a product's reviews, newest first", "", |mut i| {
+            i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
+            i.request
+                .get()
+                .path(format!("/v1/products/{PRODUCT}/reviews"))
+                .query_param("sort", "newest")
+                .query_param("limit", "5");
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(json_pattern!({
+                    "items": each_like!(review(term!(UUID, REVIEW).into(), 0)),
+                }));
+            i
+        })
+        .interaction("write a review", "", |mut i| {
+            i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
+            i.request
+                .post()
+                .path(format!("/v1/products/{PRODUCT}/reviews"))
+                .content_type("application/json")
+                .json_body(json_pattern!({
+                    "author": "Ada",
+                    "rating": 4,
+                    "title": "Bright and steady",
+                    "body": "Lights the whole desk without glare.",
+                }));
+            i.response
+                .created()
+                .content_type("application/json")
+                .json_body(review(term!(UUID, REVIEW).into(), 0));
+            i
+        })
+        .interaction("mark a review helpful", "", |mut i| {
+            i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
+            i.request
+                .post()
+                .path_from_provider_state(
+                    "/v1/reviews/${review_id}/helpful",
+                    format!("/v1/reviews/{REVIEW}/helpful"),
+                )
+                .content_type("application/json")
+                .json_body(json_pattern!({ "voter": term!(UUID, SHOPPER) }));
+            i.response
+                .ok()
+                .content_type("application/json")
+                .json_body(review(term!(UUID, REVIEW).into(), 1));
+            i
+        });
+    let mock = recording.start();
+    storefront_reads_and_writes_reviews(&mock).await?;
+    recording.finish(mock)
+}
+
+async fn storefront_reads_and_writes_reviews(mock: &MockProvider) -> Result<()> {
+    use reviews_api::types::{HelpfulVote, RatingSummariesRequest, ReviewInput, ReviewSort};
+    let client = reviews_api::Client::new(&mock.url, Default::default());
+
+    let summary = client
+        .get_rating_summary()
+        .product_id(id(PRODUCT))
+        .send()
+        .await?;
+    assert_eq!(summary.count, 1);
+
+    let summaries = client
+        .get_rating_summaries()
+        .body(RatingSummariesRequest {
+            product_ids: vec![id(PRODUCT)],
+        })
+        .send()
+        .await?;
+    assert_eq!(summaries.items[0].product_id, id(PRODUCT));
+
+    let reviews = client
+        .list_reviews()
+        .product_id(id(PRODUCT))
+        .sort(ReviewSort::Newest)
+        .limit(nonzero(5))
+        .send()
+        .await?;
+    assert_eq!(reviews.items[0].rating, 4);
+    assert!(reviews.next_cursor.is_none());
+
+    let input = ReviewInput {
+        author: "Ada".parse()?,
+        rating: nonzero(4).into(),
+        title: "Bright and steady".parse()?,
+        body: "Lights the whole desk without glare.".parse()?,
+        attributes: None,
+    };
+    let written = client
+        .create_review()
+        .product_id(id(PRODUCT))
+        .body(input)
+        .send()
+        .await?;
+    assert_eq!(written.product_id, id(PRODUCT));
+
+    let voted = client
+        .mark_helpful()
+        .review_id(id(REVIEW))
+        .body(HelpfulVote {
+            voter: SHOPPER.parse()?,
+        })
+        .send()
+        .await?;
+    assert_eq!(voted.helpful_count, 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reviews_ask_the_catalog_for_review_context() -> Result<()> {
+    let mut recording = Recording::new("reviews", "catalog")?;
+    recording
+        .pact
+        .interaction(
+            "get the review context of a product for sale",
+            "",
+            |mut i| {
+                i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
+                i.request
+                    .get()
+                    .path(format!("/internal/v1/products/{PRODUCT}/review-context"));
+                i.response
+                    .ok()
+                    .content_type("application/json")
+                    .json_body(json_pattern!({
+                        "product_id": PRODUCT,
+                        "name": like!(states::FOR_SALE_NAME),
+                        "category": { "slug": like!("electronics"), "name": like!("Electronics") },
+                        "active": true,
+                        "image_url": like!(format!("/v1/products/{PRODUCT}/image")),
+                        "review_attributes": each_like!("battery_life"),
+                    }));
+                i
+            },
+        )
+        .interaction(
+            "get the review context of an unknown product",
+            "",
+            |mut i| {
+                i.given_with_params(
+                    states::NO_SUCH_PRODUCT,
+                    &json!({ "product_id": MISSING_PRODUCT }),
+                );
+                i.request.get().path(format!(
+                    "/internal/v1/products/{MISSING_PRODUCT}/review-context"
+                ));
+                i.response
+                    .not_found()
+                    .content_type("application/json")
+                    .json_body(error());
+                i
+            },
+        );
+    let mock = recording.start();
+
+    // The Reviews service's own Catalog adapter, as it runs in the service.
+    let catalog =
+        reviews::catalog::Catalog::new(&mock.url, Duration::from_secs(5), Duration::from_secs(60))?;
+    let context = catalog.review_context(id(PRODUCT)).await?;
+    assert!(context.active);
+    assert_eq!(context.review_attributes, ["battery_life"]);
+    let unknown = catalog
+        .review_context(id(MISSING_PRODUCT))
+        .await
+        .expect_err("an unknown product is an error");
+    assert!(
+        matches!(unknown, reviews::ReviewsError::UnknownProduct(product) if product == id(MISSING_PRODUCT)),
+        "{unknown:?}"
+    );
+
+    recording.finish(mock)
+}
