@@ -9,15 +9,138 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// Every operation as (method, path template, operationId), in spec order.
-pub const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("POST", "/v1/carts", "createCart"),
-    ("GET", "/v1/carts/{cart_id}", "getCart"),
-    ("POST", "/v1/carts/{cart_id}/lines", "addLine"),
-    ("DELETE", "/v1/carts/{cart_id}/lines", "clearCart"),
-    ("PUT", "/v1/carts/{cart_id}/lines/{product_id}", "setLineQuantity"),
-    ("DELETE", "/v1/carts/{cart_id}/lines/{product_id}", "removeLine"),
+/// A parameter as its handler reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether a request must carry it (no default, not optional).
+    pub required: bool,
+}
+/// An operation as [`router`] mounts it: its route, the parameters its handler
+/// reads and the statuses (with their descriptions) its response type can answer.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationInfo {
+    /// Upper case, as on the wire.
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// The path parameters, then the query parameters.
+    pub parameters: &'static [&'static [ParameterInfo]],
+    pub responses: &'static [(u16, &'static str)],
+}
+/// Every operation [`router`] mounts, in spec order.
+pub const OPERATIONS: &[OperationInfo] = &[
+    OperationInfo {
+        method: "POST",
+        path: "/v1/carts",
+        operation_id: "createCart",
+        summary: "Create an empty cart.",
+        parameters: &[],
+        responses: CreateCartResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/carts/{cart_id}",
+        operation_id: "getCart",
+        summary: "The cart with every line priced and the totals.",
+        parameters: &[GetCartPath::PARAMETERS],
+        responses: GetCartResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/carts/{cart_id}/lines",
+        operation_id: "addLine",
+        summary: "Add a product; when it is already in the cart, add to its quantity.",
+        parameters: &[AddLinePath::PARAMETERS],
+        responses: AddLineResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/carts/{cart_id}/lines",
+        operation_id: "clearCart",
+        summary: "Remove every line; the cart itself stays.",
+        parameters: &[ClearCartPath::PARAMETERS],
+        responses: ClearCartResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "PUT",
+        path: "/v1/carts/{cart_id}/lines/{product_id}",
+        operation_id: "setLineQuantity",
+        summary: "Set the quantity of a line already in the cart.",
+        parameters: &[SetLineQuantityPath::PARAMETERS],
+        responses: SetLineQuantityResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/carts/{cart_id}/lines/{product_id}",
+        operation_id: "removeLine",
+        summary: "Remove a line from the cart.",
+        parameters: &[RemoveLinePath::PARAMETERS],
+        responses: RemoveLineResponse::RESPONSES,
+    },
 ];
+/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
+/// from the parameter structs and response types the handlers use, so it shows
+/// what the server does rather than repeating the spec file.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    };
+    use utoipa::openapi::{
+        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+    };
+    let mut paths = PathsBuilder::new();
+    for op in OPERATIONS {
+        let method = match op.method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            _ => HttpMethod::Trace,
+        };
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(op.operation_id))
+            .summary(Some(op.summary));
+        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
+            let location = if parameter.location == "path" {
+                ParameterIn::Path
+            } else {
+                ParameterIn::Query
+            };
+            let required = if parameter.required {
+                Required::True
+            } else {
+                Required::False
+            };
+            operation = operation
+                .parameter(
+                    ParameterBuilder::new()
+                        .name(parameter.name)
+                        .parameter_in(location)
+                        .required(required),
+                );
+        }
+        for (status, description) in op.responses {
+            operation = operation
+                .response(
+                    status.to_string(),
+                    ResponseBuilder::new().description(*description),
+                );
+        }
+        paths = paths.path(op.path, PathItem::new(method, operation));
+    }
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("LocalMart Cart").version("1.0.0"))
+        .paths(paths)
+        .build()
+}
 /// What a handler knows about its request besides the parameters and body.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -118,6 +241,17 @@ pub enum CreateCartResponse {
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
 }
+impl CreateCartResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (201u16, "The new, empty cart."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
+}
 impl IntoResponse for CreateCartResponse {
     fn into_response(self) -> Response {
         match self {
@@ -152,6 +286,14 @@ pub struct GetCartPath {
     pub cart_id: uuid::Uuid,
 }
 impl GetCartPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "cart_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -170,6 +312,19 @@ pub enum GetCartResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl GetCartResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The cart."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such cart (or it expired), or no such line in it."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for GetCartResponse {
     fn into_response(self) -> Response {
@@ -211,6 +366,14 @@ pub struct AddLinePath {
     pub cart_id: uuid::Uuid,
 }
 impl AddLinePath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "cart_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -233,6 +396,24 @@ pub enum AddLineResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl AddLineResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The cart after the change."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such cart (or it expired), or no such line in it."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for AddLineResponse {
     fn into_response(self) -> Response {
@@ -282,6 +463,14 @@ pub struct ClearCartPath {
     pub cart_id: uuid::Uuid,
 }
 impl ClearCartPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "cart_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -300,6 +489,19 @@ pub enum ClearCartResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl ClearCartResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The empty cart."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such cart (or it expired), or no such line in it."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for ClearCartResponse {
     fn into_response(self) -> Response {
@@ -342,6 +544,19 @@ pub struct SetLineQuantityPath {
     pub product_id: uuid::Uuid,
 }
 impl SetLineQuantityPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "cart_id",
+            location: "path",
+            required: true,
+        },
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -364,6 +579,24 @@ pub enum SetLineQuantityResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl SetLineQuantityResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The cart after the change."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such cart (or it expired), or no such line in it."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for SetLineQuantityResponse {
     fn into_response(self) -> Response {
@@ -414,6 +647,19 @@ pub struct RemoveLinePath {
     pub product_id: uuid::Uuid,
 }
 impl RemoveLinePath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "cart_id",
+            location: "path",
+            required: true,
+        },
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -432,6 +678,19 @@ pub enum RemoveLineResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl RemoveLineResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The cart after the change."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such cart (or it expired), or no such line in it."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for RemoveLineResponse {
     fn into_response(self) -> Response {

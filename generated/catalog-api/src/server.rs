@@ -9,17 +9,154 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// Every operation as (method, path template, operationId), in spec order.
-pub const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("GET", "/v1/products", "listProducts"),
-    ("POST", "/v1/products", "createProduct"),
-    ("GET", "/v1/products/{product_id}", "getProduct"),
-    ("PUT", "/v1/products/{product_id}", "updateProduct"),
-    ("DELETE", "/v1/products/{product_id}", "deleteProduct"),
-    ("GET", "/v1/products/{product_id}/image", "getProductImage"),
-    ("GET", "/v1/categories", "listCategories"),
-    ("GET", "/internal/v1/products/{product_id}/review-context", "getReviewContext"),
+/// A parameter as its handler reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether a request must carry it (no default, not optional).
+    pub required: bool,
+}
+/// An operation as [`router`] mounts it: its route, the parameters its handler
+/// reads and the statuses (with their descriptions) its response type can answer.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationInfo {
+    /// Upper case, as on the wire.
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// The path parameters, then the query parameters.
+    pub parameters: &'static [&'static [ParameterInfo]],
+    pub responses: &'static [(u16, &'static str)],
+}
+/// Every operation [`router`] mounts, in spec order.
+pub const OPERATIONS: &[OperationInfo] = &[
+    OperationInfo {
+        method: "GET",
+        path: "/v1/products",
+        operation_id: "listProducts",
+        summary: "List, filter, search and sort products, one page at a time.",
+        parameters: &[ListProductsQuery::PARAMETERS],
+        responses: ListProductsResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/products",
+        operation_id: "createProduct",
+        summary: "Create a product (admin).",
+        parameters: &[],
+        responses: CreateProductResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/products/{product_id}",
+        operation_id: "getProduct",
+        summary: "One product, active or not.",
+        parameters: &[GetProductPath::PARAMETERS],
+        responses: GetProductResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "PUT",
+        path: "/v1/products/{product_id}",
+        operation_id: "updateProduct",
+        summary: "Replace a product's fields (admin).",
+        parameters: &[UpdateProductPath::PARAMETERS],
+        responses: UpdateProductResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/products/{product_id}",
+        operation_id: "deleteProduct",
+        summary: "Delete a product (admin).",
+        parameters: &[DeleteProductPath::PARAMETERS],
+        responses: DeleteProductResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/products/{product_id}/image",
+        operation_id: "getProductImage",
+        summary: "The product's picture, an SVG drawn from its data.",
+        parameters: &[GetProductImagePath::PARAMETERS],
+        responses: GetProductImageResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/categories",
+        operation_id: "listCategories",
+        summary: "Every category, with how many active products it holds.",
+        parameters: &[],
+        responses: ListCategoriesResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/internal/v1/products/{product_id}/review-context",
+        operation_id: "getReviewContext",
+        summary: "What the Reviews service needs to know about a product.",
+        parameters: &[GetReviewContextPath::PARAMETERS],
+        responses: GetReviewContextResponse::RESPONSES,
+    },
 ];
+/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
+/// from the parameter structs and response types the handlers use, so it shows
+/// what the server does rather than repeating the spec file.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    };
+    use utoipa::openapi::{
+        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+    };
+    let mut paths = PathsBuilder::new();
+    for op in OPERATIONS {
+        let method = match op.method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            _ => HttpMethod::Trace,
+        };
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(op.operation_id))
+            .summary(Some(op.summary));
+        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
+            let location = if parameter.location == "path" {
+                ParameterIn::Path
+            } else {
+                ParameterIn::Query
+            };
+            let required = if parameter.required {
+                Required::True
+            } else {
+                Required::False
+            };
+            operation = operation
+                .parameter(
+                    ParameterBuilder::new()
+                        .name(parameter.name)
+                        .parameter_in(location)
+                        .required(required),
+                );
+        }
+        for (status, description) in op.responses {
+            operation = operation
+                .response(
+                    status.to_string(),
+                    ResponseBuilder::new().description(*description),
+                );
+        }
+        paths = paths.path(op.path, PathItem::new(method, operation));
+    }
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("LocalMart Catalog").version("1.0.0"))
+        .paths(paths)
+        .build()
+}
 /// What a handler knows about its request besides the parameters and body.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -138,6 +275,44 @@ pub struct ListProductsQuery {
     pub page_size: i32,
 }
 impl ListProductsQuery {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "category",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "q",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "min_price",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "max_price",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "sort",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "page",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "page_size",
+            location: "query",
+            required: false,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         if let Some(value) = &self.min_price {
@@ -216,6 +391,14 @@ pub enum ListProductsResponse {
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
 }
+impl ListProductsResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "One page of products."),
+        (400u16, "A parameter or the body is malformed."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
+}
 impl IntoResponse for ListProductsResponse {
     fn into_response(self) -> Response {
         match self {
@@ -261,6 +444,21 @@ pub enum CreateProductResponse {
     UnprocessableEntity(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl CreateProductResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (201u16, "The product as stored."),
+        (400u16, "A parameter or the body is malformed."),
+        (401u16, "The admin token is missing or wrong."),
+        (409u16, "Another product already has this SKU."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The body is JSON but not a valid product (or names an unknown category).",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for CreateProductResponse {
     fn into_response(self) -> Response {
@@ -310,6 +508,14 @@ pub struct GetProductPath {
     pub product_id: uuid::Uuid,
 }
 impl GetProductPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -326,6 +532,15 @@ pub enum GetProductResponse {
     NotFound(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl GetProductResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The product."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such product."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for GetProductResponse {
     fn into_response(self) -> Response {
@@ -363,6 +578,14 @@ pub struct UpdateProductPath {
     pub product_id: uuid::Uuid,
 }
 impl UpdateProductPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -387,6 +610,22 @@ pub enum UpdateProductResponse {
     UnprocessableEntity(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl UpdateProductResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The product as stored."),
+        (400u16, "A parameter or the body is malformed."),
+        (401u16, "The admin token is missing or wrong."),
+        (404u16, "No such product."),
+        (409u16, "Another product already has this SKU."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The body is JSON but not a valid product (or names an unknown category).",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for UpdateProductResponse {
     fn into_response(self) -> Response {
@@ -438,6 +677,14 @@ pub struct DeleteProductPath {
     pub product_id: uuid::Uuid,
 }
 impl DeleteProductPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -456,6 +703,16 @@ pub enum DeleteProductResponse {
     NotFound(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl DeleteProductResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (204u16, "The product is gone."),
+        (400u16, "A parameter or the body is malformed."),
+        (401u16, "The admin token is missing or wrong."),
+        (404u16, "No such product."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for DeleteProductResponse {
     fn into_response(self) -> Response {
@@ -497,6 +754,14 @@ pub struct GetProductImagePath {
     pub product_id: uuid::Uuid,
 }
 impl GetProductImagePath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -513,6 +778,15 @@ pub enum GetProductImageResponse {
     NotFound(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl GetProductImageResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The picture."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such product."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for GetProductImageResponse {
     fn into_response(self) -> Response {
@@ -555,6 +829,13 @@ pub enum ListCategoriesResponse {
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
 }
+impl ListCategoriesResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The categories, by name."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
+}
 impl IntoResponse for ListCategoriesResponse {
     fn into_response(self) -> Response {
         match self {
@@ -585,6 +866,14 @@ pub struct GetReviewContextPath {
     pub product_id: uuid::Uuid,
 }
 impl GetReviewContextPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -601,6 +890,15 @@ pub enum GetReviewContextResponse {
     NotFound(types::Error),
     /// 500: Something failed on our side; the request id finds it in the logs.
     InternalServerError(types::Error),
+}
+impl GetReviewContextResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The product's review context."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such product."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+    ];
 }
 impl IntoResponse for GetReviewContextResponse {
     fn into_response(self) -> Response {

@@ -5,7 +5,7 @@
 //! - [`types`]: the schemas, shared by client and server;
 //! - `client` (feature `client`): a typed progenitor client, also for wasm32;
 //! - `server` (feature `server`): the `ReviewsApi` handler trait, a response type per
-//!   operation and the axum router.
+//!   operation, the axum router and the live OpenAPI document it serves.
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
 #![allow(
     missing_debug_implementations,

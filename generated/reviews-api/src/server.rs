@@ -9,16 +9,146 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// Every operation as (method, path template, operationId), in spec order.
-pub const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("GET", "/v1/products/{product_id}/reviews", "listReviews"),
-    ("POST", "/v1/products/{product_id}/reviews", "createReview"),
-    ("GET", "/v1/products/{product_id}/rating-summary", "getRatingSummary"),
-    ("POST", "/v1/rating-summaries/batch", "getRatingSummaries"),
-    ("GET", "/v1/reviews/{review_id}", "getReview"),
-    ("DELETE", "/v1/reviews/{review_id}", "deleteReview"),
-    ("POST", "/v1/reviews/{review_id}/helpful", "markHelpful"),
+/// A parameter as its handler reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether a request must carry it (no default, not optional).
+    pub required: bool,
+}
+/// An operation as [`router`] mounts it: its route, the parameters its handler
+/// reads and the statuses (with their descriptions) its response type can answer.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationInfo {
+    /// Upper case, as on the wire.
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// The path parameters, then the query parameters.
+    pub parameters: &'static [&'static [ParameterInfo]],
+    pub responses: &'static [(u16, &'static str)],
+}
+/// Every operation [`router`] mounts, in spec order.
+pub const OPERATIONS: &[OperationInfo] = &[
+    OperationInfo {
+        method: "GET",
+        path: "/v1/products/{product_id}/reviews",
+        operation_id: "listReviews",
+        summary: "A product's reviews, a page at a time.",
+        parameters: &[ListReviewsPath::PARAMETERS, ListReviewsQuery::PARAMETERS],
+        responses: ListReviewsResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/products/{product_id}/reviews",
+        operation_id: "createReview",
+        summary: "Write a review of a product; one per author and product.",
+        parameters: &[CreateReviewPath::PARAMETERS],
+        responses: CreateReviewResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/products/{product_id}/rating-summary",
+        operation_id: "getRatingSummary",
+        summary: "How many reviews a product has, their average and how many per star.",
+        parameters: &[GetRatingSummaryPath::PARAMETERS],
+        responses: GetRatingSummaryResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/rating-summaries/batch",
+        operation_id: "getRatingSummaries",
+        summary: "The rating summaries of many products at once, for listing pages.",
+        parameters: &[],
+        responses: GetRatingSummariesResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/reviews/{review_id}",
+        operation_id: "getReview",
+        summary: "One review.",
+        parameters: &[GetReviewPath::PARAMETERS],
+        responses: GetReviewResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/reviews/{review_id}",
+        operation_id: "deleteReview",
+        summary: "Delete a review (admin).",
+        parameters: &[DeleteReviewPath::PARAMETERS],
+        responses: DeleteReviewResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/reviews/{review_id}/helpful",
+        operation_id: "markHelpful",
+        summary: "Count a vote that the review was helpful; a voter counts once however often they vote.",
+        parameters: &[MarkHelpfulPath::PARAMETERS],
+        responses: MarkHelpfulResponse::RESPONSES,
+    },
 ];
+/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
+/// from the parameter structs and response types the handlers use, so it shows
+/// what the server does rather than repeating the spec file.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    };
+    use utoipa::openapi::{
+        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+    };
+    let mut paths = PathsBuilder::new();
+    for op in OPERATIONS {
+        let method = match op.method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            _ => HttpMethod::Trace,
+        };
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(op.operation_id))
+            .summary(Some(op.summary));
+        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
+            let location = if parameter.location == "path" {
+                ParameterIn::Path
+            } else {
+                ParameterIn::Query
+            };
+            let required = if parameter.required {
+                Required::True
+            } else {
+                Required::False
+            };
+            operation = operation
+                .parameter(
+                    ParameterBuilder::new()
+                        .name(parameter.name)
+                        .parameter_in(location)
+                        .required(required),
+                );
+        }
+        for (status, description) in op.responses {
+            operation = operation
+                .response(
+                    status.to_string(),
+                    ResponseBuilder::new().description(*description),
+                );
+        }
+        paths = paths.path(op.path, PathItem::new(method, operation));
+    }
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("LocalMart Reviews").version("1.0.0"))
+        .paths(paths)
+        .build()
+}
 /// What a handler knows about its request besides the parameters and body.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -124,6 +254,14 @@ pub struct ListReviewsPath {
     pub product_id: uuid::Uuid,
 }
 impl ListReviewsPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -139,6 +277,29 @@ pub struct ListReviewsQuery {
     pub cursor: Option<String>,
 }
 impl ListReviewsQuery {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "sort",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "rating",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "limit",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "cursor",
+            location: "query",
+            required: false,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         if let Some(value) = &self.rating {
@@ -206,6 +367,18 @@ pub enum ListReviewsResponse {
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
 }
+impl ListReviewsResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "One page of reviews."),
+        (400u16, "A parameter or the body is malformed."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
+}
 impl IntoResponse for ListReviewsResponse {
     fn into_response(self) -> Response {
         match self {
@@ -244,6 +417,14 @@ pub struct CreateReviewPath {
     pub product_id: uuid::Uuid,
 }
 impl CreateReviewPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -266,6 +447,24 @@ pub enum CreateReviewResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl CreateReviewResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (201u16, "The review as stored."),
+        (400u16, "A parameter or the body is malformed."),
+        (409u16, "This author has already reviewed this product."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for CreateReviewResponse {
     fn into_response(self) -> Response {
@@ -315,6 +514,14 @@ pub struct GetRatingSummaryPath {
     pub product_id: uuid::Uuid,
 }
 impl GetRatingSummaryPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "product_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -331,6 +538,18 @@ pub enum GetRatingSummaryResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl GetRatingSummaryResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The summary; all zero for a product without reviews."),
+        (400u16, "A parameter or the body is malformed."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for GetRatingSummaryResponse {
     fn into_response(self) -> Response {
@@ -380,6 +599,23 @@ pub enum GetRatingSummariesResponse {
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
 }
+impl GetRatingSummariesResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "One summary per requested product, in request order."),
+        (400u16, "A parameter or the body is malformed."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
+}
 impl IntoResponse for GetRatingSummariesResponse {
     fn into_response(self) -> Response {
         match self {
@@ -426,6 +662,14 @@ pub struct GetReviewPath {
     pub review_id: uuid::Uuid,
 }
 impl GetReviewPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "review_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -444,6 +688,19 @@ pub enum GetReviewResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl GetReviewResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The review."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such review."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for GetReviewResponse {
     fn into_response(self) -> Response {
@@ -485,6 +742,14 @@ pub struct DeleteReviewPath {
     pub review_id: uuid::Uuid,
 }
 impl DeleteReviewPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "review_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -505,6 +770,20 @@ pub enum DeleteReviewResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl DeleteReviewResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (204u16, "The review is gone."),
+        (400u16, "A parameter or the body is malformed."),
+        (401u16, "The admin token is missing or wrong."),
+        (404u16, "No such review."),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for DeleteReviewResponse {
     fn into_response(self) -> Response {
@@ -550,6 +829,14 @@ pub struct MarkHelpfulPath {
     pub review_id: uuid::Uuid,
 }
 impl MarkHelpfulPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "review_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -572,6 +859,24 @@ pub enum MarkHelpfulResponse {
     InternalServerError(types::Error),
     /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
     ServiceUnavailable(types::Error),
+}
+impl MarkHelpfulResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The review with its helpful count after the vote."),
+        (400u16, "A parameter or the body is malformed."),
+        (404u16, "No such review."),
+        (415u16, "The body is not `application/json`."),
+        (
+            422u16,
+            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
+        ),
+        (500u16, "Something failed on our side; the request id finds it in the logs."),
+        (
+            503u16,
+            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
+        ),
+    ];
 }
 impl IntoResponse for MarkHelpfulResponse {
     fn into_response(self) -> Response {

@@ -88,6 +88,7 @@ impl Cart {
             platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
         let app = platform::http::app(
             api_router,
+            cart_api::server::openapi(),
             self.metrics.clone(),
             Arc::new(Readiness(self.store.clone())),
         );

@@ -86,6 +86,7 @@ impl Catalog {
         let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
         let app = platform::http::app(
             catalog_api::server::router(api),
+            catalog_api::server::openapi(),
             self.metrics.clone(),
             Arc::new(self.store.clone()),
         );

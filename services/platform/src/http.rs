@@ -5,7 +5,9 @@
 //! a span per request that continues the caller's trace, one log line per request, and
 //! the request metrics, and adds `/healthz`, `/readyz` and
 //! `/metrics`, which are the same for every service and sit outside the contracts (no
-//! service calls them; probes and Prometheus do).
+//! service calls them; probes and Prometheus do), and the service's live OpenAPI document
+//! at `/openapi.json` with a Swagger UI over it at `/docs/` (its assets are compiled in,
+//! nothing comes from a CDN).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -32,9 +34,28 @@ pub trait Readiness: Send + Sync + 'static {
 }
 
 /// A service's whole HTTP app: its API router (the generated one) in the shared
-/// middleware, beside the operational routes.
-pub fn app(api: Router, metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
-    with_middleware(api, metrics.clone()).merge(operational_routes(metrics, readiness))
+/// middleware, beside the operational routes and the API's live document (`document`,
+/// from the generated server's `openapi()`).
+pub fn app(
+    api: Router,
+    document: utoipa::openapi::OpenApi,
+    metrics: Metrics,
+    readiness: Arc<dyn Readiness>,
+) -> Router {
+    with_middleware(api, metrics.clone())
+        .merge(operational_routes(metrics, readiness))
+        .merge(api_docs(document))
+}
+
+/// Where a service serves its live OpenAPI document, and its Swagger UI.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+pub const DOCS_PATH: &str = "/docs";
+
+/// The live document at [`OPENAPI_PATH`] and a Swagger UI over it under [`DOCS_PATH`].
+fn api_docs(document: utoipa::openapi::OpenApi) -> Router {
+    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH)
+        .url(OPENAPI_PATH, document)
+        .into()
 }
 
 /// Wraps a service's API router in the shared middleware.

@@ -86,6 +86,7 @@ impl Reviews {
         );
         let app = platform::http::app(
             api_router,
+            reviews_api::server::openapi(),
             self.metrics.clone(),
             Arc::new(Readiness(self.store.clone())),
         );

@@ -148,7 +148,7 @@ doctest = false
 [features]
 default = ["client"]
 client = ["dep:bytes", "dep:futures-core", "dep:progenitor-client", "dep:reqwest"]
-server = ["dep:axum", "dep:tracing"]
+server = ["dep:axum", "dep:tracing", "dep:utoipa"]
 
 [dependencies]
 chrono.workspace = true
@@ -164,6 +164,7 @@ reqwest = {{ workspace = true, optional = true }}
 
 axum = {{ workspace = true, optional = true }}
 tracing = {{ workspace = true, optional = true }}
+utoipa = {{ workspace = true, optional = true }}
 "#,
         version = spec.info.version,
         title = spec.info.title,
@@ -182,7 +183,7 @@ fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
 //! - [`types`]: the schemas, shared by client and server;
 //! - `client` (feature `client`): a typed progenitor client, also for wasm32;
 //! - `server` (feature `server`): the `{trait_name}` handler trait, a response type per
-//!   operation and the axum router.
+//!   operation, the axum router and the live OpenAPI document it serves.
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
 #![allow(
     missing_debug_implementations,

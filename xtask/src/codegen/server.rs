@@ -74,9 +74,29 @@ pub fn generate(name: &str, spec: &OpenAPI) -> Result<TokenStream> {
     let router_fns = ops.iter().map(|op| router_fn(op, &trait_name));
     let routes = routes(&ops);
     let operations_table = ops.iter().map(|op| {
-        let (method, path, id) = (op.method.to_uppercase(), &op.path, &op.id);
-        quote! { (#method, #path, #id) }
+        let (method, path, id, summary) = (op.method.to_uppercase(), &op.path, &op.id, &op.summary);
+        let response = type_ident(op, "Response");
+        let mut parameters = Vec::new();
+        if !op.path_params.is_empty() {
+            let path_struct = type_ident(op, "Path");
+            parameters.push(quote! { #path_struct::PARAMETERS });
+        }
+        if !op.query_params.is_empty() {
+            let query_struct = type_ident(op, "Query");
+            parameters.push(quote! { #query_struct::PARAMETERS });
+        }
+        quote! {
+            OperationInfo {
+                method: #method,
+                path: #path,
+                operation_id: #id,
+                summary: #summary,
+                parameters: &[#(#parameters),*],
+                responses: #response::RESPONSES,
+            }
+        }
     });
+    let (title, version) = (&spec.info.title, &spec.info.version);
     let trait_doc = format!(
         " Every operation of the {} API; implement it and pass it to [`router`].",
         spec.info.title
@@ -95,8 +115,73 @@ pub fn generate(name: &str, spec: &OpenAPI) -> Result<TokenStream> {
 
         use crate::types;
 
-        /// Every operation as (method, path template, operationId), in spec order.
-        pub const OPERATIONS: &[(&str, &str, &str)] = &[#(#operations_table),*];
+        /// A parameter as its handler reads it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct ParameterInfo {
+            /// The name on the wire.
+            pub name: &'static str,
+            /// `path` or `query`.
+            pub location: &'static str,
+            /// Whether a request must carry it (no default, not optional).
+            pub required: bool,
+        }
+
+        /// An operation as [`router`] mounts it: its route, the parameters its handler
+        /// reads and the statuses (with their descriptions) its response type can answer.
+        #[derive(Debug, Clone, Copy)]
+        pub struct OperationInfo {
+            /// Upper case, as on the wire.
+            pub method: &'static str,
+            pub path: &'static str,
+            pub operation_id: &'static str,
+            pub summary: &'static str,
+            /// The path parameters, then the query parameters.
+            pub parameters: &'static [&'static [ParameterInfo]],
+            pub responses: &'static [(u16, &'static str)],
+        }
+
+        /// Every operation [`router`] mounts, in spec order.
+        pub const OPERATIONS: &[OperationInfo] = &[#(#operations_table),*];
+
+        /// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
+        /// from the parameter structs and response types the handlers use, so it shows
+        /// what the server does rather than repeating the spec file.
+        pub fn openapi() -> utoipa::openapi::OpenApi {
+            use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+            use utoipa::openapi::{InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder};
+
+            let mut paths = PathsBuilder::new();
+            for op in OPERATIONS {
+                let method = match op.method {
+                    "GET" => HttpMethod::Get,
+                    "POST" => HttpMethod::Post,
+                    "PUT" => HttpMethod::Put,
+                    "PATCH" => HttpMethod::Patch,
+                    "DELETE" => HttpMethod::Delete,
+                    "HEAD" => HttpMethod::Head,
+                    "OPTIONS" => HttpMethod::Options,
+                    _ => HttpMethod::Trace,
+                };
+                let mut operation = OperationBuilder::new()
+                    .operation_id(Some(op.operation_id))
+                    .summary(Some(op.summary));
+                for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
+                    let location = if parameter.location == "path" { ParameterIn::Path } else { ParameterIn::Query };
+                    let required = if parameter.required { Required::True } else { Required::False };
+                    operation = operation.parameter(
+                        ParameterBuilder::new().name(parameter.name).parameter_in(location).required(required),
+                    );
+                }
+                for (status, description) in op.responses {
+                    operation = operation.response(status.to_string(), ResponseBuilder::new().description(*description));
+                }
+                paths = paths.path(op.path, PathItem::new(method, operation));
+            }
+            OpenApiBuilder::new()
+                .info(InfoBuilder::new().title(#title).version(#version))
+                .paths(paths)
+                .build()
+        }
 
         /// What a handler knows about its request besides the parameters and body.
         #[derive(Debug, Clone)]
@@ -610,6 +695,7 @@ fn op_items(op: &Op) -> TokenStream {
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     let mut error_arms = Vec::new();
+    let mut responses = Vec::new();
     for reply in &op.responses {
         // Statuses were checked when the operation was read.
         let (Ok(variant), Ok(status)) = (variant_name(reply.status), status_const(reply.status))
@@ -617,6 +703,8 @@ fn op_items(op: &Op) -> TokenStream {
             continue;
         };
         let vdoc = format!(" {}: {}", reply.status, reply.description.trim());
+        let (code, description) = (reply.status, reply.description.trim());
+        responses.push(quote! { (#code, #description) });
         match &reply.body {
             ReplyBody::Empty => {
                 variants.push(quote! { #[doc = #vdoc] #variant });
@@ -653,6 +741,11 @@ fn op_items(op: &Op) -> TokenStream {
             #(#variants,)*
         }
 
+        impl #response {
+            /// Every status this type can answer, with its description.
+            pub const RESPONSES: &'static [(u16, &'static str)] = &[#(#responses),*];
+        }
+
         impl IntoResponse for #response {
             fn into_response(self) -> Response {
                 match self {
@@ -680,6 +773,7 @@ fn params_struct(op: &Op, ident: &Ident, params: &[Param], location: &str) -> To
     let mut fields = Vec::new();
     let mut default_fns = Vec::new();
     let mut checks = Vec::new();
+    let mut infos = Vec::new();
     for param in params {
         let field = format_ident!("{}", param.name.to_snake_case());
         let wire_name = &param.name;
@@ -700,6 +794,10 @@ fn params_struct(op: &Op, ident: &Ident, params: &[Param], location: &str) -> To
             (None, false) => (quote! { Option<#rust_type> }, quote! {}, true),
         };
         fields.push(quote! { #rename #default_attr pub #field: #field_type });
+        let required = param.required && param.default.is_none();
+        infos.push(
+            quote! { ParameterInfo { name: #wire_name, location: #location, required: #required } },
+        );
 
         let tests: Vec<TokenStream> = param
             .checks
@@ -739,6 +837,9 @@ fn params_struct(op: &Op, ident: &Ident, params: &[Param], location: &str) -> To
         }
 
         impl #ident {
+            /// The parameters as this struct reads them.
+            pub const PARAMETERS: &'static [ParameterInfo] = &[#(#infos),*];
+
             /// Checks the limits the contract sets on each parameter.
             pub fn check(&self) -> Result<(), String> {
                 #(#checks)*

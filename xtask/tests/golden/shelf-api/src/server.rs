@@ -9,14 +9,130 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// Every operation as (method, path template, operationId), in spec order.
-pub const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("GET", "/v1/items", "listItems"),
-    ("POST", "/v1/items", "createItem"),
-    ("GET", "/v1/items/{item_id}", "getItem"),
-    ("DELETE", "/v1/items/{item_id}", "deleteItem"),
-    ("GET", "/v1/items/{item_id}/label", "getItemLabel"),
+/// A parameter as its handler reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    /// Whether a request must carry it (no default, not optional).
+    pub required: bool,
+}
+/// An operation as [`router`] mounts it: its route, the parameters its handler
+/// reads and the statuses (with their descriptions) its response type can answer.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationInfo {
+    /// Upper case, as on the wire.
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// The path parameters, then the query parameters.
+    pub parameters: &'static [&'static [ParameterInfo]],
+    pub responses: &'static [(u16, &'static str)],
+}
+/// Every operation [`router`] mounts, in spec order.
+pub const OPERATIONS: &[OperationInfo] = &[
+    OperationInfo {
+        method: "GET",
+        path: "/v1/items",
+        operation_id: "listItems",
+        summary: "",
+        parameters: &[ListItemsQuery::PARAMETERS],
+        responses: ListItemsResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "POST",
+        path: "/v1/items",
+        operation_id: "createItem",
+        summary: "",
+        parameters: &[],
+        responses: CreateItemResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/items/{item_id}",
+        operation_id: "getItem",
+        summary: "",
+        parameters: &[GetItemPath::PARAMETERS],
+        responses: GetItemResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "DELETE",
+        path: "/v1/items/{item_id}",
+        operation_id: "deleteItem",
+        summary: "",
+        parameters: &[DeleteItemPath::PARAMETERS],
+        responses: DeleteItemResponse::RESPONSES,
+    },
+    OperationInfo {
+        method: "GET",
+        path: "/v1/items/{item_id}/label",
+        operation_id: "getItemLabel",
+        summary: "",
+        parameters: &[GetItemLabelPath::PARAMETERS],
+        responses: GetItemLabelResponse::RESPONSES,
+    },
 ];
+/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
+/// from the parameter structs and response types the handlers use, so it shows
+/// what the server does rather than repeating the spec file.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{
+        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    };
+    use utoipa::openapi::{
+        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
+    };
+    let mut paths = PathsBuilder::new();
+    for op in OPERATIONS {
+        let method = match op.method {
+            "GET" => HttpMethod::Get,
+            "POST" => HttpMethod::Post,
+            "PUT" => HttpMethod::Put,
+            "PATCH" => HttpMethod::Patch,
+            "DELETE" => HttpMethod::Delete,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            _ => HttpMethod::Trace,
+        };
+        let mut operation = OperationBuilder::new()
+            .operation_id(Some(op.operation_id))
+            .summary(Some(op.summary));
+        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
+            let location = if parameter.location == "path" {
+                ParameterIn::Path
+            } else {
+                ParameterIn::Query
+            };
+            let required = if parameter.required {
+                Required::True
+            } else {
+                Required::False
+            };
+            operation = operation
+                .parameter(
+                    ParameterBuilder::new()
+                        .name(parameter.name)
+                        .parameter_in(location)
+                        .required(required),
+                );
+        }
+        for (status, description) in op.responses {
+            operation = operation
+                .response(
+                    status.to_string(),
+                    ResponseBuilder::new().description(*description),
+                );
+        }
+        paths = paths.path(op.path, PathItem::new(method, operation));
+    }
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title("Shelf").version("0.1.0"))
+        .paths(paths)
+        .build()
+}
 /// What a handler knows about its request besides the parameters and body.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -110,6 +226,24 @@ pub struct ListItemsQuery {
     pub name: Option<String>,
 }
 impl ListItemsQuery {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "limit",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "tag",
+            location: "query",
+            required: false,
+        },
+        ParameterInfo {
+            name: "name",
+            location: "query",
+            required: false,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         {
@@ -151,6 +285,14 @@ pub enum ListItemsResponse {
     BadRequest(types::Error),
     /// 500: Something is wrong.
     InternalServerError(types::Error),
+}
+impl ListItemsResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "Items."),
+        (400u16, "Something is wrong."),
+        (500u16, "Something is wrong."),
+    ];
 }
 impl IntoResponse for ListItemsResponse {
     fn into_response(self) -> Response {
@@ -195,6 +337,17 @@ pub enum CreateItemResponse {
     UnprocessableEntity(types::Error),
     /// 500: Something is wrong.
     InternalServerError(types::Error),
+}
+impl CreateItemResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (201u16, "Created."),
+        (400u16, "Something is wrong."),
+        (401u16, "Something is wrong."),
+        (415u16, "Something is wrong."),
+        (422u16, "Something is wrong."),
+        (500u16, "Something is wrong."),
+    ];
 }
 impl IntoResponse for CreateItemResponse {
     fn into_response(self) -> Response {
@@ -242,6 +395,14 @@ pub struct GetItemPath {
     pub item_id: uuid::Uuid,
 }
 impl GetItemPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "item_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -258,6 +419,15 @@ pub enum GetItemResponse {
     NotFound(types::Error),
     /// 500: Something is wrong.
     InternalServerError(types::Error),
+}
+impl GetItemResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "The item."),
+        (400u16, "Something is wrong."),
+        (404u16, "Something is wrong."),
+        (500u16, "Something is wrong."),
+    ];
 }
 impl IntoResponse for GetItemResponse {
     fn into_response(self) -> Response {
@@ -295,6 +465,14 @@ pub struct DeleteItemPath {
     pub item_id: uuid::Uuid,
 }
 impl DeleteItemPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "item_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -311,6 +489,15 @@ pub enum DeleteItemResponse {
     NotFound(types::Error),
     /// 500: Something is wrong.
     InternalServerError(types::Error),
+}
+impl DeleteItemResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (204u16, "Gone."),
+        (400u16, "Something is wrong."),
+        (404u16, "Something is wrong."),
+        (500u16, "Something is wrong."),
+    ];
 }
 impl IntoResponse for DeleteItemResponse {
     fn into_response(self) -> Response {
@@ -348,6 +535,14 @@ pub struct GetItemLabelPath {
     pub item_id: uuid::Uuid,
 }
 impl GetItemLabelPath {
+    /// The parameters as this struct reads them.
+    pub const PARAMETERS: &'static [ParameterInfo] = &[
+        ParameterInfo {
+            name: "item_id",
+            location: "path",
+            required: true,
+        },
+    ];
     /// Checks the limits the contract sets on each parameter.
     pub fn check(&self) -> Result<(), String> {
         Ok(())
@@ -364,6 +559,15 @@ pub enum GetItemLabelResponse {
     NotFound(types::Error),
     /// 500: Something is wrong.
     InternalServerError(types::Error),
+}
+impl GetItemLabelResponse {
+    /// Every status this type can answer, with its description.
+    pub const RESPONSES: &'static [(u16, &'static str)] = &[
+        (200u16, "A printable label."),
+        (400u16, "Something is wrong."),
+        (404u16, "Something is wrong."),
+        (500u16, "Something is wrong."),
+    ];
 }
 impl IntoResponse for GetItemLabelResponse {
     fn into_response(self) -> Response {
