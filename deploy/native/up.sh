@@ -87,6 +87,8 @@ LocalMart is up. Shop at
   http://$STOREFRONT_ADDR/
 
   Catalog REST  http://$CATALOG_HTTP_ADDR   (health /healthz, readiness /readyz, metrics /metrics)
+  API docs      http://$CATALOG_HTTP_ADDR/docs/  http://$CART_HTTP_ADDR/docs/  http://$REVIEWS_HTTP_ADDR/docs/
+                (Swagger UI over each service's live document, /openapi.json)
   Catalog gRPC  $CATALOG_GRPC_ADDR
   Cart REST     http://$CART_HTTP_ADDR
   Reviews REST  http://$REVIEWS_HTTP_ADDR

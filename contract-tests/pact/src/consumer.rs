@@ -113,11 +113,13 @@ fn compare(committed_path: &Path, recorded: &str, consumer: &str, provider: &str
             .unwrap_or_default()
     );
     let how = format!(
-        "If the {consumer}'s change is intended, run `{UPDATE_ENV}=1 cargo test -p pact-tests --test consumers`, \
-         commit the pact, and `cargo test -p pact-tests --test providers` shows whether the {provider} still honours it."
+        "If the change is intended, run `{UPDATE_ENV}=1 cargo test -p pact-tests --test consumers`, \
+         commit the pact, and `cargo test -p pact-tests --test providers` shows whether `{provider}` still honours it."
     );
     let Ok(committed) = std::fs::read_to_string(committed_path) else {
-        bail!("pact {shown} is not committed: the {consumer} now relies on the {provider}.\n{how}");
+        bail!(
+            "pact {shown} is not committed: the consumer `{consumer}` now relies on the provider `{provider}`.\n{how}"
+        );
     };
     if committed == recorded {
         return Ok(());
@@ -128,7 +130,7 @@ fn compare(committed_path: &Path, recorded: &str, consumer: &str, provider: &str
         .header("committed", "recorded")
         .to_string();
     bail!(
-        "pact {shown} is stale: what the {consumer} expects of the {provider} has changed.\n{how}\n{diff}"
+        "pact {shown} is stale: what the consumer `{consumer}` expects of the provider `{provider}` has changed.\n{how}\n{diff}"
     );
 }
 
@@ -169,7 +171,7 @@ mod tests {
             .to_string();
         assert!(failure.contains(
             "pact contract-tests/pacts/storefront-catalog.json is stale: \
-             what the storefront expects of the catalog has changed"
+             what the consumer `storefront` expects of the provider `catalog` has changed"
         ));
         assert!(failure.contains("UPDATE_PACTS=1"));
         assert!(
