@@ -84,25 +84,17 @@ async fn the_catalog_honours_its_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cart_honours_its_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let config = cart::testing::config(catalog.grpc_url())
+    let url = cart::testing::spawn(catalog.grpc_url())
         .await
-        .expect("a cart configuration");
-    let service = cart::Cart::build(config).await.expect("the cart builds");
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+        .expect("a cart");
     fuzz("cart", &url, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviews_honour_their_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let config = reviews::testing::config(catalog.http_url())
+    let url = reviews::testing::spawn(catalog.http_url())
         .await
-        .expect("a reviews configuration");
-    let service = reviews::Reviews::build(config)
-        .await
-        .expect("the reviews service builds");
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+        .expect("a reviews service");
     fuzz("reviews", &url, Some(reviews::testing::ADMIN_TOKEN)).await;
 }

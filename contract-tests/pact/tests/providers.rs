@@ -162,9 +162,7 @@ impl States for CartStates {
 async fn the_cart_honours_its_consumers_pacts() -> Result<()> {
     pact_tests::install_crypto_provider();
     let catalog = TestCatalog::start().await?;
-    let service = cart::Cart::build(cart::testing::config(catalog.grpc_url()).await?).await?;
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+    let url = cart::testing::spawn(catalog.grpc_url()).await?;
     let cart = cart_api::Client::new(&url, Default::default());
     verify("cart", &url, CartStates { catalog, cart }).await
 }
@@ -214,10 +212,7 @@ impl States for ReviewsStates {
 async fn reviews_honour_their_consumers_pacts() -> Result<()> {
     pact_tests::install_crypto_provider();
     let catalog = TestCatalog::start().await?;
-    let service =
-        reviews::Reviews::build(reviews::testing::config(catalog.http_url()).await?).await?;
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+    let url = reviews::testing::spawn(catalog.http_url()).await?;
     let reviews = reviews_api::Client::new(&url, Default::default());
     let states = ReviewsStates {
         catalog,

@@ -21,3 +21,12 @@ pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
         redis_timeout: Duration::from_secs(1),
     })
 }
+
+/// Starts a Cart with [`config`] that runs until the test's runtime ends; returns its
+/// base URL.
+pub async fn spawn(catalog_grpc_url: String) -> anyhow::Result<String> {
+    let service = crate::Cart::build(config(catalog_grpc_url).await?).await?;
+    let url = format!("http://{}", service.http_addr());
+    tokio::spawn(service.run(std::future::pending()));
+    Ok(url)
+}

@@ -23,3 +23,12 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
         mongodb_timeout: Duration::from_secs(5),
     })
 }
+
+/// Starts a Reviews service with [`config`] that runs until the test's runtime ends;
+/// returns its base URL.
+pub async fn spawn(catalog_http_url: String) -> anyhow::Result<String> {
+    let service = crate::Reviews::build(config(catalog_http_url).await?).await?;
+    let url = format!("http://{}", service.http_addr());
+    tokio::spawn(service.run(std::future::pending()));
+    Ok(url)
+}
