@@ -11,6 +11,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use anyhow::Result;
+use pact_consumer::builders::ResponseBuilder;
 use pact_consumer::prelude::*;
 use pact_tests::consumer::{CURRENCY, MockProvider, Recording, TIMESTAMP, UUID};
 use pact_tests::states;
@@ -36,6 +37,14 @@ fn id(value: &str) -> Uuid {
 /// Page numbers and sizes, quantities and star counts are never zero.
 fn nonzero(value: u32) -> NonZeroU32 {
     NonZeroU32::new(value).expect("not zero")
+}
+
+/// The provider answers `status` with a JSON body.
+fn answer(response: &mut ResponseBuilder, status: u16, body: impl Into<JsonPattern>) {
+    response
+        .status(status)
+        .content_type("application/json")
+        .json_body(body);
 }
 
 fn money(amount_minor: i64) -> JsonPattern {
@@ -97,10 +106,10 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
         .interaction("list the categories", "", |mut i| {
             i.given(states::DEMO_CATALOG);
             i.request.get().path("/v1/categories");
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(json_pattern!({
+            answer(
+                &mut i.response,
+                200,
+                json_pattern!({
                     "items": each_like!({
                         "id": term!(UUID, "0b7c4e2a-9d31-4f6e-8a52-1c3d5e7f9a20"),
                         "slug": like!("electronics"),
@@ -108,7 +117,8 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
                         "description": like!("Gadgets, chargers and smart devices."),
                         "product_count": like!(45),
                     }),
-                }));
+                }),
+            );
             i
         })
         .interaction("list the newest products", "", |mut i| {
@@ -118,10 +128,7 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
                 .path("/v1/products")
                 .query_param("sort", "newest")
                 .query_param("page_size", "8");
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(product_page());
+            answer(&mut i.response, 200, product_page());
             i
         })
         .interaction(
@@ -138,10 +145,7 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
                     .query_param("max_price", "5000")
                     .query_param("page", "1")
                     .query_param("page_size", "24");
-                i.response
-                    .ok()
-                    .content_type("application/json")
-                    .json_body(product_page());
+                answer(&mut i.response, 200, product_page());
                 i
             },
         )
@@ -153,19 +157,13 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
                 .query_param("q", "desk lamp")
                 .query_param("page", "1")
                 .query_param("page_size", "24");
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(product_page());
+            answer(&mut i.response, 200, product_page());
             i
         })
         .interaction("get a product", "", |mut i| {
             i.given_with_params(states::PRODUCT_FOR_SALE, &product_state());
             i.request.get().path(format!("/v1/products/{PRODUCT}"));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(product(PRODUCT.into()));
+            answer(&mut i.response, 200, product(PRODUCT.into()));
             i
         })
         .interaction("get a product that does not exist", "", |mut i| {
@@ -176,10 +174,7 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
             i.request
                 .get()
                 .path(format!("/v1/products/{MISSING_PRODUCT}"));
-            i.response
-                .not_found()
-                .content_type("application/json")
-                .json_body(error());
+            answer(&mut i.response, 404, error());
             i
         });
     let mock = recording.start();
@@ -277,10 +272,7 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
         .pact
         .interaction("create a cart", "", |mut i| {
             i.request.post().path("/v1/carts");
-            i.response
-                .created()
-                .content_type("application/json")
-                .json_body(cart(CART, json_pattern!([]), 0));
+            answer(&mut i.response, 201, cart(CART, json_pattern!([]), 0));
             i
         })
         .interaction("get a cart holding a product", "", |mut i| {
@@ -288,19 +280,13 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
             i.request
                 .get()
                 .path_from_provider_state("/v1/carts/${cart_id}", format!("/v1/carts/{CART}"));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(cart_with_product(CART, 2));
+            answer(&mut i.response, 200, cart_with_product(CART, 2));
             i
         })
         .interaction("get a cart that has expired", "", |mut i| {
             i.given_with_params(states::NO_SUCH_CART, &json!({ "cart_id": EXPIRED_CART }));
             i.request.get().path(format!("/v1/carts/{EXPIRED_CART}"));
-            i.response
-                .not_found()
-                .content_type("application/json")
-                .json_body(error());
+            answer(&mut i.response, 404, error());
             i
         })
         .interaction("add a product to a cart", "", |mut i| {
@@ -314,10 +300,7 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
                 )
                 .content_type("application/json")
                 .json_body(json_pattern!({ "product_id": PRODUCT, "quantity": 2 }));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(cart_with_product(EMPTY_CART, 2));
+            answer(&mut i.response, 200, cart_with_product(EMPTY_CART, 2));
             i
         })
         .interaction("change the quantity of a line", "", |mut i| {
@@ -330,10 +313,7 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
                 )
                 .content_type("application/json")
                 .json_body(json_pattern!({ "quantity": 3 }));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(cart_with_product(CART, 3));
+            answer(&mut i.response, 200, cart_with_product(CART, 3));
             i
         })
         .interaction("remove a line", "", |mut i| {
@@ -342,10 +322,7 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
                 format!("/v1/carts/${{cart_id}}/lines/{PRODUCT}"),
                 format!("/v1/carts/{CART}/lines/{PRODUCT}"),
             );
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(cart(CART, json_pattern!([]), 0));
+            answer(&mut i.response, 200, cart(CART, json_pattern!([]), 0));
             i
         });
     let mock = recording.start();
@@ -444,10 +421,7 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
             i.request
                 .get()
                 .path(format!("/v1/products/{PRODUCT}/rating-summary"));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(rating_summary());
+            answer(&mut i.response, 200, rating_summary());
             i
         })
         .interaction(
@@ -460,10 +434,11 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
                     .path("/v1/rating-summaries/batch")
                     .content_type("application/json")
                     .json_body(json_pattern!({ "product_ids": [PRODUCT] }));
-                i.response
-                    .ok()
-                    .content_type("application/json")
-                    .json_body(json_pattern!({ "items": each_like!(rating_summary()) }));
+                answer(
+                    &mut i.response,
+                    200,
+                    json_pattern!({ "items": each_like!(rating_summary()) }),
+                );
                 i
             },
         )
@@ -474,12 +449,13 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
                 .path(format!("/v1/products/{PRODUCT}/reviews"))
                 .query_param("sort", "newest")
                 .query_param("limit", "5");
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(json_pattern!({
+            answer(
+                &mut i.response,
+                200,
+                json_pattern!({
                     "items": each_like!(review(term!(UUID, REVIEW).into(), 0)),
-                }));
+                }),
+            );
             i
         })
         .interaction("write a review", "", |mut i| {
@@ -494,10 +470,7 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
                     "title": "Bright and steady",
                     "body": "Lights the whole desk without glare.",
                 }));
-            i.response
-                .created()
-                .content_type("application/json")
-                .json_body(review(term!(UUID, REVIEW).into(), 0));
+            answer(&mut i.response, 201, review(term!(UUID, REVIEW).into(), 0));
             i
         })
         .interaction("mark a review helpful", "", |mut i| {
@@ -510,10 +483,7 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
                 )
                 .content_type("application/json")
                 .json_body(json_pattern!({ "voter": term!(UUID, SHOPPER) }));
-            i.response
-                .ok()
-                .content_type("application/json")
-                .json_body(review(term!(UUID, REVIEW).into(), 1));
+            answer(&mut i.response, 200, review(term!(UUID, REVIEW).into(), 1));
             i
         });
     let mock = recording.start();
@@ -591,17 +561,18 @@ async fn reviews_ask_the_catalog_for_review_context() -> Result<()> {
                 i.request
                     .get()
                     .path(format!("/internal/v1/products/{PRODUCT}/review-context"));
-                i.response
-                    .ok()
-                    .content_type("application/json")
-                    .json_body(json_pattern!({
+                answer(
+                    &mut i.response,
+                    200,
+                    json_pattern!({
                         "product_id": PRODUCT,
                         "name": like!(states::FOR_SALE_NAME),
                         "category": { "slug": like!("electronics"), "name": like!("Electronics") },
                         "active": true,
                         "image_url": like!(format!("/v1/products/{PRODUCT}/image")),
                         "review_attributes": each_like!("battery_life"),
-                    }));
+                    }),
+                );
                 i
             },
         )
@@ -616,10 +587,7 @@ async fn reviews_ask_the_catalog_for_review_context() -> Result<()> {
                 i.request.get().path(format!(
                     "/internal/v1/products/{MISSING_PRODUCT}/review-context"
                 ));
-                i.response
-                    .not_found()
-                    .content_type("application/json")
-                    .json_body(error());
+                answer(&mut i.response, 404, error());
                 i
             },
         );
