@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 
+use api_runtime::{BearerToken, ServiceError};
 use axum::body::{Body, to_bytes};
 use http::{Request, StatusCode, header};
 use shelf_api::server::{
-    BearerToken, CreateItemResponse, DeleteItemPath, DeleteItemResponse, FromError,
-    GetItemLabelPath, GetItemLabelResponse, GetItemPath, GetItemResponse, ListItemsQuery,
-    ListItemsResponse, RequestContext, ShelfApi, router,
+    CreateItemResponse, DeleteItemPath, DeleteItemResponse, GetItemLabelPath, GetItemLabelResponse,
+    GetItemPath, GetItemResponse, ListItemsQuery, ListItemsResponse, ShelfApi, router,
 };
 use shelf_api::types;
 use tower::ServiceExt;
@@ -19,12 +19,12 @@ use uuid::Uuid;
 
 /// An id whose deletion makes the handler answer with a status the spec does not declare.
 const MISBEHAVING_ID: Uuid = Uuid::from_u128(7);
+/// An id whose deletion fails on our side, with a cause that must stay in the log.
+const FAILING_ID: Uuid = Uuid::from_u128(8);
 
 #[derive(Clone, Default)]
 struct Shelf {
     items: Arc<Mutex<BTreeMap<Uuid, types::Item>>>,
-    /// The `x-probe` header of the last listing, to see what a client's hook sent.
-    last_probe: Arc<Mutex<Option<String>>>,
 }
 
 impl Shelf {
@@ -33,19 +33,17 @@ impl Shelf {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    fn item(&self, id: Uuid) -> Result<types::Item, ServiceError> {
+        self.items()
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| ServiceError::new(StatusCode::NOT_FOUND, "not_found", "no such item"))
+    }
 }
 
 impl ShelfApi for Shelf {
-    async fn list_items(&self, ctx: RequestContext, query: ListItemsQuery) -> ListItemsResponse {
-        let probe = ctx
-            .headers
-            .get("x-probe")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        *self
-            .last_probe
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = probe;
+    async fn list_items(&self, query: ListItemsQuery) -> Result<ListItemsResponse, ServiceError> {
         let items = self
             .items()
             .values()
@@ -53,56 +51,50 @@ impl ShelfApi for Shelf {
             .take(usize::try_from(query.limit).unwrap_or(0))
             .cloned()
             .collect();
-        ListItemsResponse::Ok(types::ItemList { items })
+        Ok(ListItemsResponse::Ok(types::ItemList { items }))
     }
 
     async fn create_item(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         body: types::ItemInput,
-    ) -> CreateItemResponse {
-        if token.expose() != "let-me-in" {
-            return CreateItemResponse::Unauthorized(ctx.error("unauthorized", "wrong token"));
-        }
+    ) -> Result<CreateItemResponse, ServiceError> {
+        token.require(|token| token == "let-me-in")?;
         let item = types::Item {
             id: Uuid::new_v4(),
             name: body.name.to_string(),
             tag: body.tag,
         };
         self.items().insert(item.id, item.clone());
-        CreateItemResponse::Created(item)
+        Ok(CreateItemResponse::Created(item))
     }
 
-    async fn get_item(&self, ctx: RequestContext, path: GetItemPath) -> GetItemResponse {
-        match self.items().get(&path.item_id) {
-            Some(item) => GetItemResponse::Ok(item.clone()),
-            None => GetItemResponse::NotFound(ctx.error("not_found", "no such item")),
-        }
+    async fn get_item(&self, path: GetItemPath) -> Result<GetItemResponse, ServiceError> {
+        Ok(GetItemResponse::Ok(self.item(path.item_id)?))
     }
 
-    async fn delete_item(&self, ctx: RequestContext, path: DeleteItemPath) -> DeleteItemResponse {
+    async fn delete_item(&self, path: DeleteItemPath) -> Result<DeleteItemResponse, ServiceError> {
         if path.item_id == MISBEHAVING_ID {
-            return DeleteItemResponse::from_error(
+            return Err(ServiceError::new(
                 StatusCode::CONFLICT,
-                ctx.error("conflict", "undeclared"),
-            );
+                "conflict",
+                "undeclared",
+            ));
         }
-        match self.items().remove(&path.item_id) {
-            Some(_) => DeleteItemResponse::NoContent,
-            None => DeleteItemResponse::NotFound(ctx.error("not_found", "no such item")),
+        if path.item_id == FAILING_ID {
+            return Err(ServiceError::internal("the shelf's secret disk broke"));
         }
+        self.item(path.item_id)?;
+        self.items().remove(&path.item_id);
+        Ok(DeleteItemResponse::NoContent)
     }
 
     async fn get_item_label(
         &self,
-        ctx: RequestContext,
         path: GetItemLabelPath,
-    ) -> GetItemLabelResponse {
-        match self.items().get(&path.item_id) {
-            Some(item) => GetItemLabelResponse::Ok(format!("ITEM: {}", item.name)),
-            None => GetItemLabelResponse::NotFound(ctx.error("not_found", "no such item")),
-        }
+    ) -> Result<GetItemLabelResponse, ServiceError> {
+        let item = self.item(path.item_id)?;
+        Ok(GetItemLabelResponse::Ok(format!("ITEM: {}", item.name)))
     }
 }
 
@@ -333,6 +325,50 @@ async fn an_undeclared_status_becomes_the_declared_500() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(answer.error_code(), "internal");
+}
+
+#[tokio::test]
+async fn a_failure_on_our_side_quotes_the_request_id_and_keeps_the_cause_to_the_log() {
+    let shelf = Shelf::default();
+    let answer = send(
+        &shelf,
+        Request::delete(format!("/v1/items/{FAILING_ID}"))
+            .header("x-request-id", "req-500")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = answer.json();
+    assert_eq!(
+        (body["code"].as_str(), body["request_id"].as_str()),
+        (Some("internal"), Some("req-500"))
+    );
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("req-500"), "{message}");
+    assert!(
+        !answer.body.contains("secret disk"),
+        "the cause leaked: {}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_by_the_handler_with_a_401() {
+    let shelf = Shelf::default();
+    let answer = post(
+        &shelf,
+        Some("guess"),
+        "application/json",
+        r#"{"name": "x"}"#,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.error_code().as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthorized")
+    );
+    assert!(shelf.items().is_empty());
 }
 
 #[tokio::test]
@@ -358,12 +394,28 @@ async fn unknown_routes_and_methods_answer_with_the_error_body() {
 
 #[tokio::test]
 async fn the_generated_client_sends_what_its_header_hook_adds() {
-    let shelf = Shelf::default();
+    let probes: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let record = {
+        let probes = Arc::clone(&probes);
+        move |request: Request<Body>| {
+            let probe = request
+                .headers()
+                .get("x-probe")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            probes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(probe);
+            request
+        }
+    };
+    let app = router(Shelf::default()).layer(tower::util::MapRequestLayer::new(record));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");
     let url = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(axum::serve(listener, router(shelf.clone())).into_future());
+    tokio::spawn(axum::serve(listener, app).into_future());
 
     let hook = shelf_api::client::HeaderHook::new(|headers| {
         headers.insert("x-probe", http::HeaderValue::from_static("from-the-hook"));
@@ -376,19 +428,16 @@ async fn the_generated_client_sends_what_its_header_hook_adds() {
         .await
         .expect("a listing");
     assert!(listed.into_inner().items.is_empty());
-    let probe = shelf
-        .last_probe
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
-    assert_eq!(probe.as_deref(), Some("from-the-hook"));
 
     let plain = shelf_api::Client::new(&url, shelf_api::client::HeaderHook::default());
     plain.list_items().send().await.expect("a listing");
-    let probe = shelf
-        .last_probe
+    let probes = probes
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    assert_eq!(probe, None, "the default hook adds nothing");
+    assert_eq!(
+        probes,
+        [Some("from-the-hook".to_owned()), None],
+        "the hook's header, then nothing from the default hook"
+    );
 }

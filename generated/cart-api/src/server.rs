@@ -2,540 +2,135 @@
 
 //! Server stubs: the handler trait, the response types and the axum router.
 use std::future::Future;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use api_runtime::extract::{self, Validate};
+use api_runtime::{BearerToken, RequestContext, ServiceError};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// A parameter as its handler reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParameterInfo {
-    /// The name on the wire.
-    pub name: &'static str,
-    /// `path` or `query`.
-    pub location: &'static str,
-    /// Whether a request must carry it (no default, not optional).
-    pub required: bool,
-}
-/// An operation as [`router`] mounts it: its route, the parameters its handler
-/// reads and the statuses (with their descriptions) its response type can answer.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationInfo {
-    /// Upper case, as on the wire.
-    pub method: &'static str,
-    pub path: &'static str,
-    pub operation_id: &'static str,
-    pub summary: &'static str,
-    /// The path parameters, then the query parameters.
-    pub parameters: &'static [&'static [ParameterInfo]],
-    pub responses: &'static [(u16, &'static str)],
-}
-/// Every operation [`router`] mounts, in spec order.
-pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        method: "POST",
-        path: "/v1/carts",
-        operation_id: "createCart",
-        summary: "Create an empty cart.",
-        parameters: &[],
-        responses: CreateCartResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/carts/{cart_id}",
-        operation_id: "getCart",
-        summary: "The cart with every line priced and the totals.",
-        parameters: &[GetCartPath::PARAMETERS],
-        responses: GetCartResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/carts/{cart_id}/lines",
-        operation_id: "addLine",
-        summary: "Add a product; when it is already in the cart, add to its quantity.",
-        parameters: &[AddLinePath::PARAMETERS],
-        responses: AddLineResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "DELETE",
-        path: "/v1/carts/{cart_id}/lines",
-        operation_id: "clearCart",
-        summary: "Remove every line; the cart itself stays.",
-        parameters: &[ClearCartPath::PARAMETERS],
-        responses: ClearCartResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "PUT",
-        path: "/v1/carts/{cart_id}/lines/{product_id}",
-        operation_id: "setLineQuantity",
-        summary: "Set the quantity of a line already in the cart.",
-        parameters: &[SetLineQuantityPath::PARAMETERS],
-        responses: SetLineQuantityResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "DELETE",
-        path: "/v1/carts/{cart_id}/lines/{product_id}",
-        operation_id: "removeLine",
-        summary: "Remove a line from the cart.",
-        parameters: &[RemoveLinePath::PARAMETERS],
-        responses: RemoveLineResponse::RESPONSES,
-    },
-];
-/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
-/// from the parameter structs and response types the handlers use, so it shows
-/// what the server does rather than repeating the spec file.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::path::{
-        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-    };
-    use utoipa::openapi::{
-        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
-    };
-    let mut paths = PathsBuilder::new();
-    for op in OPERATIONS {
-        let method = match op.method {
-            "GET" => HttpMethod::Get,
-            "POST" => HttpMethod::Post,
-            "PUT" => HttpMethod::Put,
-            "PATCH" => HttpMethod::Patch,
-            "DELETE" => HttpMethod::Delete,
-            "HEAD" => HttpMethod::Head,
-            "OPTIONS" => HttpMethod::Options,
-            _ => HttpMethod::Trace,
-        };
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(op.operation_id))
-            .summary(Some(op.summary));
-        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
-            let location = if parameter.location == "path" {
-                ParameterIn::Path
-            } else {
-                ParameterIn::Query
-            };
-            let required = if parameter.required {
-                Required::True
-            } else {
-                Required::False
-            };
-            operation = operation
-                .parameter(
-                    ParameterBuilder::new()
-                        .name(parameter.name)
-                        .parameter_in(location)
-                        .required(required),
-                );
-        }
-        for (status, description) in op.responses {
-            operation = operation
-                .response(
-                    status.to_string(),
-                    ResponseBuilder::new().description(*description),
-                );
-        }
-        paths = paths.path(op.path, PathItem::new(method, operation));
-    }
-    OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("LocalMart Cart").version("1.0.0"))
-        .paths(paths)
-        .build()
-}
-/// What a handler knows about its request besides the parameters and body.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    /// The `x-request-id` header, which the service's middleware always sets.
-    pub request_id: String,
-    pub headers: HeaderMap,
-}
-impl RequestContext {
-    pub fn from_headers(headers: HeaderMap) -> Self {
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        Self { request_id, headers }
-    }
-    /// The contract's error body for this request.
-    pub fn error(&self, code: &str, message: impl Into<String>) -> types::Error {
-        types::Error {
-            code: code.to_owned(),
-            message: message.into(),
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-/// The bearer token of a request to an operation that requires one. The router
-/// answers 401 when it is missing; whether it is the right one is the handler's call.
-#[derive(Clone)]
-pub struct BearerToken(String);
-impl BearerToken {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ")?.trim();
-        (!token.is_empty()).then(|| Self(token.to_owned()))
-    }
-}
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(redacted)")
-    }
-}
-/// Builds an operation's response from an error status and body.
-pub trait FromError: Sized {
-    /// The variant for `status`. A status the operation does not declare is a bug
-    /// in the handler: it is logged and answered as the operation's 500.
-    fn from_error(status: StatusCode, body: types::Error) -> Self;
-}
+/// The spec this server implements, as JSON: the live document the service serves.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 /// Every operation of the LocalMart Cart API; implement it and pass it to [`router`].
 pub trait CartApi: Clone + Send + Sync + 'static {
     /// Create an empty cart. (`POST /v1/carts`)
     fn create_cart(
         &self,
-        ctx: RequestContext,
-    ) -> impl Future<Output = CreateCartResponse> + Send;
+    ) -> impl Future<Output = Result<CreateCartResponse, ServiceError>> + Send;
     /// The cart with every line priced and the totals. (`GET /v1/carts/{cart_id}`)
     fn get_cart(
         &self,
-        ctx: RequestContext,
         path: GetCartPath,
-    ) -> impl Future<Output = GetCartResponse> + Send;
+    ) -> impl Future<Output = Result<GetCartResponse, ServiceError>> + Send;
     /// Add a product; when it is already in the cart, add to its quantity. (`POST /v1/carts/{cart_id}/lines`)
     fn add_line(
         &self,
-        ctx: RequestContext,
         path: AddLinePath,
         body: types::AddLine,
-    ) -> impl Future<Output = AddLineResponse> + Send;
+    ) -> impl Future<Output = Result<AddLineResponse, ServiceError>> + Send;
     /// Remove every line; the cart itself stays. (`DELETE /v1/carts/{cart_id}/lines`)
     fn clear_cart(
         &self,
-        ctx: RequestContext,
         path: ClearCartPath,
-    ) -> impl Future<Output = ClearCartResponse> + Send;
+    ) -> impl Future<Output = Result<ClearCartResponse, ServiceError>> + Send;
     /// Set the quantity of a line already in the cart. (`PUT /v1/carts/{cart_id}/lines/{product_id}`)
     fn set_line_quantity(
         &self,
-        ctx: RequestContext,
         path: SetLineQuantityPath,
         body: types::SetQuantity,
-    ) -> impl Future<Output = SetLineQuantityResponse> + Send;
+    ) -> impl Future<Output = Result<SetLineQuantityResponse, ServiceError>> + Send;
     /// Remove a line from the cart. (`DELETE /v1/carts/{cart_id}/lines/{product_id}`)
     fn remove_line(
         &self,
-        ctx: RequestContext,
         path: RemoveLinePath,
-    ) -> impl Future<Output = RemoveLineResponse> + Send;
+    ) -> impl Future<Output = Result<RemoveLineResponse, ServiceError>> + Send;
 }
-/// The responses `createCart` declares, one variant per status.
+/// The successful answers of `createCart`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum CreateCartResponse {
     /// 201: The new, empty cart.
     Created(types::Cart),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl CreateCartResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (201u16, "The new, empty cart."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for CreateCartResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Created(body) => (StatusCode::CREATED, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for CreateCartResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "createCart",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for CreateCartResponse {
+    const ID: &'static str = "createCart";
+    const ERRORS: &'static [u16] = &[500u16, 503u16];
 }
 /// The path parameters of `getCart`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetCartPath {
     pub cart_id: uuid::Uuid,
 }
-impl GetCartPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "cart_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getCart` declares, one variant per status.
+impl Validate for GetCartPath {}
+/// The successful answers of `getCart`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetCartResponse {
     /// 200: The cart.
     Ok(types::Cart),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such cart (or it expired), or no such line in it.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl GetCartResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The cart."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such cart (or it expired), or no such line in it."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for GetCartResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetCartResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getCart",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetCartResponse {
+    const ID: &'static str = "getCart";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `addLine`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct AddLinePath {
     pub cart_id: uuid::Uuid,
 }
-impl AddLinePath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "cart_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `addLine` declares, one variant per status.
+impl Validate for AddLinePath {}
+/// The successful answers of `addLine`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum AddLineResponse {
     /// 200: The cart after the change.
     Ok(types::Cart),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such cart (or it expired), or no such line in it.
-    NotFound(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl AddLineResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The cart after the change."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such cart (or it expired), or no such line in it."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for AddLineResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for AddLineResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "addLine",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for AddLineResponse {
+    const ID: &'static str = "addLine";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 415u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `clearCart`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClearCartPath {
     pub cart_id: uuid::Uuid,
 }
-impl ClearCartPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "cart_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `clearCart` declares, one variant per status.
+impl Validate for ClearCartPath {}
+/// The successful answers of `clearCart`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ClearCartResponse {
     /// 200: The empty cart.
     Ok(types::Cart),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such cart (or it expired), or no such line in it.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl ClearCartResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The empty cart."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such cart (or it expired), or no such line in it."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for ClearCartResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for ClearCartResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "clearCart",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for ClearCartResponse {
+    const ID: &'static str = "clearCart";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `setLineQuantity`.
 #[derive(Debug, Clone, Deserialize)]
@@ -543,102 +138,23 @@ pub struct SetLineQuantityPath {
     pub cart_id: uuid::Uuid,
     pub product_id: uuid::Uuid,
 }
-impl SetLineQuantityPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "cart_id",
-            location: "path",
-            required: true,
-        },
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `setLineQuantity` declares, one variant per status.
+impl Validate for SetLineQuantityPath {}
+/// The successful answers of `setLineQuantity`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum SetLineQuantityResponse {
     /// 200: The cart after the change.
     Ok(types::Cart),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such cart (or it expired), or no such line in it.
-    NotFound(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl SetLineQuantityResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The cart after the change."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such cart (or it expired), or no such line in it."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The change is not possible: the product does not exist, is not for sale or has too little stock, the quantity is outside 1..=99, or the cart already has 50 lines.",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for SetLineQuantityResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for SetLineQuantityResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "setLineQuantity",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for SetLineQuantityResponse {
+    const ID: &'static str = "setLineQuantity";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 415u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `removeLine`.
 #[derive(Debug, Clone, Deserialize)]
@@ -646,88 +162,26 @@ pub struct RemoveLinePath {
     pub cart_id: uuid::Uuid,
     pub product_id: uuid::Uuid,
 }
-impl RemoveLinePath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "cart_id",
-            location: "path",
-            required: true,
-        },
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `removeLine` declares, one variant per status.
+impl Validate for RemoveLinePath {}
+/// The successful answers of `removeLine`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum RemoveLineResponse {
     /// 200: The cart after the change.
     Ok(types::Cart),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such cart (or it expired), or no such line in it.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl RemoveLineResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The cart after the change."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such cart (or it expired), or no such line in it."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the cart store, or the Catalog for changes that need it) cannot be reached. The cart is unchanged; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for RemoveLineResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for RemoveLineResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "removeLine",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for RemoveLineResponse {
+    const ID: &'static str = "removeLine";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
-/// The axum router for every operation, answering unknown routes and methods with
-/// the contract's error body.
+/// The axum router for every operation; unknown routes and methods are answered
+/// with the contract's error body.
 pub fn router<A: CartApi>(api: A) -> Router {
     Router::new()
         .route("/v1/carts", routing::post(create_cart::<A>))
@@ -740,150 +194,47 @@ pub fn router<A: CartApi>(api: A) -> Router {
             "/v1/carts/{cart_id}/lines/{product_id}",
             routing::put(set_line_quantity::<A>).delete(remove_line::<A>),
         )
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(api_runtime::fallback)
+        .method_not_allowed_fallback(api_runtime::method_not_allowed)
         .with_state(api)
 }
-async fn unknown_route(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("route_not_found", format!("no operation is at {method} {}", uri.path()));
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
-}
-async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("method_not_allowed", format!("{} does not accept {method}", uri.path()));
-    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
-}
-async fn create_cart<A: CartApi>(State(api): State<A>, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    api.create_cart(ctx).await.into_response()
+async fn create_cart<A: CartApi>(State(api): State<A>, ctx: RequestContext) -> Response {
+    api_runtime::respond(&ctx, api.create_cart().await)
 }
 async fn get_cart<A: CartApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetCartPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetCartPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetCartResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetCartResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_cart(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_cart(path).await)
 }
 async fn add_line<A: CartApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<AddLinePath>, axum::extract::rejection::PathRejection>,
-    body: Result<Json<types::AddLine>, JsonRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<AddLinePath>,
+    extract::Json(body): extract::Json<types::AddLine>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return AddLineResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return AddLineResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return AddLineResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return AddLineResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return AddLineResponse::BadRequest(body).into_response();
-        }
-    };
-    api.add_line(ctx, path, body).await.into_response()
+    api_runtime::respond(&ctx, api.add_line(path, body).await)
 }
 async fn clear_cart<A: CartApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<ClearCartPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<ClearCartPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return ClearCartResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return ClearCartResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.clear_cart(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.clear_cart(path).await)
 }
 async fn set_line_quantity<A: CartApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<SetLineQuantityPath>, axum::extract::rejection::PathRejection>,
-    body: Result<Json<types::SetQuantity>, JsonRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<SetLineQuantityPath>,
+    extract::Json(body): extract::Json<types::SetQuantity>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return SetLineQuantityResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return SetLineQuantityResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return SetLineQuantityResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return SetLineQuantityResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return SetLineQuantityResponse::BadRequest(body).into_response();
-        }
-    };
-    api.set_line_quantity(ctx, path, body).await.into_response()
+    api_runtime::respond(&ctx, api.set_line_quantity(path, body).await)
 }
 async fn remove_line<A: CartApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<RemoveLinePath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<RemoveLinePath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return RemoveLineResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return RemoveLineResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.remove_line(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.remove_line(path).await)
 }

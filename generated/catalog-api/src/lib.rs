@@ -5,7 +5,8 @@
 //! - [`types`]: the schemas, shared by client and server;
 //! - `client` (feature `client`): a typed progenitor client, also for wasm32;
 //! - `server` (feature `server`): the `CatalogApi` handler trait, a response type per
-//!   operation, the axum router and the live OpenAPI document it serves.
+//!   operation, the axum router over `api-runtime`, and `OPENAPI_JSON`, the spec as
+//!   JSON: the live document the service serves.
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
 #![allow(
     missing_debug_implementations,

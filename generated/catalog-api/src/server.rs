@@ -2,264 +2,61 @@
 
 //! Server stubs: the handler trait, the response types and the axum router.
 use std::future::Future;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use api_runtime::extract::{self, Validate};
+use api_runtime::{BearerToken, RequestContext, ServiceError};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// A parameter as its handler reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParameterInfo {
-    /// The name on the wire.
-    pub name: &'static str,
-    /// `path` or `query`.
-    pub location: &'static str,
-    /// Whether a request must carry it (no default, not optional).
-    pub required: bool,
-}
-/// An operation as [`router`] mounts it: its route, the parameters its handler
-/// reads and the statuses (with their descriptions) its response type can answer.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationInfo {
-    /// Upper case, as on the wire.
-    pub method: &'static str,
-    pub path: &'static str,
-    pub operation_id: &'static str,
-    pub summary: &'static str,
-    /// The path parameters, then the query parameters.
-    pub parameters: &'static [&'static [ParameterInfo]],
-    pub responses: &'static [(u16, &'static str)],
-}
-/// Every operation [`router`] mounts, in spec order.
-pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        method: "GET",
-        path: "/v1/products",
-        operation_id: "listProducts",
-        summary: "List, filter, search and sort products, one page at a time.",
-        parameters: &[ListProductsQuery::PARAMETERS],
-        responses: ListProductsResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/products",
-        operation_id: "createProduct",
-        summary: "Create a product (admin).",
-        parameters: &[],
-        responses: CreateProductResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/products/{product_id}",
-        operation_id: "getProduct",
-        summary: "One product, active or not.",
-        parameters: &[GetProductPath::PARAMETERS],
-        responses: GetProductResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "PUT",
-        path: "/v1/products/{product_id}",
-        operation_id: "updateProduct",
-        summary: "Replace a product's fields (admin).",
-        parameters: &[UpdateProductPath::PARAMETERS],
-        responses: UpdateProductResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "DELETE",
-        path: "/v1/products/{product_id}",
-        operation_id: "deleteProduct",
-        summary: "Delete a product (admin).",
-        parameters: &[DeleteProductPath::PARAMETERS],
-        responses: DeleteProductResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/products/{product_id}/image",
-        operation_id: "getProductImage",
-        summary: "The product's picture, an SVG drawn from its data.",
-        parameters: &[GetProductImagePath::PARAMETERS],
-        responses: GetProductImageResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/categories",
-        operation_id: "listCategories",
-        summary: "Every category, with how many active products it holds.",
-        parameters: &[],
-        responses: ListCategoriesResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/internal/v1/products/{product_id}/review-context",
-        operation_id: "getReviewContext",
-        summary: "What the Reviews service needs to know about a product.",
-        parameters: &[GetReviewContextPath::PARAMETERS],
-        responses: GetReviewContextResponse::RESPONSES,
-    },
-];
-/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
-/// from the parameter structs and response types the handlers use, so it shows
-/// what the server does rather than repeating the spec file.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::path::{
-        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-    };
-    use utoipa::openapi::{
-        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
-    };
-    let mut paths = PathsBuilder::new();
-    for op in OPERATIONS {
-        let method = match op.method {
-            "GET" => HttpMethod::Get,
-            "POST" => HttpMethod::Post,
-            "PUT" => HttpMethod::Put,
-            "PATCH" => HttpMethod::Patch,
-            "DELETE" => HttpMethod::Delete,
-            "HEAD" => HttpMethod::Head,
-            "OPTIONS" => HttpMethod::Options,
-            _ => HttpMethod::Trace,
-        };
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(op.operation_id))
-            .summary(Some(op.summary));
-        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
-            let location = if parameter.location == "path" {
-                ParameterIn::Path
-            } else {
-                ParameterIn::Query
-            };
-            let required = if parameter.required {
-                Required::True
-            } else {
-                Required::False
-            };
-            operation = operation
-                .parameter(
-                    ParameterBuilder::new()
-                        .name(parameter.name)
-                        .parameter_in(location)
-                        .required(required),
-                );
-        }
-        for (status, description) in op.responses {
-            operation = operation
-                .response(
-                    status.to_string(),
-                    ResponseBuilder::new().description(*description),
-                );
-        }
-        paths = paths.path(op.path, PathItem::new(method, operation));
-    }
-    OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("LocalMart Catalog").version("1.0.0"))
-        .paths(paths)
-        .build()
-}
-/// What a handler knows about its request besides the parameters and body.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    /// The `x-request-id` header, which the service's middleware always sets.
-    pub request_id: String,
-    pub headers: HeaderMap,
-}
-impl RequestContext {
-    pub fn from_headers(headers: HeaderMap) -> Self {
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        Self { request_id, headers }
-    }
-    /// The contract's error body for this request.
-    pub fn error(&self, code: &str, message: impl Into<String>) -> types::Error {
-        types::Error {
-            code: code.to_owned(),
-            message: message.into(),
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-/// The bearer token of a request to an operation that requires one. The router
-/// answers 401 when it is missing; whether it is the right one is the handler's call.
-#[derive(Clone)]
-pub struct BearerToken(String);
-impl BearerToken {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ")?.trim();
-        (!token.is_empty()).then(|| Self(token.to_owned()))
-    }
-}
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(redacted)")
-    }
-}
-/// Builds an operation's response from an error status and body.
-pub trait FromError: Sized {
-    /// The variant for `status`. A status the operation does not declare is a bug
-    /// in the handler: it is logged and answered as the operation's 500.
-    fn from_error(status: StatusCode, body: types::Error) -> Self;
-}
+/// The spec this server implements, as JSON: the live document the service serves.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 /// Every operation of the LocalMart Catalog API; implement it and pass it to [`router`].
 pub trait CatalogApi: Clone + Send + Sync + 'static {
     /// List, filter, search and sort products, one page at a time. (`GET /v1/products`)
     fn list_products(
         &self,
-        ctx: RequestContext,
         query: ListProductsQuery,
-    ) -> impl Future<Output = ListProductsResponse> + Send;
+    ) -> impl Future<Output = Result<ListProductsResponse, ServiceError>> + Send;
     /// Create a product (admin). (`POST /v1/products`)
     fn create_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         body: types::ProductInput,
-    ) -> impl Future<Output = CreateProductResponse> + Send;
+    ) -> impl Future<Output = Result<CreateProductResponse, ServiceError>> + Send;
     /// One product, active or not. (`GET /v1/products/{product_id}`)
     fn get_product(
         &self,
-        ctx: RequestContext,
         path: GetProductPath,
-    ) -> impl Future<Output = GetProductResponse> + Send;
+    ) -> impl Future<Output = Result<GetProductResponse, ServiceError>> + Send;
     /// Replace a product's fields (admin). (`PUT /v1/products/{product_id}`)
     fn update_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: UpdateProductPath,
         body: types::ProductInput,
-    ) -> impl Future<Output = UpdateProductResponse> + Send;
+    ) -> impl Future<Output = Result<UpdateProductResponse, ServiceError>> + Send;
     /// Delete a product (admin). (`DELETE /v1/products/{product_id}`)
     fn delete_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: DeleteProductPath,
-    ) -> impl Future<Output = DeleteProductResponse> + Send;
+    ) -> impl Future<Output = Result<DeleteProductResponse, ServiceError>> + Send;
     /// The product's picture, an SVG drawn from its data. (`GET /v1/products/{product_id}/image`)
     fn get_product_image(
         &self,
-        ctx: RequestContext,
         path: GetProductImagePath,
-    ) -> impl Future<Output = GetProductImageResponse> + Send;
+    ) -> impl Future<Output = Result<GetProductImageResponse, ServiceError>> + Send;
     /// Every category, with how many active products it holds. (`GET /v1/categories`)
     fn list_categories(
         &self,
-        ctx: RequestContext,
-    ) -> impl Future<Output = ListCategoriesResponse> + Send;
+    ) -> impl Future<Output = Result<ListCategoriesResponse, ServiceError>> + Send;
     /// What the Reviews service needs to know about a product. (`GET /internal/v1/products/{product_id}/review-context`)
     fn get_review_context(
         &self,
-        ctx: RequestContext,
         path: GetReviewContextPath,
-    ) -> impl Future<Output = GetReviewContextResponse> + Send;
+    ) -> impl Future<Output = Result<GetReviewContextResponse, ServiceError>> + Send;
 }
 /// The query parameters of `listProducts`.
 #[derive(Debug, Clone, Deserialize)]
@@ -274,47 +71,8 @@ pub struct ListProductsQuery {
     #[serde(default = "default_list_products_page_size")]
     pub page_size: i32,
 }
-impl ListProductsQuery {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "category",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "q",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "min_price",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "max_price",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "sort",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "page",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "page_size",
-            location: "query",
-            required: false,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
+impl Validate for ListProductsQuery {
+    fn validate(&self) -> Result<(), String> {
         if let Some(value) = &self.min_price {
             if i64::from(*value) < 0i64 {
                 return Err(
@@ -381,412 +139,122 @@ fn default_list_products_page() -> i32 {
 fn default_list_products_page_size() -> i32 {
     24
 }
-/// The responses `listProducts` declares, one variant per status.
+/// The successful answers of `listProducts`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ListProductsResponse {
     /// 200: One page of products.
     Ok(types::ProductPage),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl ListProductsResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "One page of products."),
-        (400u16, "A parameter or the body is malformed."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for ListProductsResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for ListProductsResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "listProducts",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for ListProductsResponse {
+    const ID: &'static str = "listProducts";
+    const ERRORS: &'static [u16] = &[400u16, 500u16];
 }
-/// The responses `createProduct` declares, one variant per status.
+/// The successful answers of `createProduct`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum CreateProductResponse {
     /// 201: The product as stored.
     Created(types::Product),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 401: The admin token is missing or wrong.
-    Unauthorized(types::Error),
-    /// 409: Another product already has this SKU.
-    Conflict(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The body is JSON but not a valid product (or names an unknown category).
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl CreateProductResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (201u16, "The product as stored."),
-        (400u16, "A parameter or the body is malformed."),
-        (401u16, "The admin token is missing or wrong."),
-        (409u16, "Another product already has this SKU."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The body is JSON but not a valid product (or names an unknown category).",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for CreateProductResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Created(body) => (StatusCode::CREATED, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Unauthorized(body) => {
-                (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-            }
-            Self::Conflict(body) => (StatusCode::CONFLICT, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for CreateProductResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            401u16 => Self::Unauthorized(body),
-            409u16 => Self::Conflict(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "createProduct",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for CreateProductResponse {
+    const ID: &'static str = "createProduct";
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 409u16, 415u16, 422u16, 500u16];
 }
 /// The path parameters of `getProduct`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetProductPath {
     pub product_id: uuid::Uuid,
 }
-impl GetProductPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getProduct` declares, one variant per status.
+impl Validate for GetProductPath {}
+/// The successful answers of `getProduct`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetProductResponse {
     /// 200: The product.
     Ok(types::Product),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such product.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl GetProductResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The product."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such product."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for GetProductResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetProductResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getProduct",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetProductResponse {
+    const ID: &'static str = "getProduct";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
 /// The path parameters of `updateProduct`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct UpdateProductPath {
     pub product_id: uuid::Uuid,
 }
-impl UpdateProductPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `updateProduct` declares, one variant per status.
+impl Validate for UpdateProductPath {}
+/// The successful answers of `updateProduct`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum UpdateProductResponse {
     /// 200: The product as stored.
     Ok(types::Product),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 401: The admin token is missing or wrong.
-    Unauthorized(types::Error),
-    /// 404: No such product.
-    NotFound(types::Error),
-    /// 409: Another product already has this SKU.
-    Conflict(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The body is JSON but not a valid product (or names an unknown category).
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl UpdateProductResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The product as stored."),
-        (400u16, "A parameter or the body is malformed."),
-        (401u16, "The admin token is missing or wrong."),
-        (404u16, "No such product."),
-        (409u16, "Another product already has this SKU."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The body is JSON but not a valid product (or names an unknown category).",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for UpdateProductResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Unauthorized(body) => {
-                (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::Conflict(body) => (StatusCode::CONFLICT, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for UpdateProductResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            401u16 => Self::Unauthorized(body),
-            404u16 => Self::NotFound(body),
-            409u16 => Self::Conflict(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "updateProduct",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for UpdateProductResponse {
+    const ID: &'static str = "updateProduct";
+    const ERRORS: &'static [u16] = &[
+        400u16, 401u16, 404u16, 409u16, 415u16, 422u16, 500u16,
+    ];
 }
 /// The path parameters of `deleteProduct`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeleteProductPath {
     pub product_id: uuid::Uuid,
 }
-impl DeleteProductPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `deleteProduct` declares, one variant per status.
+impl Validate for DeleteProductPath {}
+/// The successful answers of `deleteProduct`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum DeleteProductResponse {
     /// 204: The product is gone.
     NoContent,
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 401: The admin token is missing or wrong.
-    Unauthorized(types::Error),
-    /// 404: No such product.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl DeleteProductResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (204u16, "The product is gone."),
-        (400u16, "A parameter or the body is malformed."),
-        (401u16, "The admin token is missing or wrong."),
-        (404u16, "No such product."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for DeleteProductResponse {
     fn into_response(self) -> Response {
         match self {
             Self::NoContent => StatusCode::NO_CONTENT.into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Unauthorized(body) => {
-                (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for DeleteProductResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            401u16 => Self::Unauthorized(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "deleteProduct",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for DeleteProductResponse {
+    const ID: &'static str = "deleteProduct";
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16];
 }
 /// The path parameters of `getProductImage`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetProductImagePath {
     pub product_id: uuid::Uuid,
 }
-impl GetProductImagePath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getProductImage` declares, one variant per status.
+impl Validate for GetProductImagePath {}
+/// The successful answers of `getProductImage`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetProductImageResponse {
     /// 200: The picture.
     Ok(String),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such product.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl GetProductImageResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The picture."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such product."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for GetProductImageResponse {
     fn into_response(self) -> Response {
@@ -795,143 +263,55 @@ impl IntoResponse for GetProductImageResponse {
                 (StatusCode::OK, [(header::CONTENT_TYPE, "image/svg+xml")], body)
                     .into_response()
             }
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetProductImageResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getProductImage",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetProductImageResponse {
+    const ID: &'static str = "getProductImage";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
-/// The responses `listCategories` declares, one variant per status.
+/// The successful answers of `listCategories`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ListCategoriesResponse {
     /// 200: The categories, by name.
     Ok(types::CategoryList),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl ListCategoriesResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The categories, by name."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for ListCategoriesResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for ListCategoriesResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "listCategories",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for ListCategoriesResponse {
+    const ID: &'static str = "listCategories";
+    const ERRORS: &'static [u16] = &[500u16];
 }
 /// The path parameters of `getReviewContext`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetReviewContextPath {
     pub product_id: uuid::Uuid,
 }
-impl GetReviewContextPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getReviewContext` declares, one variant per status.
+impl Validate for GetReviewContextPath {}
+/// The successful answers of `getReviewContext`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetReviewContextResponse {
     /// 200: The product's review context.
     Ok(types::ReviewContext),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such product.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-}
-impl GetReviewContextResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The product's review context."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such product."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-    ];
 }
 impl IntoResponse for GetReviewContextResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetReviewContextResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getReviewContext",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetReviewContextResponse {
+    const ID: &'static str = "getReviewContext";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
-/// The axum router for every operation, answering unknown routes and methods with
-/// the contract's error body.
+/// The axum router for every operation; unknown routes and methods are answered
+/// with the contract's error body.
 pub fn router<A: CatalogApi>(api: A) -> Router {
     Router::new()
         .route(
@@ -950,203 +330,66 @@ pub fn router<A: CatalogApi>(api: A) -> Router {
             "/internal/v1/products/{product_id}/review-context",
             routing::get(get_review_context::<A>),
         )
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(api_runtime::fallback)
+        .method_not_allowed_fallback(api_runtime::method_not_allowed)
         .with_state(api)
-}
-async fn unknown_route(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("route_not_found", format!("no operation is at {method} {}", uri.path()));
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
-}
-async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("method_not_allowed", format!("{} does not accept {method}", uri.path()));
-    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 async fn list_products<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    query: Result<Query<ListProductsQuery>, axum::extract::rejection::QueryRejection>,
+    ctx: RequestContext,
+    extract::Query(query): extract::Query<ListProductsQuery>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => {
-            let body = ctx.error("invalid_query", rejection.body_text());
-            return ListProductsResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = query.check() {
-        return ListProductsResponse::BadRequest(ctx.error("invalid_query", message))
-            .into_response();
-    }
-    api.list_products(ctx, query).await.into_response()
+    api_runtime::respond(&ctx, api.list_products(query).await)
 }
 async fn create_product<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    body: Result<Json<types::ProductInput>, JsonRejection>,
+    ctx: RequestContext,
+    token: BearerToken,
+    extract::Json(body): extract::Json<types::ProductInput>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let Some(token) = BearerToken::from_headers(&ctx.headers) else {
-        let body = ctx
-            .error(
-                "unauthorized",
-                "this operation needs a bearer token: `Authorization: Bearer <token>`",
-            );
-        return CreateProductResponse::Unauthorized(body).into_response();
-    };
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return CreateProductResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return CreateProductResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return CreateProductResponse::BadRequest(body).into_response();
-        }
-    };
-    api.create_product(ctx, token, body).await.into_response()
+    api_runtime::respond(&ctx, api.create_product(token, body).await)
 }
 async fn get_product<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetProductPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetProductPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetProductResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetProductResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_product(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_product(path).await)
 }
 async fn update_product<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<UpdateProductPath>, axum::extract::rejection::PathRejection>,
-    body: Result<Json<types::ProductInput>, JsonRejection>,
+    ctx: RequestContext,
+    token: BearerToken,
+    extract::Path(path): extract::Path<UpdateProductPath>,
+    extract::Json(body): extract::Json<types::ProductInput>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let Some(token) = BearerToken::from_headers(&ctx.headers) else {
-        let body = ctx
-            .error(
-                "unauthorized",
-                "this operation needs a bearer token: `Authorization: Bearer <token>`",
-            );
-        return UpdateProductResponse::Unauthorized(body).into_response();
-    };
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return UpdateProductResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return UpdateProductResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return UpdateProductResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return UpdateProductResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return UpdateProductResponse::BadRequest(body).into_response();
-        }
-    };
-    api.update_product(ctx, token, path, body).await.into_response()
+    api_runtime::respond(&ctx, api.update_product(token, path, body).await)
 }
 async fn delete_product<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<DeleteProductPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    token: BearerToken,
+    extract::Path(path): extract::Path<DeleteProductPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let Some(token) = BearerToken::from_headers(&ctx.headers) else {
-        let body = ctx
-            .error(
-                "unauthorized",
-                "this operation needs a bearer token: `Authorization: Bearer <token>`",
-            );
-        return DeleteProductResponse::Unauthorized(body).into_response();
-    };
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return DeleteProductResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return DeleteProductResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.delete_product(ctx, token, path).await.into_response()
+    api_runtime::respond(&ctx, api.delete_product(token, path).await)
 }
 async fn get_product_image<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetProductImagePath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetProductImagePath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetProductImageResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetProductImageResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_product_image(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_product_image(path).await)
 }
 async fn list_categories<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
+    ctx: RequestContext,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    api.list_categories(ctx).await.into_response()
+    api_runtime::respond(&ctx, api.list_categories().await)
 }
 async fn get_review_context<A: CatalogApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetReviewContextPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetReviewContextPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetReviewContextResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetReviewContextResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_review_context(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_review_context(path).await)
 }

@@ -2,271 +2,64 @@
 
 //! Server stubs: the handler trait, the response types and the axum router.
 use std::future::Future;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use api_runtime::extract::{self, Validate};
+use api_runtime::{BearerToken, RequestContext, ServiceError};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// A parameter as its handler reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParameterInfo {
-    /// The name on the wire.
-    pub name: &'static str,
-    /// `path` or `query`.
-    pub location: &'static str,
-    /// Whether a request must carry it (no default, not optional).
-    pub required: bool,
-}
-/// An operation as [`router`] mounts it: its route, the parameters its handler
-/// reads and the statuses (with their descriptions) its response type can answer.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationInfo {
-    /// Upper case, as on the wire.
-    pub method: &'static str,
-    pub path: &'static str,
-    pub operation_id: &'static str,
-    pub summary: &'static str,
-    /// The path parameters, then the query parameters.
-    pub parameters: &'static [&'static [ParameterInfo]],
-    pub responses: &'static [(u16, &'static str)],
-}
-/// Every operation [`router`] mounts, in spec order.
-pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        method: "GET",
-        path: "/v1/products/{product_id}/reviews",
-        operation_id: "listReviews",
-        summary: "A product's reviews, a page at a time.",
-        parameters: &[ListReviewsPath::PARAMETERS, ListReviewsQuery::PARAMETERS],
-        responses: ListReviewsResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/products/{product_id}/reviews",
-        operation_id: "createReview",
-        summary: "Write a review of a product; one per author and product.",
-        parameters: &[CreateReviewPath::PARAMETERS],
-        responses: CreateReviewResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/products/{product_id}/rating-summary",
-        operation_id: "getRatingSummary",
-        summary: "How many reviews a product has, their average and how many per star.",
-        parameters: &[GetRatingSummaryPath::PARAMETERS],
-        responses: GetRatingSummaryResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/rating-summaries/batch",
-        operation_id: "getRatingSummaries",
-        summary: "The rating summaries of many products at once, for listing pages.",
-        parameters: &[],
-        responses: GetRatingSummariesResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/reviews/{review_id}",
-        operation_id: "getReview",
-        summary: "One review.",
-        parameters: &[GetReviewPath::PARAMETERS],
-        responses: GetReviewResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "DELETE",
-        path: "/v1/reviews/{review_id}",
-        operation_id: "deleteReview",
-        summary: "Delete a review (admin).",
-        parameters: &[DeleteReviewPath::PARAMETERS],
-        responses: DeleteReviewResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/reviews/{review_id}/helpful",
-        operation_id: "markHelpful",
-        summary: "Count a vote that the review was helpful; a voter counts once however often they vote.",
-        parameters: &[MarkHelpfulPath::PARAMETERS],
-        responses: MarkHelpfulResponse::RESPONSES,
-    },
-];
-/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
-/// from the parameter structs and response types the handlers use, so it shows
-/// what the server does rather than repeating the spec file.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::path::{
-        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-    };
-    use utoipa::openapi::{
-        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
-    };
-    let mut paths = PathsBuilder::new();
-    for op in OPERATIONS {
-        let method = match op.method {
-            "GET" => HttpMethod::Get,
-            "POST" => HttpMethod::Post,
-            "PUT" => HttpMethod::Put,
-            "PATCH" => HttpMethod::Patch,
-            "DELETE" => HttpMethod::Delete,
-            "HEAD" => HttpMethod::Head,
-            "OPTIONS" => HttpMethod::Options,
-            _ => HttpMethod::Trace,
-        };
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(op.operation_id))
-            .summary(Some(op.summary));
-        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
-            let location = if parameter.location == "path" {
-                ParameterIn::Path
-            } else {
-                ParameterIn::Query
-            };
-            let required = if parameter.required {
-                Required::True
-            } else {
-                Required::False
-            };
-            operation = operation
-                .parameter(
-                    ParameterBuilder::new()
-                        .name(parameter.name)
-                        .parameter_in(location)
-                        .required(required),
-                );
-        }
-        for (status, description) in op.responses {
-            operation = operation
-                .response(
-                    status.to_string(),
-                    ResponseBuilder::new().description(*description),
-                );
-        }
-        paths = paths.path(op.path, PathItem::new(method, operation));
-    }
-    OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("LocalMart Reviews").version("1.0.0"))
-        .paths(paths)
-        .build()
-}
-/// What a handler knows about its request besides the parameters and body.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    /// The `x-request-id` header, which the service's middleware always sets.
-    pub request_id: String,
-    pub headers: HeaderMap,
-}
-impl RequestContext {
-    pub fn from_headers(headers: HeaderMap) -> Self {
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        Self { request_id, headers }
-    }
-    /// The contract's error body for this request.
-    pub fn error(&self, code: &str, message: impl Into<String>) -> types::Error {
-        types::Error {
-            code: code.to_owned(),
-            message: message.into(),
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-/// The bearer token of a request to an operation that requires one. The router
-/// answers 401 when it is missing; whether it is the right one is the handler's call.
-#[derive(Clone)]
-pub struct BearerToken(String);
-impl BearerToken {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ")?.trim();
-        (!token.is_empty()).then(|| Self(token.to_owned()))
-    }
-}
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(redacted)")
-    }
-}
-/// Builds an operation's response from an error status and body.
-pub trait FromError: Sized {
-    /// The variant for `status`. A status the operation does not declare is a bug
-    /// in the handler: it is logged and answered as the operation's 500.
-    fn from_error(status: StatusCode, body: types::Error) -> Self;
-}
+/// The spec this server implements, as JSON: the live document the service serves.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 /// Every operation of the LocalMart Reviews API; implement it and pass it to [`router`].
 pub trait ReviewsApi: Clone + Send + Sync + 'static {
     /// A product's reviews, a page at a time. (`GET /v1/products/{product_id}/reviews`)
     fn list_reviews(
         &self,
-        ctx: RequestContext,
         path: ListReviewsPath,
         query: ListReviewsQuery,
-    ) -> impl Future<Output = ListReviewsResponse> + Send;
+    ) -> impl Future<Output = Result<ListReviewsResponse, ServiceError>> + Send;
     /// Write a review of a product; one per author and product. (`POST /v1/products/{product_id}/reviews`)
     fn create_review(
         &self,
-        ctx: RequestContext,
         path: CreateReviewPath,
         body: types::ReviewInput,
-    ) -> impl Future<Output = CreateReviewResponse> + Send;
+    ) -> impl Future<Output = Result<CreateReviewResponse, ServiceError>> + Send;
     /// How many reviews a product has, their average and how many per star. (`GET /v1/products/{product_id}/rating-summary`)
     fn get_rating_summary(
         &self,
-        ctx: RequestContext,
         path: GetRatingSummaryPath,
-    ) -> impl Future<Output = GetRatingSummaryResponse> + Send;
+    ) -> impl Future<Output = Result<GetRatingSummaryResponse, ServiceError>> + Send;
     /// The rating summaries of many products at once, for listing pages. (`POST /v1/rating-summaries/batch`)
     fn get_rating_summaries(
         &self,
-        ctx: RequestContext,
         body: types::RatingSummariesRequest,
-    ) -> impl Future<Output = GetRatingSummariesResponse> + Send;
+    ) -> impl Future<Output = Result<GetRatingSummariesResponse, ServiceError>> + Send;
     /// One review. (`GET /v1/reviews/{review_id}`)
     fn get_review(
         &self,
-        ctx: RequestContext,
         path: GetReviewPath,
-    ) -> impl Future<Output = GetReviewResponse> + Send;
+    ) -> impl Future<Output = Result<GetReviewResponse, ServiceError>> + Send;
     /// Delete a review (admin). (`DELETE /v1/reviews/{review_id}`)
     fn delete_review(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: DeleteReviewPath,
-    ) -> impl Future<Output = DeleteReviewResponse> + Send;
+    ) -> impl Future<Output = Result<DeleteReviewResponse, ServiceError>> + Send;
     /// Count a vote that the review was helpful; a voter counts once however often they vote. (`POST /v1/reviews/{review_id}/helpful`)
     fn mark_helpful(
         &self,
-        ctx: RequestContext,
         path: MarkHelpfulPath,
         body: types::HelpfulVote,
-    ) -> impl Future<Output = MarkHelpfulResponse> + Send;
+    ) -> impl Future<Output = Result<MarkHelpfulResponse, ServiceError>> + Send;
 }
 /// The path parameters of `listReviews`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListReviewsPath {
     pub product_id: uuid::Uuid,
 }
-impl ListReviewsPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
+impl Validate for ListReviewsPath {}
 /// The query parameters of `listReviews`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ListReviewsQuery {
@@ -276,32 +69,8 @@ pub struct ListReviewsQuery {
     pub limit: i32,
     pub cursor: Option<String>,
 }
-impl ListReviewsQuery {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "sort",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "rating",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "limit",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "cursor",
-            location: "query",
-            required: false,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
+impl Validate for ListReviewsQuery {
+    fn validate(&self) -> Result<(), String> {
         if let Some(value) = &self.rating {
             if i64::from(*value) < 1i64 {
                 return Err(
@@ -355,573 +124,157 @@ impl ListReviewsQuery {
 fn default_list_reviews_limit() -> i32 {
     10
 }
-/// The responses `listReviews` declares, one variant per status.
+/// The successful answers of `listReviews`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ListReviewsResponse {
     /// 200: One page of reviews.
     Ok(types::ReviewPage),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl ListReviewsResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "One page of reviews."),
-        (400u16, "A parameter or the body is malformed."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for ListReviewsResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for ListReviewsResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "listReviews",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for ListReviewsResponse {
+    const ID: &'static str = "listReviews";
+    const ERRORS: &'static [u16] = &[400u16, 500u16, 503u16];
 }
 /// The path parameters of `createReview`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CreateReviewPath {
     pub product_id: uuid::Uuid,
 }
-impl CreateReviewPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `createReview` declares, one variant per status.
+impl Validate for CreateReviewPath {}
+/// The successful answers of `createReview`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum CreateReviewResponse {
     /// 201: The review as stored.
     Created(types::Review),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 409: This author has already reviewed this product.
-    Conflict(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl CreateReviewResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (201u16, "The review as stored."),
-        (400u16, "A parameter or the body is malformed."),
-        (409u16, "This author has already reviewed this product."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for CreateReviewResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Created(body) => (StatusCode::CREATED, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Conflict(body) => (StatusCode::CONFLICT, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for CreateReviewResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            409u16 => Self::Conflict(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "createReview",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for CreateReviewResponse {
+    const ID: &'static str = "createReview";
+    const ERRORS: &'static [u16] = &[400u16, 409u16, 415u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `getRatingSummary`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetRatingSummaryPath {
     pub product_id: uuid::Uuid,
 }
-impl GetRatingSummaryPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "product_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getRatingSummary` declares, one variant per status.
+impl Validate for GetRatingSummaryPath {}
+/// The successful answers of `getRatingSummary`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetRatingSummaryResponse {
     /// 200: The summary; all zero for a product without reviews.
     Ok(types::RatingSummary),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl GetRatingSummaryResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The summary; all zero for a product without reviews."),
-        (400u16, "A parameter or the body is malformed."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for GetRatingSummaryResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetRatingSummaryResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getRatingSummary",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetRatingSummaryResponse {
+    const ID: &'static str = "getRatingSummary";
+    const ERRORS: &'static [u16] = &[400u16, 500u16, 503u16];
 }
-/// The responses `getRatingSummaries` declares, one variant per status.
+/// The successful answers of `getRatingSummaries`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetRatingSummariesResponse {
     /// 200: One summary per requested product, in request order.
     Ok(types::RatingSummaryList),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl GetRatingSummariesResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "One summary per requested product, in request order."),
-        (400u16, "A parameter or the body is malformed."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for GetRatingSummariesResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetRatingSummariesResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getRatingSummaries",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetRatingSummariesResponse {
+    const ID: &'static str = "getRatingSummaries";
+    const ERRORS: &'static [u16] = &[400u16, 415u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `getReview`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetReviewPath {
     pub review_id: uuid::Uuid,
 }
-impl GetReviewPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "review_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getReview` declares, one variant per status.
+impl Validate for GetReviewPath {}
+/// The successful answers of `getReview`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetReviewResponse {
     /// 200: The review.
     Ok(types::Review),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such review.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl GetReviewResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The review."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such review."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for GetReviewResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetReviewResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getReview",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetReviewResponse {
+    const ID: &'static str = "getReview";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `deleteReview`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeleteReviewPath {
     pub review_id: uuid::Uuid,
 }
-impl DeleteReviewPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "review_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `deleteReview` declares, one variant per status.
+impl Validate for DeleteReviewPath {}
+/// The successful answers of `deleteReview`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum DeleteReviewResponse {
     /// 204: The review is gone.
     NoContent,
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 401: The admin token is missing or wrong.
-    Unauthorized(types::Error),
-    /// 404: No such review.
-    NotFound(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl DeleteReviewResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (204u16, "The review is gone."),
-        (400u16, "A parameter or the body is malformed."),
-        (401u16, "The admin token is missing or wrong."),
-        (404u16, "No such review."),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for DeleteReviewResponse {
     fn into_response(self) -> Response {
         match self {
             Self::NoContent => StatusCode::NO_CONTENT.into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Unauthorized(body) => {
-                (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for DeleteReviewResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            401u16 => Self::Unauthorized(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "deleteReview",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for DeleteReviewResponse {
+    const ID: &'static str = "deleteReview";
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `markHelpful`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MarkHelpfulPath {
     pub review_id: uuid::Uuid,
 }
-impl MarkHelpfulPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "review_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `markHelpful` declares, one variant per status.
+impl Validate for MarkHelpfulPath {}
+/// The successful answers of `markHelpful`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum MarkHelpfulResponse {
     /// 200: The review with its helpful count after the vote.
     Ok(types::Review),
-    /// 400: A parameter or the body is malformed.
-    BadRequest(types::Error),
-    /// 404: No such review.
-    NotFound(types::Error),
-    /// 415: The body is not `application/json`.
-    UnsupportedMediaType(types::Error),
-    /// 422: The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.
-    UnprocessableEntity(types::Error),
-    /// 500: Something failed on our side; the request id finds it in the logs.
-    InternalServerError(types::Error),
-    /// 503: A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.
-    ServiceUnavailable(types::Error),
-}
-impl MarkHelpfulResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The review with its helpful count after the vote."),
-        (400u16, "A parameter or the body is malformed."),
-        (404u16, "No such review."),
-        (415u16, "The body is not `application/json`."),
-        (
-            422u16,
-            "The body is JSON but not acceptable: a field outside its limits, an attribute reviewers of this product's category do not rate, or a product that does not exist.",
-        ),
-        (500u16, "Something failed on our side; the request id finds it in the logs."),
-        (
-            503u16,
-            "A dependency (the review store, or the Catalog when creating a review) cannot be reached. Nothing was written; try again after `Retry-After` seconds.",
-        ),
-    ];
 }
 impl IntoResponse for MarkHelpfulResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
-            Self::ServiceUnavailable(body) => {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for MarkHelpfulResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            503u16 => Self::ServiceUnavailable(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "markHelpful",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for MarkHelpfulResponse {
+    const ID: &'static str = "markHelpful";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 415u16, 422u16, 500u16, 503u16];
 }
-/// The axum router for every operation, answering unknown routes and methods with
-/// the contract's error body.
+/// The axum router for every operation; unknown routes and methods are answered
+/// with the contract's error body.
 pub fn router<A: ReviewsApi>(api: A) -> Router {
     Router::new()
         .route(
@@ -938,209 +291,60 @@ pub fn router<A: ReviewsApi>(api: A) -> Router {
             routing::get(get_review::<A>).delete(delete_review::<A>),
         )
         .route("/v1/reviews/{review_id}/helpful", routing::post(mark_helpful::<A>))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(api_runtime::fallback)
+        .method_not_allowed_fallback(api_runtime::method_not_allowed)
         .with_state(api)
-}
-async fn unknown_route(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("route_not_found", format!("no operation is at {method} {}", uri.path()));
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
-}
-async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("method_not_allowed", format!("{} does not accept {method}", uri.path()));
-    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 async fn list_reviews<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<ListReviewsPath>, axum::extract::rejection::PathRejection>,
-    query: Result<Query<ListReviewsQuery>, axum::extract::rejection::QueryRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<ListReviewsPath>,
+    extract::Query(query): extract::Query<ListReviewsQuery>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return ListReviewsResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return ListReviewsResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => {
-            let body = ctx.error("invalid_query", rejection.body_text());
-            return ListReviewsResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = query.check() {
-        return ListReviewsResponse::BadRequest(ctx.error("invalid_query", message))
-            .into_response();
-    }
-    api.list_reviews(ctx, path, query).await.into_response()
+    api_runtime::respond(&ctx, api.list_reviews(path, query).await)
 }
 async fn create_review<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<CreateReviewPath>, axum::extract::rejection::PathRejection>,
-    body: Result<Json<types::ReviewInput>, JsonRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<CreateReviewPath>,
+    extract::Json(body): extract::Json<types::ReviewInput>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return CreateReviewResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return CreateReviewResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return CreateReviewResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return CreateReviewResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return CreateReviewResponse::BadRequest(body).into_response();
-        }
-    };
-    api.create_review(ctx, path, body).await.into_response()
+    api_runtime::respond(&ctx, api.create_review(path, body).await)
 }
 async fn get_rating_summary<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetRatingSummaryPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetRatingSummaryPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetRatingSummaryResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetRatingSummaryResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_rating_summary(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_rating_summary(path).await)
 }
 async fn get_rating_summaries<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    body: Result<Json<types::RatingSummariesRequest>, JsonRejection>,
+    ctx: RequestContext,
+    extract::Json(body): extract::Json<types::RatingSummariesRequest>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return GetRatingSummariesResponse::UnsupportedMediaType(body)
-                .into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return GetRatingSummariesResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return GetRatingSummariesResponse::BadRequest(body).into_response();
-        }
-    };
-    api.get_rating_summaries(ctx, body).await.into_response()
+    api_runtime::respond(&ctx, api.get_rating_summaries(body).await)
 }
 async fn get_review<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetReviewPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetReviewPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetReviewResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetReviewResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_review(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_review(path).await)
 }
 async fn delete_review<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<DeleteReviewPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    token: BearerToken,
+    extract::Path(path): extract::Path<DeleteReviewPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let Some(token) = BearerToken::from_headers(&ctx.headers) else {
-        let body = ctx
-            .error(
-                "unauthorized",
-                "this operation needs a bearer token: `Authorization: Bearer <token>`",
-            );
-        return DeleteReviewResponse::Unauthorized(body).into_response();
-    };
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return DeleteReviewResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return DeleteReviewResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.delete_review(ctx, token, path).await.into_response()
+    api_runtime::respond(&ctx, api.delete_review(token, path).await)
 }
 async fn mark_helpful<A: ReviewsApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<MarkHelpfulPath>, axum::extract::rejection::PathRejection>,
-    body: Result<Json<types::HelpfulVote>, JsonRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<MarkHelpfulPath>,
+    extract::Json(body): extract::Json<types::HelpfulVote>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return MarkHelpfulResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return MarkHelpfulResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return MarkHelpfulResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return MarkHelpfulResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return MarkHelpfulResponse::BadRequest(body).into_response();
-        }
-    };
-    api.mark_helpful(ctx, path, body).await.into_response()
+    api_runtime::respond(&ctx, api.mark_helpful(path, body).await)
 }

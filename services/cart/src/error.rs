@@ -1,5 +1,5 @@
-//! What can go wrong in the Cart, in domain terms; `rest::respond` turns these into
-//! HTTP statuses in one place.
+//! What can go wrong in the Cart, in domain terms; `rest` maps each to an HTTP status in
+//! one table.
 
 use std::time::Duration;
 

@@ -7,11 +7,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use api_runtime::ServiceError;
 use axum::http::StatusCode;
 use cart_api::server::{
     AddLinePath, AddLineResponse, CartApi, ClearCartPath, ClearCartResponse, CreateCartResponse,
-    FromError, GetCartPath, GetCartResponse, RemoveLinePath, RemoveLineResponse, RequestContext,
-    SetLineQuantityPath, SetLineQuantityResponse,
+    GetCartPath, GetCartResponse, RemoveLinePath, RemoveLineResponse, SetLineQuantityPath,
+    SetLineQuantityResponse,
 };
 use cart_api::types;
 use uuid::Uuid;
@@ -123,45 +124,35 @@ fn checked_quantity(quantity: u32) -> Result<u32, CartError> {
     }
 }
 
-/// Turns a domain error into the response of whichever operation hit it: the one place
-/// that picks the Cart's REST status codes.
-fn respond<R: FromError>(ctx: &RequestContext, err: CartError) -> R {
-    let (status, code) = match &err {
-        CartError::CartNotFound(_) => (StatusCode::NOT_FOUND, "cart_not_found"),
-        CartError::LineNotFound(_) => (StatusCode::NOT_FOUND, "line_not_found"),
-        CartError::QuantityOutOfRange { .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity")
-        }
-        CartError::QuantityLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity_limit"),
-        CartError::LineLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "line_limit"),
-        CartError::UnknownProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product"),
-        CartError::NotForSale { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "not_for_sale"),
-        CartError::InsufficientStock { .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_stock")
-        }
-        CartError::CurrencyMismatch { .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
-        }
-        CartError::CatalogUnavailable { .. } => {
-            (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
-        }
-        CartError::StoreUnavailable(cause) => {
-            tracing::warn!(error = %cause, "the cart store is unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
-        }
-        CartError::CatalogRejected(_) | CartError::Corrupt(_) => {
-            tracing::error!(error = %err, "internal error");
-            let message = format!(
-                "the cart failed to answer; quote request id {}",
-                ctx.request_id
-            );
-            return R::from_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ctx.error("internal", message),
-            );
-        }
-    };
-    R::from_error(status, ctx.error(code, err.to_string()))
+/// The one table from the Cart's domain errors to REST statuses and codes.
+impl From<CartError> for ServiceError {
+    fn from(err: CartError) -> Self {
+        let (status, code) = match &err {
+            CartError::CartNotFound(_) => (StatusCode::NOT_FOUND, "cart_not_found"),
+            CartError::LineNotFound(_) => (StatusCode::NOT_FOUND, "line_not_found"),
+            CartError::QuantityOutOfRange { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_quantity")
+            }
+            CartError::QuantityLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "quantity_limit"),
+            CartError::LineLimit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "line_limit"),
+            CartError::UnknownProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product"),
+            CartError::NotForSale { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "not_for_sale"),
+            CartError::InsufficientStock { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_stock")
+            }
+            CartError::CurrencyMismatch { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+            }
+            CartError::CatalogUnavailable { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
+            }
+            CartError::StoreUnavailable(_) => {
+                return Self::unavailable("store_unavailable", err);
+            }
+            CartError::CatalogRejected(_) | CartError::Corrupt(_) => return Self::internal(err),
+        };
+        Self::new(status, code, err.to_string())
+    }
 }
 
 fn money(amount_minor: i64, currency: &str) -> Result<types::Money, CartError> {
@@ -201,67 +192,42 @@ fn to_wire(cart: PricedCart) -> Result<types::Cart, CartError> {
 }
 
 impl CartApi for Api {
-    async fn create_cart(&self, ctx: RequestContext) -> CreateCartResponse {
-        let created = async { self.view(self.store.create().await?).await };
-        match created.await {
-            Ok(cart) => CreateCartResponse::Created(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    async fn create_cart(&self) -> Result<CreateCartResponse, ServiceError> {
+        let cart = self.store.create().await?;
+        Ok(CreateCartResponse::Created(self.view(cart).await?))
     }
 
-    async fn get_cart(&self, ctx: RequestContext, path: GetCartPath) -> GetCartResponse {
-        match self.view(path.cart_id).await {
-            Ok(cart) => GetCartResponse::Ok(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    async fn get_cart(&self, path: GetCartPath) -> Result<GetCartResponse, ServiceError> {
+        Ok(GetCartResponse::Ok(self.view(path.cart_id).await?))
     }
 
     async fn add_line(
         &self,
-        ctx: RequestContext,
         path: AddLinePath,
         body: types::AddLine,
-    ) -> AddLineResponse {
-        match self.add(path.cart_id, body).await {
-            Ok(cart) => AddLineResponse::Ok(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<AddLineResponse, ServiceError> {
+        Ok(AddLineResponse::Ok(self.add(path.cart_id, body).await?))
     }
 
-    async fn clear_cart(&self, ctx: RequestContext, path: ClearCartPath) -> ClearCartResponse {
-        let cleared = async {
-            self.store.clear(path.cart_id).await?;
-            self.view(path.cart_id).await
-        };
-        match cleared.await {
-            Ok(cart) => ClearCartResponse::Ok(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    async fn clear_cart(&self, path: ClearCartPath) -> Result<ClearCartResponse, ServiceError> {
+        self.store.clear(path.cart_id).await?;
+        Ok(ClearCartResponse::Ok(self.view(path.cart_id).await?))
     }
 
     async fn set_line_quantity(
         &self,
-        ctx: RequestContext,
         path: SetLineQuantityPath,
         body: types::SetQuantity,
-    ) -> SetLineQuantityResponse {
-        match self
-            .set_quantity(path.cart_id, path.product_id, body.quantity.0.get())
-            .await
-        {
-            Ok(cart) => SetLineQuantityResponse::Ok(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<SetLineQuantityResponse, ServiceError> {
+        let quantity = body.quantity.0.get();
+        let cart = self
+            .set_quantity(path.cart_id, path.product_id, quantity)
+            .await?;
+        Ok(SetLineQuantityResponse::Ok(cart))
     }
 
-    async fn remove_line(&self, ctx: RequestContext, path: RemoveLinePath) -> RemoveLineResponse {
-        let removed = async {
-            self.store.remove(path.cart_id, path.product_id).await?;
-            self.view(path.cart_id).await
-        };
-        match removed.await {
-            Ok(cart) => RemoveLineResponse::Ok(cart),
-            Err(err) => respond(&ctx, err),
-        }
+    async fn remove_line(&self, path: RemoveLinePath) -> Result<RemoveLineResponse, ServiceError> {
+        self.store.remove(path.cart_id, path.product_id).await?;
+        Ok(RemoveLineResponse::Ok(self.view(path.cart_id).await?))
     }
 }

@@ -2,14 +2,16 @@
 //!
 //! The generated router has already turned malformed paths, queries and bodies into 400,
 //! 415 and 422 answers; what reaches these methods is well-formed, and what can still go
-//! wrong is a [`CatalogError`], which [`respond`] turns into the operation's response.
+//! wrong is a [`CatalogError`], which `?` turns into a [`ServiceError`] through the one
+//! table below.
 
+use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
 use catalog_api::server::{
-    BearerToken, CatalogApi, CreateProductResponse, DeleteProductPath, DeleteProductResponse,
-    FromError, GetProductImagePath, GetProductImageResponse, GetProductPath, GetProductResponse,
+    CatalogApi, CreateProductResponse, DeleteProductPath, DeleteProductResponse,
+    GetProductImagePath, GetProductImageResponse, GetProductPath, GetProductResponse,
     GetReviewContextPath, GetReviewContextResponse, ListCategoriesResponse, ListProductsQuery,
-    ListProductsResponse, RequestContext, UpdateProductPath, UpdateProductResponse,
+    ListProductsResponse, UpdateProductPath, UpdateProductResponse,
 };
 use catalog_api::types;
 use platform::config::Secret;
@@ -28,48 +30,37 @@ impl Api {
         Self { store, admin_token }
     }
 
-    /// Whether `token` is the admin token, compared in constant time.
-    fn is_admin(&self, token: &BearerToken) -> bool {
-        self.admin_token.matches(token.expose())
+    /// Refuses any token but the admin token, compared in constant time.
+    fn require_admin(&self, token: &BearerToken) -> Result<(), ServiceError> {
+        token.require(|token| self.admin_token.matches(token))
     }
 }
 
-/// Turns a domain error into the response of whichever operation hit it. This is the
-/// one place that picks REST status codes.
-fn respond<R: FromError>(ctx: &RequestContext, err: CatalogError) -> R {
-    let (status, code) = match &err {
-        CatalogError::ProductNotFound(_) => (StatusCode::NOT_FOUND, "product_not_found"),
-        CatalogError::DuplicateSku(_) => (StatusCode::CONFLICT, "duplicate_sku"),
-        CatalogError::UnknownCategory(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_category"),
-        CatalogError::InvalidProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_product"),
-        CatalogError::Database(_) | CatalogError::StoredValue(_) => {
-            tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "internal error");
-            let message = format!(
-                "the catalog failed to answer; quote request id {}",
-                ctx.request_id
-            );
-            return R::from_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ctx.error("internal", message),
-            );
-        }
-    };
-    R::from_error(status, ctx.error(code, err.to_string()))
-}
-
-fn unauthorized<R: FromError>(ctx: &RequestContext) -> R {
-    R::from_error(
-        StatusCode::UNAUTHORIZED,
-        ctx.error("unauthorized", "the admin token is not valid"),
-    )
+/// The one table from the Catalog's domain errors to REST statuses and codes.
+impl From<CatalogError> for ServiceError {
+    fn from(err: CatalogError) -> Self {
+        let (status, code) = match &err {
+            CatalogError::ProductNotFound(_) => (StatusCode::NOT_FOUND, "product_not_found"),
+            CatalogError::DuplicateSku(_) => (StatusCode::CONFLICT, "duplicate_sku"),
+            CatalogError::UnknownCategory(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_category")
+            }
+            CatalogError::InvalidProduct(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_product")
+            }
+            CatalogError::Database(_) | CatalogError::StoredValue(_) => {
+                return Self::internal(err);
+            }
+        };
+        Self::new(status, code, err.to_string())
+    }
 }
 
 impl CatalogApi for Api {
     async fn list_products(
         &self,
-        ctx: RequestContext,
         query: ListProductsQuery,
-    ) -> ListProductsResponse {
+    ) -> Result<ListProductsResponse, ServiceError> {
         let sort = match query.sort {
             Some(types::ProductSort::Relevance) => Sort::Relevance,
             Some(types::ProductSort::PriceAsc) => Sort::PriceAscending,
@@ -91,141 +82,102 @@ impl CatalogApi for Api {
             page: i64::from(query.page),
             page_size: i64::from(query.page_size),
         };
-        match self.store.list_products(&filter).await {
-            Ok(page) => match page.items.into_iter().map(to_wire).collect() {
-                Ok(items) => ListProductsResponse::Ok(types::ProductPage {
-                    total_pages: (page.total_items + filter.page_size - 1) / filter.page_size,
-                    total_items: page.total_items,
-                    page: query.page,
-                    page_size: query.page_size,
-                    items,
-                }),
-                Err(err) => respond(&ctx, err),
-            },
-            Err(err) => respond(&ctx, err),
-        }
+        let page = self.store.list_products(&filter).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(to_wire)
+            .collect::<Result<_, _>>()?;
+        Ok(ListProductsResponse::Ok(types::ProductPage {
+            total_pages: (page.total_items + filter.page_size - 1) / filter.page_size,
+            total_items: page.total_items,
+            page: query.page,
+            page_size: query.page_size,
+            items,
+        }))
     }
 
     async fn create_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         body: types::ProductInput,
-    ) -> CreateProductResponse {
-        if !self.is_admin(&token) {
-            return unauthorized(&ctx);
-        }
-        match self.store.create_product(from_wire(body)).await {
-            Ok(product) => match to_wire(product) {
-                Ok(product) => CreateProductResponse::Created(product),
-                Err(err) => respond(&ctx, err),
-            },
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<CreateProductResponse, ServiceError> {
+        self.require_admin(&token)?;
+        let product = self.store.create_product(from_wire(body)).await?;
+        Ok(CreateProductResponse::Created(to_wire(product)?))
     }
 
-    async fn get_product(&self, ctx: RequestContext, path: GetProductPath) -> GetProductResponse {
-        match self.store.product(path.product_id).await {
-            Ok(product) => match to_wire(product) {
-                Ok(product) => GetProductResponse::Ok(product),
-                Err(err) => respond(&ctx, err),
-            },
-            Err(err) => respond(&ctx, err),
-        }
+    async fn get_product(&self, path: GetProductPath) -> Result<GetProductResponse, ServiceError> {
+        let product = self.store.product(path.product_id).await?;
+        Ok(GetProductResponse::Ok(to_wire(product)?))
     }
 
     async fn update_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: UpdateProductPath,
         body: types::ProductInput,
-    ) -> UpdateProductResponse {
-        if !self.is_admin(&token) {
-            return unauthorized(&ctx);
-        }
-        match self
+    ) -> Result<UpdateProductResponse, ServiceError> {
+        self.require_admin(&token)?;
+        let product = self
             .store
             .update_product(path.product_id, from_wire(body))
-            .await
-        {
-            Ok(product) => match to_wire(product) {
-                Ok(product) => UpdateProductResponse::Ok(product),
-                Err(err) => respond(&ctx, err),
-            },
-            Err(err) => respond(&ctx, err),
-        }
+            .await?;
+        Ok(UpdateProductResponse::Ok(to_wire(product)?))
     }
 
     async fn delete_product(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: DeleteProductPath,
-    ) -> DeleteProductResponse {
-        if !self.is_admin(&token) {
-            return unauthorized(&ctx);
-        }
-        match self.store.delete_product(path.product_id).await {
-            Ok(()) => DeleteProductResponse::NoContent,
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<DeleteProductResponse, ServiceError> {
+        self.require_admin(&token)?;
+        self.store.delete_product(path.product_id).await?;
+        Ok(DeleteProductResponse::NoContent)
     }
 
     async fn get_product_image(
         &self,
-        ctx: RequestContext,
         path: GetProductImagePath,
-    ) -> GetProductImageResponse {
-        match self.store.product(path.product_id).await {
-            Ok(product) => GetProductImageResponse::Ok(crate::image::svg(&product)),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<GetProductImageResponse, ServiceError> {
+        let product = self.store.product(path.product_id).await?;
+        Ok(GetProductImageResponse::Ok(crate::image::svg(&product)))
     }
 
-    async fn list_categories(&self, ctx: RequestContext) -> ListCategoriesResponse {
-        match self.store.categories().await {
-            Ok(categories) => {
-                let items = categories.into_iter().map(|category| {
-                    Ok(types::Category {
-                        slug: parse_stored(&category.slug, "category slug")?,
-                        id: category.id,
-                        name: category.name,
-                        description: category.description,
-                        product_count: category.product_count,
-                    })
-                });
-                match items.collect() {
-                    Ok(items) => ListCategoriesResponse::Ok(types::CategoryList { items }),
-                    Err(err) => respond(&ctx, err),
-                }
-            }
-            Err(err) => respond(&ctx, err),
-        }
+    async fn list_categories(&self) -> Result<ListCategoriesResponse, ServiceError> {
+        let items = self
+            .store
+            .categories()
+            .await?
+            .into_iter()
+            .map(|category| {
+                Ok(types::Category {
+                    slug: parse_stored(&category.slug, "category slug")?,
+                    id: category.id,
+                    name: category.name,
+                    description: category.description,
+                    product_count: category.product_count,
+                })
+            })
+            .collect::<Result<_, CatalogError>>()?;
+        Ok(ListCategoriesResponse::Ok(types::CategoryList { items }))
     }
 
     async fn get_review_context(
         &self,
-        ctx: RequestContext,
         path: GetReviewContextPath,
-    ) -> GetReviewContextResponse {
-        match self.store.product(path.product_id).await {
-            Ok(product) => {
-                let review_attributes = product.review_attributes.clone();
-                match to_wire(product) {
-                    Ok(wire) => GetReviewContextResponse::Ok(types::ReviewContext {
-                        product_id: wire.id,
-                        name: wire.name,
-                        category: wire.category,
-                        active: wire.active,
-                        image_url: wire.image_url,
-                        review_attributes,
-                    }),
-                    Err(err) => respond(&ctx, err),
-                }
-            }
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<GetReviewContextResponse, ServiceError> {
+        let product = self.store.product(path.product_id).await?;
+        let review_attributes = product.review_attributes.clone();
+        let wire = to_wire(product)?;
+        Ok(GetReviewContextResponse::Ok(types::ReviewContext {
+            product_id: wire.id,
+            name: wire.name,
+            category: wire.category,
+            active: wire.active,
+            image_url: wire.image_url,
+            review_attributes,
+        }))
     }
 }
 

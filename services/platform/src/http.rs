@@ -6,12 +6,10 @@
 //! the request metrics, and adds `/healthz`, `/readyz` and
 //! `/metrics`, which are the same for every service and sit outside the contracts (no
 //! service calls them; probes and Prometheus do), and the service's live OpenAPI document
-//! at `/openapi.json` with a Swagger UI over it at `/docs/` (its assets are compiled in,
-//! nothing comes from a CDN).
+//! at `/openapi.json` (its spec itself, as the generated crate carries it) with a Swagger
+//! UI over it at `/docs/` (its assets are compiled in, nothing comes from a CDN).
 
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -27,20 +25,21 @@ use tracing::Instrument;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::telemetry;
 
-/// Whether the service can do its work now: each dependency it needs answers.
-pub trait Readiness: Send + Sync + 'static {
+/// Whether the service can do its work now: each dependency it needs answers. A
+/// service's store implements it.
+pub trait Readiness: Clone + Send + Sync + 'static {
     /// `Err` names what is not ready, for the `/readyz` body and the log.
-    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>>;
+    fn check(&self) -> impl Future<Output = Result<(), String>> + Send;
 }
 
 /// A service's whole HTTP app: its API router (the generated one) in the shared
 /// middleware, beside the operational routes and the API's live document (`document`,
-/// from the generated server's `openapi()`).
+/// the generated server's `OPENAPI_JSON`: the spec as JSON).
 pub fn app(
     api: Router,
-    document: utoipa::openapi::OpenApi,
+    document: &'static str,
     metrics: Metrics,
-    readiness: Arc<dyn Readiness>,
+    readiness: impl Readiness,
 ) -> Router {
     with_middleware(api, metrics.clone())
         .merge(operational_routes(metrics, readiness))
@@ -52,10 +51,11 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 pub const DOCS_PATH: &str = "/docs";
 
 /// The live document at [`OPENAPI_PATH`] and a Swagger UI over it under [`DOCS_PATH`].
-fn api_docs(document: utoipa::openapi::OpenApi) -> Router {
-    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH)
-        .url(OPENAPI_PATH, document)
-        .into()
+fn api_docs(document: &'static str) -> Router {
+    let serve = move || async move { ([(header::CONTENT_TYPE, "application/json")], document) };
+    let ui = utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH)
+        .config(utoipa_swagger_ui::Config::from(OPENAPI_PATH));
+    Router::new().route(OPENAPI_PATH, get(serve)).merge(ui)
 }
 
 /// Wraps a service's API router in the shared middleware.
@@ -86,7 +86,7 @@ async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> 
 }
 
 /// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.
-fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router {
+fn operational_routes(metrics: Metrics, readiness: impl Readiness) -> Router {
     Router::new()
         .route(
             "/healthz",
@@ -95,7 +95,7 @@ fn operational_routes(metrics: Metrics, readiness: Arc<dyn Readiness>) -> Router
         .route(
             "/readyz",
             get(move || {
-                let readiness = Arc::clone(&readiness);
+                let readiness = readiness.clone();
                 async move {
                     match readiness.check().await {
                         Ok(()) => (
@@ -174,6 +174,16 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
         elapsed,
     );
     response
+}
+
+/// Binds a listener for `what` (`REST`, `gRPC`) on `addr`, and writes back the address
+/// it bound, so that port 0 becomes the port the system picked.
+pub async fn bind(addr: &mut std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    let listener = TcpListener::bind(*addr)
+        .await
+        .map_err(|err| anyhow::anyhow!("binding {what} to {addr}: {err}"))?;
+    *addr = listener.local_addr()?;
+    Ok(listener)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting and

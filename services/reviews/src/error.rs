@@ -1,4 +1,4 @@
-//! What can go wrong in Reviews, in domain terms; `rest::respond` picks the statuses.
+//! What can go wrong in Reviews, in domain terms; `rest` maps each to a status in one table.
 
 use uuid::Uuid;
 
@@ -12,6 +12,8 @@ pub enum ReviewsError {
     UnknownProduct(Uuid),
     #[error("{0}")]
     InvalidReview(String),
+    #[error("{0}")]
+    InvalidRequest(String),
     #[error("`{name}` is not something reviewers of {category} rate; they rate: {allowed}")]
     UnknownAttribute {
         name: String,

@@ -3,14 +3,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
 use mongodb::bson;
 use platform::config::Secret;
 use reviews_api::server::{
-    BearerToken, CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
-    FromError, GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse,
-    GetReviewPath, GetReviewResponse, ListReviewsPath, ListReviewsQuery, ListReviewsResponse,
-    MarkHelpfulPath, MarkHelpfulResponse, RequestContext, ReviewsApi,
+    CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
+    GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse, GetReviewPath,
+    GetReviewResponse, ListReviewsPath, ListReviewsQuery, ListReviewsResponse, MarkHelpfulPath,
+    MarkHelpfulResponse, ReviewsApi,
 };
 use reviews_api::types;
 use uuid::Uuid;
@@ -39,8 +40,9 @@ impl Api {
         }
     }
 
-    fn is_admin(&self, token: &BearerToken) -> bool {
-        self.admin_token.matches(token.expose())
+    /// Refuses any token but the admin token, compared in constant time.
+    fn require_admin(&self, token: &BearerToken) -> Result<(), ServiceError> {
+        token.require(|token| self.admin_token.matches(token))
     }
 
     async fn create(
@@ -196,140 +198,107 @@ fn to_wire(review: store::Review) -> Result<types::Review, ReviewsError> {
     })
 }
 
-/// Turns a domain error into the response of whichever operation hit it: the one place
-/// that picks the Reviews service's REST status codes.
-fn respond<R: FromError>(ctx: &RequestContext, err: ReviewsError) -> R {
-    let (status, code) = match &err {
-        ReviewsError::ReviewNotFound(_) => (StatusCode::NOT_FOUND, "review_not_found"),
-        ReviewsError::DuplicateReview { .. } => (StatusCode::CONFLICT, "duplicate_review"),
-        ReviewsError::UnknownProduct(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product"),
-        ReviewsError::InvalidReview(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_review"),
-        ReviewsError::UnknownAttribute { .. } => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "unknown_attribute")
-        }
-        ReviewsError::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor"),
-        ReviewsError::CatalogUnavailable => {
-            (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
-        }
-        ReviewsError::StoreUnavailable(cause) => {
-            tracing::warn!(error = %cause, "the review store is unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable")
-        }
-        ReviewsError::Store(_) | ReviewsError::CatalogFailed(_) | ReviewsError::Corrupt(_) => {
-            tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "internal error");
-            let message = format!(
-                "the reviews service failed to answer; quote request id {}",
-                ctx.request_id
-            );
-            return R::from_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ctx.error("internal", message),
-            );
-        }
-    };
-    R::from_error(status, ctx.error(code, err.to_string()))
+/// The one table from the Reviews service's domain errors to REST statuses and codes.
+impl From<ReviewsError> for ServiceError {
+    fn from(err: ReviewsError) -> Self {
+        let (status, code) = match &err {
+            ReviewsError::ReviewNotFound(_) => (StatusCode::NOT_FOUND, "review_not_found"),
+            ReviewsError::DuplicateReview { .. } => (StatusCode::CONFLICT, "duplicate_review"),
+            ReviewsError::UnknownProduct(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_product")
+            }
+            ReviewsError::InvalidReview(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_review"),
+            ReviewsError::InvalidRequest(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
+            }
+            ReviewsError::UnknownAttribute { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_attribute")
+            }
+            ReviewsError::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor"),
+            ReviewsError::CatalogUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
+            }
+            ReviewsError::StoreUnavailable(_) => {
+                return Self::unavailable("store_unavailable", err);
+            }
+            ReviewsError::Store(_) | ReviewsError::CatalogFailed(_) | ReviewsError::Corrupt(_) => {
+                return Self::internal(err);
+            }
+        };
+        Self::new(status, code, err.to_string())
+    }
 }
 
 impl ReviewsApi for Api {
     async fn list_reviews(
         &self,
-        ctx: RequestContext,
         path: ListReviewsPath,
         query: ListReviewsQuery,
-    ) -> ListReviewsResponse {
-        match self.list(path.product_id, query).await {
-            Ok(page) => ListReviewsResponse::Ok(page),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<ListReviewsResponse, ServiceError> {
+        Ok(ListReviewsResponse::Ok(
+            self.list(path.product_id, query).await?,
+        ))
     }
 
     async fn create_review(
         &self,
-        ctx: RequestContext,
         path: CreateReviewPath,
         body: types::ReviewInput,
-    ) -> CreateReviewResponse {
-        match self.create(path.product_id, body).await {
-            Ok(review) => CreateReviewResponse::Created(review),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<CreateReviewResponse, ServiceError> {
+        let review = self.create(path.product_id, body).await?;
+        Ok(CreateReviewResponse::Created(review))
     }
 
     async fn get_rating_summary(
         &self,
-        ctx: RequestContext,
         path: GetRatingSummaryPath,
-    ) -> GetRatingSummaryResponse {
+    ) -> Result<GetRatingSummaryResponse, ServiceError> {
         let product = path.product_id;
-        match self.store.star_counts(&[product]).await {
-            Ok(counts) => GetRatingSummaryResponse::Ok(summary(
-                product,
-                counts.get(&product).copied().unwrap_or_default(),
-            )),
-            Err(err) => respond(&ctx, err),
-        }
+        let counts = self.store.star_counts(&[product]).await?;
+        let stars = counts.get(&product).copied().unwrap_or_default();
+        Ok(GetRatingSummaryResponse::Ok(summary(product, stars)))
     }
 
     async fn get_rating_summaries(
         &self,
-        ctx: RequestContext,
         body: types::RatingSummariesRequest,
-    ) -> GetRatingSummariesResponse {
+    ) -> Result<GetRatingSummariesResponse, ServiceError> {
         let ids = body.product_ids;
         if ids.is_empty() || ids.len() > MAX_BATCH {
-            let message = format!(
+            return Err(ReviewsError::InvalidRequest(format!(
                 "product_ids must hold 1 to {MAX_BATCH} ids, got {}",
                 ids.len()
-            );
-            return GetRatingSummariesResponse::UnprocessableEntity(
-                ctx.error("invalid_request", message),
-            );
+            ))
+            .into());
         }
-        match self.summaries(&ids).await {
-            Ok(items) => GetRatingSummariesResponse::Ok(types::RatingSummaryList { items }),
-            Err(err) => respond(&ctx, err),
-        }
+        let items = self.summaries(&ids).await?;
+        Ok(GetRatingSummariesResponse::Ok(types::RatingSummaryList {
+            items,
+        }))
     }
 
-    async fn get_review(&self, ctx: RequestContext, path: GetReviewPath) -> GetReviewResponse {
-        match self.store.get(path.review_id).await.and_then(to_wire) {
-            Ok(review) => GetReviewResponse::Ok(review),
-            Err(err) => respond(&ctx, err),
-        }
+    async fn get_review(&self, path: GetReviewPath) -> Result<GetReviewResponse, ServiceError> {
+        let review = self.store.get(path.review_id).await?;
+        Ok(GetReviewResponse::Ok(to_wire(review)?))
     }
 
     async fn delete_review(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         path: DeleteReviewPath,
-    ) -> DeleteReviewResponse {
-        if !self.is_admin(&token) {
-            return DeleteReviewResponse::Unauthorized(
-                ctx.error("unauthorized", "the admin token is not valid"),
-            );
-        }
-        match self.store.delete(path.review_id).await {
-            Ok(()) => DeleteReviewResponse::NoContent,
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<DeleteReviewResponse, ServiceError> {
+        self.require_admin(&token)?;
+        self.store.delete(path.review_id).await?;
+        Ok(DeleteReviewResponse::NoContent)
     }
 
     async fn mark_helpful(
         &self,
-        ctx: RequestContext,
         path: MarkHelpfulPath,
         body: types::HelpfulVote,
-    ) -> MarkHelpfulResponse {
-        match self
-            .store
-            .mark_helpful(path.review_id, &body.voter)
-            .await
-            .and_then(to_wire)
-        {
-            Ok(review) => MarkHelpfulResponse::Ok(review),
-            Err(err) => respond(&ctx, err),
-        }
+    ) -> Result<MarkHelpfulResponse, ServiceError> {
+        let review = self.store.mark_helpful(path.review_id, &body.voter).await?;
+        Ok(MarkHelpfulResponse::Ok(to_wire(review)?))
     }
 }
 

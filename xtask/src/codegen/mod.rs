@@ -4,8 +4,10 @@
 //! on disk (and removes files of generated crates that are no longer produced);
 //! checking compares it with the disk and lists every difference.
 
+mod model;
 pub mod openapi;
 mod proto;
+mod rules;
 mod server;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,11 @@
 //! - `client.rs` (feature `client`): the progenitor client with the builder interface;
 //!   it uses reqwest and so also compiles for wasm32;
 //! - `server.rs` (feature `server`): a handler trait, a response type per operation and
-//!   an axum router, written by [`super::server`].
+//!   an axum router: the spec read into [`super::model`], held to [`super::rules`], and
+//!   emitted by [`super::server`], over the hand-written `api-runtime` crate;
+//! - `openapi.json`: the spec itself as JSON, the live document the service serves
+//!   (`server::OPENAPI_JSON`). JSON has no comments, so it is the one generated file
+//!   without the header line; `--check` holds it to the spec like every other.
 
 use std::fs;
 use std::path::Path;
@@ -15,7 +19,7 @@ use openapiv3::OpenAPI;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use super::{Files, HEADER, rust_file, server};
+use super::{Files, HEADER, model, rules, rust_file, server};
 
 /// Generates the crate of the spec at `root`/`spec_path` into `root`/`crates_dir`/<name>-api.
 pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Files) -> Result<()> {
@@ -23,12 +27,16 @@ pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Fi
         .file_stem()
         .and_then(|stem| stem.to_str())
         .context("spec file name is not UTF-8")?;
-    let spec = load(&root.join(spec_path))?;
+    let text = fs::read_to_string(root.join(spec_path))
+        .with_context(|| format!("reading {}", spec_path.display()))?;
+    let spec = parse(&text).with_context(|| format!("parsing {}", spec_path.display()))?;
     let crate_dir = crates_dir.join(format!("{name}-api"));
     let spec_relative = spec_path.display().to_string();
 
     // The house rules first, so a spec that breaks one is told so in our words.
-    let server = server::generate(name, &spec)?;
+    let api = model::read(&spec)?;
+    rules::check(&spec, &api)?;
+    let server = server::generate(name, &api)?;
     let (types, client) = types_and_client(&spec)?;
 
     files.own_dir(&crate_dir);
@@ -43,13 +51,17 @@ pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Fi
     files.add(crate_dir.join("src/types.rs"), rust_file(types)?);
     files.add(crate_dir.join("src/client.rs"), rust_file(client)?);
     files.add(crate_dir.join("src/server.rs"), rust_file(server)?);
+    files.add(crate_dir.join("src/openapi.json"), document_json(&text)?);
     Ok(())
 }
 
 pub fn load(path: &Path) -> Result<OpenAPI> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let spec: OpenAPI =
-        serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    parse(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn parse(text: &str) -> Result<OpenAPI> {
+    let spec: OpenAPI = serde_yaml::from_str(text)?;
     if spec.openapi != "3.0.3" {
         bail!(
             "LocalMart specs are OpenAPI 3.0.3, this one says {}",
@@ -72,9 +84,9 @@ fn types_and_client(
         .with_derive("PartialEq")
         // Every request passes through the client's `HeaderHook`, which is how a service
         // adds W3C trace context (or the storefront its own headers) to outgoing calls.
-        .with_inner_type(quote! { crate::client::HeaderHook })
+        .with_inner_type(quote! { api_runtime::HeaderHook })
         .with_pre_hook(quote! {
-            |hook: &crate::client::HeaderHook, request: &mut reqwest::Request| hook.apply(request.headers_mut())
+            |hook: &api_runtime::HeaderHook, request: &mut reqwest::Request| hook.apply(request.headers_mut())
         });
     let mut generator = Generator::new(&settings);
     let tokens = generator
@@ -102,27 +114,8 @@ fn types_and_client(
         pub use crate::types;
 
         /// Runs on every request the client sends, to add headers such as W3C trace
-        /// context. `HeaderHook::default()` adds nothing.
-        #[derive(Clone, Default)]
-        pub struct HeaderHook(Option<std::sync::Arc<dyn Fn(&mut reqwest::header::HeaderMap) + Send + Sync>>);
-
-        impl HeaderHook {
-            pub fn new(hook: impl Fn(&mut reqwest::header::HeaderMap) + Send + Sync + 'static) -> Self {
-                Self(Some(std::sync::Arc::new(hook)))
-            }
-
-            pub fn apply(&self, headers: &mut reqwest::header::HeaderMap) {
-                if let Some(hook) = &self.0 {
-                    hook(headers);
-                }
-            }
-        }
-
-        impl std::fmt::Debug for HeaderHook {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(if self.0.is_some() { "HeaderHook(set)" } else { "HeaderHook(none)" })
-            }
-        }
+        /// context.
+        pub use api_runtime::HeaderHook;
 
         #(#client_items)*
     };
@@ -147,10 +140,11 @@ doctest = false
 
 [features]
 default = ["client"]
-client = ["dep:bytes", "dep:futures-core", "dep:progenitor-client", "dep:reqwest"]
-server = ["dep:axum", "dep:tracing", "dep:utoipa"]
+client = ["api-runtime/client", "dep:bytes", "dep:futures-core", "dep:progenitor-client", "dep:reqwest"]
+server = ["api-runtime/server", "dep:axum"]
 
 [dependencies]
+api-runtime.workspace = true
 chrono.workspace = true
 regress.workspace = true
 serde.workspace = true
@@ -163,8 +157,6 @@ progenitor-client = {{ workspace = true, optional = true }}
 reqwest = {{ workspace = true, optional = true }}
 
 axum = {{ workspace = true, optional = true }}
-tracing = {{ workspace = true, optional = true }}
-utoipa = {{ workspace = true, optional = true }}
 "#,
         version = spec.info.version,
         title = spec.info.title,
@@ -183,7 +175,8 @@ fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
 //! - [`types`]: the schemas, shared by client and server;
 //! - `client` (feature `client`): a typed progenitor client, also for wasm32;
 //! - `server` (feature `server`): the `{trait_name}` handler trait, a response type per
-//!   operation, the axum router and the live OpenAPI document it serves.
+//!   operation, the axum router over `api-runtime`, and `OPENAPI_JSON`, the spec as
+//!   JSON: the live document the service serves.
 #![allow(clippy::all, clippy::pedantic, reason = "generated code")]
 #![allow(
     missing_debug_implementations,
@@ -209,4 +202,73 @@ pub mod server;
         title = spec.info.title,
         version = spec.info.version,
     )
+}
+
+/// The spec as pretty JSON, in the spec's own order, so a reader can open it and the
+/// service can serve it as is. It is written here rather than by `serde_json`, whose map
+/// order depends on a cargo feature that other crates of a build may turn on.
+fn document_json(spec_text: &str) -> Result<String> {
+    let document: serde_yaml::Value = serde_yaml::from_str(spec_text).context("the spec")?;
+    let mut json = String::new();
+    write_json(&document, 0, &mut json)?;
+    json.push('\n');
+    Ok(json)
+}
+
+fn write_json(value: &serde_yaml::Value, depth: usize, out: &mut String) -> Result<()> {
+    use serde_yaml::Value;
+    let indent = |depth: usize| "  ".repeat(depth);
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Number(number) => out.push_str(&number.to_string()),
+        Value::String(text) => out.push_str(&serde_json::to_string(text)?),
+        Value::Sequence(items) if items.is_empty() => out.push_str("[]"),
+        Value::Sequence(items) => {
+            out.push_str("[\n");
+            for (n, item) in items.iter().enumerate() {
+                out.push_str(&indent(depth + 1));
+                write_json(item, depth + 1, out)?;
+                out.push_str(if n + 1 < items.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push(']');
+        }
+        Value::Mapping(entries) if entries.is_empty() => out.push_str("{}"),
+        Value::Mapping(entries) => {
+            out.push_str("{\n");
+            for (n, (key, item)) in entries.iter().enumerate() {
+                let key = key
+                    .as_str()
+                    .with_context(|| format!("a key that is not a string: {key:?}"))?;
+                out.push_str(&indent(depth + 1));
+                out.push_str(&serde_json::to_string(key)?);
+                out.push_str(": ");
+                write_json(item, depth + 1, out)?;
+                out.push_str(if n + 1 < entries.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&indent(depth));
+            out.push('}');
+        }
+        Value::Tagged(tagged) => bail!("YAML tags such as {} have no JSON form", tagged.tag),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_keeps_the_spec_order_and_means_the_same() {
+        let yaml = "openapi: 3.0.3\ninfo: {title: \"A \\\"quoted\\\" API\", version: 1.0.0}\npaths: {}\ntags: [b, a]\nx-count: 2\nx-on: true\n";
+        let json = document_json(yaml).expect("JSON");
+        assert!(
+            json.starts_with("{\n  \"openapi\": \"3.0.3\",\n  \"info\": {"),
+            "{json}"
+        );
+        let from_yaml: serde_json::Value = serde_yaml::from_str(yaml).expect("YAML");
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        assert_eq!(parsed, from_yaml);
+    }
 }

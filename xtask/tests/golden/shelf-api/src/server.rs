@@ -2,220 +2,44 @@
 
 //! Server stubs: the handler trait, the response types and the axum router.
 use std::future::Future;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use api_runtime::extract::{self, Validate};
+use api_runtime::{BearerToken, RequestContext, ServiceError};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing};
 use serde::Deserialize;
 use crate::types;
-/// A parameter as its handler reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParameterInfo {
-    /// The name on the wire.
-    pub name: &'static str,
-    /// `path` or `query`.
-    pub location: &'static str,
-    /// Whether a request must carry it (no default, not optional).
-    pub required: bool,
-}
-/// An operation as [`router`] mounts it: its route, the parameters its handler
-/// reads and the statuses (with their descriptions) its response type can answer.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationInfo {
-    /// Upper case, as on the wire.
-    pub method: &'static str,
-    pub path: &'static str,
-    pub operation_id: &'static str,
-    pub summary: &'static str,
-    /// The path parameters, then the query parameters.
-    pub parameters: &'static [&'static [ParameterInfo]],
-    pub responses: &'static [(u16, &'static str)],
-}
-/// Every operation [`router`] mounts, in spec order.
-pub const OPERATIONS: &[OperationInfo] = &[
-    OperationInfo {
-        method: "GET",
-        path: "/v1/items",
-        operation_id: "listItems",
-        summary: "",
-        parameters: &[ListItemsQuery::PARAMETERS],
-        responses: ListItemsResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "POST",
-        path: "/v1/items",
-        operation_id: "createItem",
-        summary: "",
-        parameters: &[],
-        responses: CreateItemResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/items/{item_id}",
-        operation_id: "getItem",
-        summary: "",
-        parameters: &[GetItemPath::PARAMETERS],
-        responses: GetItemResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "DELETE",
-        path: "/v1/items/{item_id}",
-        operation_id: "deleteItem",
-        summary: "",
-        parameters: &[DeleteItemPath::PARAMETERS],
-        responses: DeleteItemResponse::RESPONSES,
-    },
-    OperationInfo {
-        method: "GET",
-        path: "/v1/items/{item_id}/label",
-        operation_id: "getItemLabel",
-        summary: "",
-        parameters: &[GetItemLabelPath::PARAMETERS],
-        responses: GetItemLabelResponse::RESPONSES,
-    },
-];
-/// The live OpenAPI document of this server: built from [`OPERATIONS`], that is
-/// from the parameter structs and response types the handlers use, so it shows
-/// what the server does rather than repeating the spec file.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    use utoipa::openapi::path::{
-        HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-    };
-    use utoipa::openapi::{
-        InfoBuilder, OpenApiBuilder, PathsBuilder, Required, ResponseBuilder,
-    };
-    let mut paths = PathsBuilder::new();
-    for op in OPERATIONS {
-        let method = match op.method {
-            "GET" => HttpMethod::Get,
-            "POST" => HttpMethod::Post,
-            "PUT" => HttpMethod::Put,
-            "PATCH" => HttpMethod::Patch,
-            "DELETE" => HttpMethod::Delete,
-            "HEAD" => HttpMethod::Head,
-            "OPTIONS" => HttpMethod::Options,
-            _ => HttpMethod::Trace,
-        };
-        let mut operation = OperationBuilder::new()
-            .operation_id(Some(op.operation_id))
-            .summary(Some(op.summary));
-        for parameter in op.parameters.iter().flat_map(|list| list.iter()) {
-            let location = if parameter.location == "path" {
-                ParameterIn::Path
-            } else {
-                ParameterIn::Query
-            };
-            let required = if parameter.required {
-                Required::True
-            } else {
-                Required::False
-            };
-            operation = operation
-                .parameter(
-                    ParameterBuilder::new()
-                        .name(parameter.name)
-                        .parameter_in(location)
-                        .required(required),
-                );
-        }
-        for (status, description) in op.responses {
-            operation = operation
-                .response(
-                    status.to_string(),
-                    ResponseBuilder::new().description(*description),
-                );
-        }
-        paths = paths.path(op.path, PathItem::new(method, operation));
-    }
-    OpenApiBuilder::new()
-        .info(InfoBuilder::new().title("Shelf").version("0.1.0"))
-        .paths(paths)
-        .build()
-}
-/// What a handler knows about its request besides the parameters and body.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    /// The `x-request-id` header, which the service's middleware always sets.
-    pub request_id: String,
-    pub headers: HeaderMap,
-}
-impl RequestContext {
-    pub fn from_headers(headers: HeaderMap) -> Self {
-        let request_id = headers
-            .get("x-request-id")
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        Self { request_id, headers }
-    }
-    /// The contract's error body for this request.
-    pub fn error(&self, code: &str, message: impl Into<String>) -> types::Error {
-        types::Error {
-            code: code.to_owned(),
-            message: message.into(),
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-/// The bearer token of a request to an operation that requires one. The router
-/// answers 401 when it is missing; whether it is the right one is the handler's call.
-#[derive(Clone)]
-pub struct BearerToken(String);
-impl BearerToken {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ")?.trim();
-        (!token.is_empty()).then(|| Self(token.to_owned()))
-    }
-}
-impl std::fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BearerToken(redacted)")
-    }
-}
-/// Builds an operation's response from an error status and body.
-pub trait FromError: Sized {
-    /// The variant for `status`. A status the operation does not declare is a bug
-    /// in the handler: it is logged and answered as the operation's 500.
-    fn from_error(status: StatusCode, body: types::Error) -> Self;
-}
+/// The spec this server implements, as JSON: the live document the service serves.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 /// Every operation of the Shelf API; implement it and pass it to [`router`].
 pub trait ShelfApi: Clone + Send + Sync + 'static {
     ///  (`GET /v1/items`)
     fn list_items(
         &self,
-        ctx: RequestContext,
         query: ListItemsQuery,
-    ) -> impl Future<Output = ListItemsResponse> + Send;
+    ) -> impl Future<Output = Result<ListItemsResponse, ServiceError>> + Send;
     ///  (`POST /v1/items`)
     fn create_item(
         &self,
-        ctx: RequestContext,
         token: BearerToken,
         body: types::ItemInput,
-    ) -> impl Future<Output = CreateItemResponse> + Send;
+    ) -> impl Future<Output = Result<CreateItemResponse, ServiceError>> + Send;
     ///  (`GET /v1/items/{item_id}`)
     fn get_item(
         &self,
-        ctx: RequestContext,
         path: GetItemPath,
-    ) -> impl Future<Output = GetItemResponse> + Send;
+    ) -> impl Future<Output = Result<GetItemResponse, ServiceError>> + Send;
     ///  (`DELETE /v1/items/{item_id}`)
     fn delete_item(
         &self,
-        ctx: RequestContext,
         path: DeleteItemPath,
-    ) -> impl Future<Output = DeleteItemResponse> + Send;
+    ) -> impl Future<Output = Result<DeleteItemResponse, ServiceError>> + Send;
     ///  (`GET /v1/items/{item_id}/label`)
     fn get_item_label(
         &self,
-        ctx: RequestContext,
         path: GetItemLabelPath,
-    ) -> impl Future<Output = GetItemLabelResponse> + Send;
+    ) -> impl Future<Output = Result<GetItemLabelResponse, ServiceError>> + Send;
 }
 /// The query parameters of `listItems`.
 #[derive(Debug, Clone, Deserialize)]
@@ -225,27 +49,8 @@ pub struct ListItemsQuery {
     pub tag: Option<types::Tag>,
     pub name: Option<String>,
 }
-impl ListItemsQuery {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "limit",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "tag",
-            location: "query",
-            required: false,
-        },
-        ParameterInfo {
-            name: "name",
-            location: "query",
-            required: false,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
+impl Validate for ListItemsQuery {
+    fn validate(&self) -> Result<(), String> {
         {
             let value = &self.limit;
             if i64::from(*value) < 1i64 {
@@ -276,298 +81,97 @@ impl ListItemsQuery {
 fn default_list_items_limit() -> i32 {
     10
 }
-/// The responses `listItems` declares, one variant per status.
+/// The successful answers of `listItems`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ListItemsResponse {
     /// 200: Items.
     Ok(types::ItemList),
-    /// 400: Something is wrong.
-    BadRequest(types::Error),
-    /// 500: Something is wrong.
-    InternalServerError(types::Error),
-}
-impl ListItemsResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "Items."),
-        (400u16, "Something is wrong."),
-        (500u16, "Something is wrong."),
-    ];
 }
 impl IntoResponse for ListItemsResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for ListItemsResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "listItems",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for ListItemsResponse {
+    const ID: &'static str = "listItems";
+    const ERRORS: &'static [u16] = &[400u16, 500u16];
 }
-/// The responses `createItem` declares, one variant per status.
+/// The successful answers of `createItem`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum CreateItemResponse {
     /// 201: Created.
     Created(types::Item),
-    /// 400: Something is wrong.
-    BadRequest(types::Error),
-    /// 401: Something is wrong.
-    Unauthorized(types::Error),
-    /// 415: Something is wrong.
-    UnsupportedMediaType(types::Error),
-    /// 422: Something is wrong.
-    UnprocessableEntity(types::Error),
-    /// 500: Something is wrong.
-    InternalServerError(types::Error),
-}
-impl CreateItemResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (201u16, "Created."),
-        (400u16, "Something is wrong."),
-        (401u16, "Something is wrong."),
-        (415u16, "Something is wrong."),
-        (422u16, "Something is wrong."),
-        (500u16, "Something is wrong."),
-    ];
 }
 impl IntoResponse for CreateItemResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Created(body) => (StatusCode::CREATED, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::Unauthorized(body) => {
-                (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-            }
-            Self::UnsupportedMediaType(body) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
-            }
-            Self::UnprocessableEntity(body) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-            }
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for CreateItemResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            401u16 => Self::Unauthorized(body),
-            415u16 => Self::UnsupportedMediaType(body),
-            422u16 => Self::UnprocessableEntity(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "createItem",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for CreateItemResponse {
+    const ID: &'static str = "createItem";
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 415u16, 422u16, 500u16];
 }
 /// The path parameters of `getItem`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetItemPath {
     pub item_id: uuid::Uuid,
 }
-impl GetItemPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "item_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getItem` declares, one variant per status.
+impl Validate for GetItemPath {}
+/// The successful answers of `getItem`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetItemResponse {
     /// 200: The item.
     Ok(types::Item),
-    /// 400: Something is wrong.
-    BadRequest(types::Error),
-    /// 404: Something is wrong.
-    NotFound(types::Error),
-    /// 500: Something is wrong.
-    InternalServerError(types::Error),
-}
-impl GetItemResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "The item."),
-        (400u16, "Something is wrong."),
-        (404u16, "Something is wrong."),
-        (500u16, "Something is wrong."),
-    ];
 }
 impl IntoResponse for GetItemResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => (StatusCode::OK, Json(body)).into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetItemResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getItem",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetItemResponse {
+    const ID: &'static str = "getItem";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
 /// The path parameters of `deleteItem`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeleteItemPath {
     pub item_id: uuid::Uuid,
 }
-impl DeleteItemPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "item_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `deleteItem` declares, one variant per status.
+impl Validate for DeleteItemPath {}
+/// The successful answers of `deleteItem`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum DeleteItemResponse {
     /// 204: Gone.
     NoContent,
-    /// 400: Something is wrong.
-    BadRequest(types::Error),
-    /// 404: Something is wrong.
-    NotFound(types::Error),
-    /// 500: Something is wrong.
-    InternalServerError(types::Error),
-}
-impl DeleteItemResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (204u16, "Gone."),
-        (400u16, "Something is wrong."),
-        (404u16, "Something is wrong."),
-        (500u16, "Something is wrong."),
-    ];
 }
 impl IntoResponse for DeleteItemResponse {
     fn into_response(self) -> Response {
         match self {
             Self::NoContent => StatusCode::NO_CONTENT.into_response(),
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for DeleteItemResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "deleteItem",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for DeleteItemResponse {
+    const ID: &'static str = "deleteItem";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
 /// The path parameters of `getItemLabel`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GetItemLabelPath {
     pub item_id: uuid::Uuid,
 }
-impl GetItemLabelPath {
-    /// The parameters as this struct reads them.
-    pub const PARAMETERS: &'static [ParameterInfo] = &[
-        ParameterInfo {
-            name: "item_id",
-            location: "path",
-            required: true,
-        },
-    ];
-    /// Checks the limits the contract sets on each parameter.
-    pub fn check(&self) -> Result<(), String> {
-        Ok(())
-    }
-}
-/// The responses `getItemLabel` declares, one variant per status.
+impl Validate for GetItemLabelPath {}
+/// The successful answers of `getItemLabel`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum GetItemLabelResponse {
     /// 200: A printable label.
     Ok(String),
-    /// 400: Something is wrong.
-    BadRequest(types::Error),
-    /// 404: Something is wrong.
-    NotFound(types::Error),
-    /// 500: Something is wrong.
-    InternalServerError(types::Error),
-}
-impl GetItemLabelResponse {
-    /// Every status this type can answer, with its description.
-    pub const RESPONSES: &'static [(u16, &'static str)] = &[
-        (200u16, "A printable label."),
-        (400u16, "Something is wrong."),
-        (404u16, "Something is wrong."),
-        (500u16, "Something is wrong."),
-    ];
 }
 impl IntoResponse for GetItemLabelResponse {
     fn into_response(self) -> Response {
@@ -576,34 +180,15 @@ impl IntoResponse for GetItemLabelResponse {
                 (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], body)
                     .into_response()
             }
-            Self::BadRequest(body) => {
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-            Self::NotFound(body) => (StatusCode::NOT_FOUND, Json(body)).into_response(),
-            Self::InternalServerError(body) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
         }
     }
 }
-impl FromError for GetItemLabelResponse {
-    fn from_error(status: StatusCode, body: types::Error) -> Self {
-        match status.as_u16() {
-            400u16 => Self::BadRequest(body),
-            404u16 => Self::NotFound(body),
-            500u16 => Self::InternalServerError(body),
-            other => {
-                tracing::error!(
-                    status = other, operation = "getItemLabel",
-                    "handler answered with a status the contract does not declare"
-                );
-                Self::InternalServerError(body)
-            }
-        }
-    }
+impl api_runtime::Operation for GetItemLabelResponse {
+    const ID: &'static str = "getItemLabel";
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
 }
-/// The axum router for every operation, answering unknown routes and methods with
-/// the contract's error body.
+/// The axum router for every operation; unknown routes and methods are answered
+/// with the contract's error body.
 pub fn router<A: ShelfApi>(api: A) -> Router {
     Router::new()
         .route("/v1/items", routing::get(list_items::<A>).post(create_item::<A>))
@@ -612,126 +197,43 @@ pub fn router<A: ShelfApi>(api: A) -> Router {
             routing::get(get_item::<A>).delete(delete_item::<A>),
         )
         .route("/v1/items/{item_id}/label", routing::get(get_item_label::<A>))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(api_runtime::fallback)
+        .method_not_allowed_fallback(api_runtime::method_not_allowed)
         .with_state(api)
-}
-async fn unknown_route(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("route_not_found", format!("no operation is at {method} {}", uri.path()));
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
-}
-async fn method_not_allowed(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let body = ctx
-        .error("method_not_allowed", format!("{} does not accept {method}", uri.path()));
-    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 async fn list_items<A: ShelfApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    query: Result<Query<ListItemsQuery>, axum::extract::rejection::QueryRejection>,
+    ctx: RequestContext,
+    extract::Query(query): extract::Query<ListItemsQuery>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => {
-            let body = ctx.error("invalid_query", rejection.body_text());
-            return ListItemsResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = query.check() {
-        return ListItemsResponse::BadRequest(ctx.error("invalid_query", message))
-            .into_response();
-    }
-    api.list_items(ctx, query).await.into_response()
+    api_runtime::respond(&ctx, api.list_items(query).await)
 }
 async fn create_item<A: ShelfApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    body: Result<Json<types::ItemInput>, JsonRejection>,
+    ctx: RequestContext,
+    token: BearerToken,
+    extract::Json(body): extract::Json<types::ItemInput>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let Some(token) = BearerToken::from_headers(&ctx.headers) else {
-        let body = ctx
-            .error(
-                "unauthorized",
-                "this operation needs a bearer token: `Authorization: Bearer <token>`",
-            );
-        return CreateItemResponse::Unauthorized(body).into_response();
-    };
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(JsonRejection::MissingJsonContentType(rejection)) => {
-            let body = ctx.error("unsupported_media_type", rejection.body_text());
-            return CreateItemResponse::UnsupportedMediaType(body).into_response();
-        }
-        Err(JsonRejection::JsonDataError(rejection)) => {
-            let body = ctx.error("invalid_body", rejection.body_text());
-            return CreateItemResponse::UnprocessableEntity(body).into_response();
-        }
-        Err(rejection) => {
-            let body = ctx.error("malformed_body", rejection.body_text());
-            return CreateItemResponse::BadRequest(body).into_response();
-        }
-    };
-    api.create_item(ctx, token, body).await.into_response()
+    api_runtime::respond(&ctx, api.create_item(token, body).await)
 }
 async fn get_item<A: ShelfApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetItemPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetItemPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetItemResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetItemResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_item(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_item(path).await)
 }
 async fn delete_item<A: ShelfApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<DeleteItemPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<DeleteItemPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return DeleteItemResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return DeleteItemResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.delete_item(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.delete_item(path).await)
 }
 async fn get_item_label<A: ShelfApi>(
     State(api): State<A>,
-    headers: HeaderMap,
-    path: Result<Path<GetItemLabelPath>, axum::extract::rejection::PathRejection>,
+    ctx: RequestContext,
+    extract::Path(path): extract::Path<GetItemLabelPath>,
 ) -> Response {
-    let ctx = RequestContext::from_headers(headers);
-    let path = match path {
-        Ok(Path(path)) => path,
-        Err(rejection) => {
-            let body = ctx.error("invalid_path", rejection.body_text());
-            return GetItemLabelResponse::BadRequest(body).into_response();
-        }
-    };
-    if let Err(message) = path.check() {
-        return GetItemLabelResponse::BadRequest(ctx.error("invalid_path", message))
-            .into_response();
-    }
-    api.get_item_label(ctx, path).await.into_response()
+    api_runtime::respond(&ctx, api.get_item_label(path).await)
 }
