@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use catalog::testing::TestCatalog;
 use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
@@ -95,25 +94,16 @@ async fn consumer_the_cart_works_with_the_answers_the_contract_promises() {
             .add_service(CatalogServiceServer::new(StandIn { by_id }))
             .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
     );
-    let config = cart::Config {
-        redis_url: testkit::redis::shared_url().await.expect("Redis"),
-        key_prefix: testkit::redis::unique_prefix(),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        catalog_url,
-        ttl: Duration::from_secs(3600),
-        currency: "USD".to_owned(),
-        catalog_timeout: Duration::from_secs(1),
-        catalog_retries: 0,
-        breaker_failures: 5,
-        breaker_open_for: Duration::from_secs(1),
-        redis_timeout: Duration::from_secs(1),
-    };
-    let service = cart::Cart::build(config).await.expect("the cart builds");
-    let client = cart_api::Client::new(
-        &format!("http://{}", service.http_addr()),
-        cart_api::client::HeaderHook::default(),
-    );
-    tokio::spawn(service.run(std::future::pending()));
+    let mut config = cart::testing::config(catalog_url)
+        .await
+        .expect("a test configuration");
+    // Each interaction is one answer of the stand-in: no retry may ask it twice.
+    config.catalog_retries = 0;
+    let service = cart::testing::TestCart::start(config)
+        .await
+        .expect("the cart starts");
+    let client =
+        cart_api::Client::new(&service.http_url(), cart_api::client::HeaderHook::default());
 
     let cart = client
         .create_cart()

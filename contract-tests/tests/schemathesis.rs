@@ -84,17 +84,19 @@ async fn the_catalog_honours_its_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cart_honours_its_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let url = cart::testing::spawn(catalog.grpc_url())
+    let service = cart::testing::start(catalog.grpc_url())
         .await
         .expect("a cart");
+    let url = service.http_url();
     fuzz("cart", &url, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviews_honour_their_contract() {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let url = reviews::testing::spawn(catalog.http_url())
+    let service = reviews::testing::start(catalog.http_url())
         .await
         .expect("a reviews service");
+    let url = service.http_url();
     fuzz("reviews", &url, Some(reviews::testing::ADMIN_TOKEN)).await;
 }

@@ -12,15 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
+use cart::testing::TestCart;
 use catalog::testing::TestCatalog;
+use reviews::testing::TestReviews;
 use serde_json::json;
 use testkit::process::Watched;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::webdriver::Browser;
-
-type Running = (oneshot::Sender<()>, JoinHandle<Result<()>>);
 
 /// The whole shop, started for one test.
 #[derive(Debug)]
@@ -28,8 +26,8 @@ pub struct Shop {
     /// Where the edge serves the storefront.
     pub url: String,
     pub catalog: TestCatalog,
-    reviews: Option<Running>,
-    cart: Option<Running>,
+    reviews: TestReviews,
+    cart: TestCart,
     edge: Watched,
     driver: Watched,
     driver_url: String,
@@ -65,22 +63,6 @@ pub fn artifacts() -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn spawn<F>(service: F) -> Running
-where
-    F: FnOnce(oneshot::Receiver<()>) -> JoinHandle<Result<()>>,
-{
-    let (stop, stopped) = oneshot::channel();
-    (stop, service(stopped))
-}
-
-async fn stop(running: Option<Running>) -> Result<()> {
-    if let Some((stop, task)) = running {
-        let _ = stop.send(());
-        task.await??;
-    }
-    Ok(())
-}
-
 async fn answers(url: &str) -> Result<()> {
     let response = reqwest::get(url).await?;
     ensure!(
@@ -97,21 +79,10 @@ impl Shop {
         let dir = tempfile::tempdir()?;
 
         let catalog = TestCatalog::start().await?;
-        let cart = cart::Cart::build(cart::testing::config(catalog.grpc_url()).await?).await?;
-        let cart_addr = cart.http_addr();
-        let cart = spawn(|stopped| {
-            tokio::spawn(cart.run(async {
-                let _ = stopped.await;
-            }))
-        });
-        let reviews =
-            reviews::Reviews::build(reviews::testing::config(catalog.http_url()).await?).await?;
-        let reviews_addr = reviews.http_addr();
-        let reviews = spawn(|stopped| {
-            tokio::spawn(reviews.run(async {
-                let _ = stopped.await;
-            }))
-        });
+        let cart = cart::testing::start(catalog.grpc_url()).await?;
+        let cart_addr = cart.config().http_addr;
+        let reviews = reviews::testing::start(catalog.http_url()).await?;
+        let reviews_addr = reviews.config().http_addr;
 
         let edge_addr = format!("127.0.0.1:{}", testkit::free_port()?);
         let catalog_addr = catalog.http_url().trim_start_matches("http://").to_owned();
@@ -158,8 +129,8 @@ impl Shop {
         Ok(Self {
             url,
             catalog,
-            reviews: Some(reviews),
-            cart: Some(cart),
+            reviews,
+            cart,
             edge,
             driver,
             driver_url,
@@ -194,7 +165,7 @@ impl Shop {
 
     /// Stops the Reviews service, as an outage would.
     pub async fn stop_reviews(&mut self) -> Result<()> {
-        stop(self.reviews.take()).await
+        self.reviews.stop().await
     }
 
     /// The edge's access log so far: one line a request, with its `traceparent`.
@@ -205,15 +176,15 @@ impl Shop {
 
     /// Stops the Cart service, as an outage would.
     pub async fn stop_cart(&mut self) -> Result<()> {
-        stop(self.cart.take()).await
+        self.cart.stop().await
     }
 
     /// Stops everything, the browser driver and edge first.
     pub async fn stop(mut self) -> Result<()> {
         self.driver.stop()?;
         self.edge.stop()?;
-        stop(self.reviews.take()).await?;
-        stop(self.cart.take()).await?;
+        self.reviews.stop().await?;
+        self.cart.stop().await?;
         self.catalog.stop().await
     }
 }

@@ -162,7 +162,8 @@ impl States for CartStates {
 async fn the_cart_honours_its_consumers_pacts() -> Result<()> {
     pact_tests::install_crypto_provider();
     let catalog = TestCatalog::start().await?;
-    let url = cart::testing::spawn(catalog.grpc_url()).await?;
+    let service = cart::testing::start(catalog.grpc_url()).await?;
+    let url = service.http_url();
     let cart = cart_api::Client::new(&url, Default::default());
     verify("cart", &url, CartStates { catalog, cart }).await
 }
@@ -212,7 +213,8 @@ impl States for ReviewsStates {
 async fn reviews_honour_their_consumers_pacts() -> Result<()> {
     pact_tests::install_crypto_provider();
     let catalog = TestCatalog::start().await?;
-    let url = reviews::testing::spawn(catalog.http_url()).await?;
+    let service = reviews::testing::start(catalog.http_url()).await?;
+    let url = service.http_url();
     let reviews = reviews_api::Client::new(&url, Default::default());
     let states = ReviewsStates {
         catalog,

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
-use platform::config::Secret;
 use testkit::load;
 
 const CARTS: usize = 400;
@@ -21,27 +20,19 @@ const CARTS: usize = 400;
 async fn main() -> Result<()> {
     let (duration, concurrency) = load::settings();
 
-    let database = testkit::postgres::fresh_database().await?;
-    let catalog_config = catalog::Config {
-        database_url: Secret::new(database.url),
-        http_addr: "127.0.0.1:0".parse()?,
-        grpc_addr: "127.0.0.1:0".parse()?,
-        admin_token: Secret::new("bench".to_owned()),
-        db_max_connections: 10,
+    let catalog = catalog::testing::TestCatalog::start().await?;
+    // The Cart as `make up` configures it (deadlines, retries, breaker), on the test
+    // datastores.
+    let test = cart::testing::config(catalog.grpc_url()).await?;
+    let config = cart::Config {
+        redis_url: test.redis_url,
+        key_prefix: test.key_prefix,
+        http_addr: test.http_addr,
+        catalog_url: test.catalog_url,
+        ..cart::Config::from_env()?
     };
-    catalog::seed(&catalog_config).await?;
-    let catalog = catalog::Catalog::build(catalog_config).await?;
-    let catalog_url = format!("http://{}", catalog.grpc_addr());
-    tokio::spawn(catalog.run(std::future::pending()));
-
-    let mut config = cart::Config::from_env()?;
-    config.redis_url = testkit::redis::shared_url().await?;
-    config.key_prefix = testkit::redis::unique_prefix();
-    config.http_addr = "127.0.0.1:0".parse()?;
-    config.catalog_url = catalog_url;
-    let service = cart::Cart::build(config).await?;
-    let base_url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+    let service = cart::testing::TestCart::start(config).await?;
+    let base_url = service.http_url();
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)

@@ -17,11 +17,11 @@ pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use platform::metrics::Metrics;
+use platform::service::Service;
 use tokio::net::TcpListener;
 
 pub use crate::config::Config;
@@ -38,10 +38,12 @@ pub struct Cart {
     metrics: Metrics,
 }
 
-impl Cart {
+impl Service for Cart {
+    type Config = Config;
+
     /// Connects to Redis (which must be up) and prepares the Catalog client (which need
     /// not be: it connects on first use), then binds the listener; port 0 picks a free one.
-    pub async fn build(config: Config) -> Result<Self> {
+    async fn build(mut config: Config) -> Result<Self> {
         let store = Store::connect(
             &config.redis_url,
             config.key_prefix.clone(),
@@ -58,9 +60,8 @@ impl Cart {
             breaker,
         )
         .context("the Catalog's URL (CATALOG_GRPC_URL)")?;
-        let http = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("binding REST to {}", config.http_addr))?;
+        // From here on the configuration says where the service really listens.
+        let http = platform::http::bind(&mut config.http_addr, "REST").await?;
         Ok(Self {
             http,
             store,
@@ -70,12 +71,16 @@ impl Cart {
         })
     }
 
-    pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().unwrap_or(self.config.http_addr)
+    fn http_addr(&self) -> SocketAddr {
+        self.config.http_addr
+    }
+
+    fn bound(&self) -> Config {
+        self.config.clone()
     }
 
     /// Serves REST until `shutdown` completes, then drains in-flight requests.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let api = rest::Api::new(
             self.store.clone(),
             Arc::clone(&self.catalog),
@@ -88,9 +93,9 @@ impl Cart {
             platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
         let app = platform::http::app(
             api_router,
-            cart_api::server::openapi(),
+            cart_api::server::OPENAPI_JSON,
             self.metrics.clone(),
-            Arc::new(Readiness(self.store.clone())),
+            self.store.clone(),
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "cart serving");
         platform::http::serve(self.http, app, shutdown)
@@ -98,15 +103,5 @@ impl Cart {
             .context("REST server failed")?;
         tracing::info!("cart stopped");
         Ok(())
-    }
-}
-
-/// Ready when Redis answers. The Catalog is not part of it: without the Catalog the Cart
-/// still serves reads, which is more useful than being taken out of rotation.
-struct Readiness(Store);
-
-impl platform::http::Readiness for Readiness {
-    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
-        Box::pin(self.0.ping())
     }
 }

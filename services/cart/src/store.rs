@@ -358,9 +358,12 @@ impl Store {
         }
         parse_cart(cart, &fields, ttl_ms)
     }
+}
 
-    /// Whether Redis answers, for `/readyz`.
-    pub async fn ping(&self) -> Result<(), String> {
+/// Ready when Redis answers. The Catalog is not part of it: without the Catalog the Cart
+/// still serves reads, which is more useful than being taken out of rotation.
+impl platform::http::Readiness for Store {
+    async fn check(&self) -> Result<(), String> {
         let mut redis = self.redis.clone();
         let answer: Result<String, _> = redis.ping().await;
         answer

@@ -1,32 +1,35 @@
-//! A Cart for other crates' tests (feature `testing`): its own key prefix in the test
-//! Redis, any free port, and short Catalog deadlines so an outage shows quickly.
+//! A Cart in a test (feature `testing`): [`config`] is the one test configuration, and
+//! [`TestCart`] the one way to run it, for the Cart's own tests and every other crate's.
 
 use std::time::Duration;
 
-use crate::Config;
+use platform::testing::TestServer;
 
-/// The configuration of a Cart that asks the Catalog at `catalog_grpc_url`.
+use crate::{Cart, Config};
+
+/// A Cart running in the test; `restart` keeps its port, Redis and key prefix.
+pub type TestCart = TestServer<Cart>;
+
+/// The test configuration of a Cart that asks the Catalog at `catalog_grpc_url`: its own
+/// key prefix in the shared test Redis, any free port, and short deadlines and a quick
+/// circuit breaker, so that an outage shows within a second.
 pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
     Ok(Config {
         redis_url: testkit::redis::shared_url().await?,
         key_prefix: testkit::redis::unique_prefix(),
         http_addr: "127.0.0.1:0".parse()?,
         catalog_url: catalog_grpc_url,
-        ttl: Duration::from_secs(3600),
+        ttl: Duration::from_secs(7 * 24 * 60 * 60),
         currency: "USD".to_owned(),
-        catalog_timeout: Duration::from_secs(1),
+        catalog_timeout: Duration::from_millis(500),
         catalog_retries: 1,
-        breaker_failures: 5,
+        breaker_failures: 3,
         breaker_open_for: Duration::from_secs(1),
-        redis_timeout: Duration::from_secs(1),
+        redis_timeout: Duration::from_millis(300),
     })
 }
 
-/// Starts a Cart with [`config`] that runs until the test's runtime ends; returns its
-/// base URL.
-pub async fn spawn(catalog_grpc_url: String) -> anyhow::Result<String> {
-    let service = crate::Cart::build(config(catalog_grpc_url).await?).await?;
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
-    Ok(url)
+/// A Cart with [`config`], running.
+pub async fn start(catalog_grpc_url: String) -> anyhow::Result<TestCart> {
+    TestCart::start(config(catalog_grpc_url).await?).await
 }

@@ -21,7 +21,6 @@ use catalog_proto::v1::{
     GetProductPricesResponse, ValidateProductRequest, ValidateProductResponse,
     ValidateProductsRequest, ValidateProductsResponse,
 };
-use platform::config::Secret;
 use testkit::load;
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
@@ -130,18 +129,7 @@ async fn main() -> Result<()> {
         .unwrap_or(32);
     let duration = Duration::from_secs(seconds);
 
-    let database = testkit::postgres::fresh_database().await?;
-    let config = catalog::Config {
-        database_url: Secret::new(database.url),
-        http_addr: "127.0.0.1:0".parse()?,
-        grpc_addr: "127.0.0.1:0".parse()?,
-        admin_token: Secret::new("bench".to_owned()),
-        db_max_connections: 10,
-    };
-    catalog::seed(&config).await?;
-    let service = catalog::Catalog::build(config).await?;
-    let (rest_addr, grpc_addr) = (service.http_addr(), service.grpc_addr());
-    tokio::spawn(service.run(std::future::pending()));
+    let service = catalog::testing::TestCatalog::start().await?;
 
     let product = catalog::seed::products()
         .into_iter()
@@ -150,7 +138,7 @@ async fn main() -> Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let catalog_url = format!("http://{rest_addr}/v1/products/{}", product.id);
+    let catalog_url = format!("{}/v1/products/{}", service.http_url(), product.id);
     let body = http
         .get(&catalog_url)
         .send()
@@ -165,7 +153,7 @@ async fn main() -> Result<()> {
         product_id: product.id.to_string(),
         quantity: 1,
     };
-    let mut grpc = CatalogServiceClient::connect(format!("http://{grpc_addr}")).await?;
+    let mut grpc = CatalogServiceClient::connect(service.grpc_url()).await?;
     let answer = grpc.validate_product(request.clone()).await?.into_inner();
     let bare_grpc_addr = bare_tonic(answer).await?;
     let bare_grpc =

@@ -17,10 +17,10 @@ pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use platform::metrics::Metrics;
+use platform::service::Service;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
@@ -42,19 +42,17 @@ pub struct Catalog {
     metrics: Metrics,
 }
 
-impl Catalog {
+impl Service for Catalog {
+    type Config = Config;
+
     /// Connects to the database, applies migrations and binds both listeners; port 0
-    /// picks free ports, which [`http_addr`](Self::http_addr) and
-    /// [`grpc_addr`](Self::grpc_addr) then report.
-    pub async fn build(config: Config) -> Result<Self> {
+    /// picks free ports, which [`bound`](Self::bound) then reports.
+    async fn build(mut config: Config) -> Result<Self> {
         let pool = connect(&config).await?;
         MIGRATOR.run(&pool).await.context("applying migrations")?;
-        let http = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("binding REST to {}", config.http_addr))?;
-        let grpc = TcpListener::bind(config.grpc_addr)
-            .await
-            .with_context(|| format!("binding gRPC to {}", config.grpc_addr))?;
+        // From here on the configuration says where the service really listens.
+        let http = platform::http::bind(&mut config.http_addr, "REST").await?;
+        let grpc = platform::http::bind(&mut config.grpc_addr, "gRPC").await?;
         Ok(Self {
             http,
             grpc,
@@ -64,16 +62,16 @@ impl Catalog {
         })
     }
 
-    pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().unwrap_or(self.config.http_addr)
+    fn http_addr(&self) -> SocketAddr {
+        self.config.http_addr
     }
 
-    pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc.local_addr().unwrap_or(self.config.grpc_addr)
+    fn bound(&self) -> Config {
+        self.config.clone()
     }
 
     /// Serves REST and gRPC until `shutdown` completes, then drains both.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let stopping = CancellationToken::new();
         tokio::spawn({
             let stopping = stopping.clone();
@@ -86,11 +84,12 @@ impl Catalog {
         let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
         let app = platform::http::app(
             catalog_api::server::router(api),
-            catalog_api::server::openapi(),
+            catalog_api::server::OPENAPI_JSON,
             self.metrics.clone(),
-            Arc::new(self.store.clone()),
+            self.store.clone(),
         );
-        tracing::info!(rest = %self.http_addr(), grpc = %self.grpc_addr(), "catalog serving");
+        let (rest, grpc) = (self.config.http_addr, self.config.grpc_addr);
+        tracing::info!(%rest, %grpc, "catalog serving");
 
         let http = platform::http::serve(self.http, app, stopping.clone().cancelled_owned());
         let grpc = grpc::serve(

@@ -1,7 +1,7 @@
 //! The Catalog binary: `serve` (the default), `migrate` and `seed`.
 
-use anyhow::Result;
 use clap::{Parser, Subcommand};
+use platform::service::Service;
 
 #[derive(Debug, Parser)]
 #[command(name = "catalog", about = "The LocalMart Catalog service")]
@@ -21,23 +21,18 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = catalog::Config::from_env()?;
-    let telemetry =
-        platform::telemetry::init(&platform::telemetry::TelemetryConfig::from_env("catalog")?)?;
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let service = catalog::Catalog::build(config).await?;
-            service.run(platform::shutdown::signal()).await
+    platform::service::main("catalog", async {
+        let config = catalog::Config::from_env()?;
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let service = catalog::Catalog::build(config).await?;
+                service.run(platform::shutdown::signal()).await
+            }
+            Command::Migrate => catalog::migrate(&config).await,
+            Command::Seed => catalog::seed(&config).await,
         }
-        Command::Migrate => catalog::migrate(&config).await,
-        Command::Seed => catalog::seed(&config).await,
-    };
-    if let Err(err) = &result {
-        tracing::error!(error = format!("{err:#}"), "catalog failed");
-    }
-    // Flushing blocks until the exporters are done, so it runs off the async workers.
-    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
-    result
+    })
+    .await
 }

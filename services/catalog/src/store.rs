@@ -1,8 +1,6 @@
 //! The Catalog's data in PostgreSQL: every query the service makes is here.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -327,13 +325,11 @@ fn unique_violation_as_duplicate(err: sqlx::Error, sku: &str) -> CatalogError {
 }
 
 impl platform::http::Readiness for Store {
-    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
-        Box::pin(async move {
-            sqlx::query("SELECT 1")
-                .execute(&self.pool)
-                .await
-                .map(drop)
-                .map_err(|err| format!("PostgreSQL does not answer: {err}"))
-        })
+    async fn check(&self) -> Result<(), String> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(|err| format!("PostgreSQL does not answer: {err}"))
     }
 }

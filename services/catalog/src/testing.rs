@@ -1,87 +1,80 @@
-//! A real Catalog for other services' tests (feature `testing`): seeded with the demo
-//! catalog on a fresh database, on free ports, and stoppable and restartable on the same
-//! ports so a test can see what its service does while the Catalog is away.
+//! A real Catalog in a test (feature `testing`): [`config`] is the one test configuration,
+//! and [`TestCatalog`] the one way to run it, for the Catalog's own tests and for those of
+//! the services that call it. It holds the demo catalog on a fresh database, on free
+//! ports, and can be stopped and restarted on the same ports, so a test can see what its
+//! service does while the Catalog is away.
 
 use std::net::SocketAddr;
 
 use platform::config::Secret;
+use platform::testing::TestServer;
 use testkit::postgres::TestDatabase;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::{Catalog, Config};
 
 /// The admin token of every test Catalog.
 pub const ADMIN_TOKEN: &str = "admin";
 
+/// The test configuration of a Catalog on `database`, on free ports.
+pub fn config(database: &TestDatabase) -> anyhow::Result<Config> {
+    let any_port: SocketAddr = "127.0.0.1:0".parse()?;
+    Ok(Config {
+        database_url: Secret::new(database.url.clone()),
+        http_addr: any_port,
+        grpc_addr: any_port,
+        admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
+        db_max_connections: 5,
+    })
+}
+
 #[derive(Debug)]
 pub struct TestCatalog {
     database: TestDatabase,
-    http_addr: SocketAddr,
-    grpc_addr: SocketAddr,
-    running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    server: TestServer<Catalog>,
 }
 
 impl TestCatalog {
     /// Starts a Catalog holding the demo catalog.
     pub async fn start() -> anyhow::Result<Self> {
         let database = testkit::postgres::fresh_database().await?;
-        let any_port: SocketAddr = "127.0.0.1:0".parse()?;
-        let config = Self::config(&database, any_port, any_port);
+        let config = config(&database)?;
         crate::seed(&config).await?;
-        let mut catalog = Self {
-            database,
-            http_addr: any_port,
-            grpc_addr: any_port,
-            running: None,
-        };
-        catalog.launch(config).await?;
+        let server = TestServer::start(config).await?;
+        Ok(Self { database, server })
+    }
+
+    /// Starts a Catalog with the demo categories but no products.
+    pub async fn start_empty() -> anyhow::Result<Self> {
+        let catalog = Self::start().await?;
+        catalog.execute("DELETE FROM products").await?;
         Ok(catalog)
     }
 
-    fn config(database: &TestDatabase, http_addr: SocketAddr, grpc_addr: SocketAddr) -> Config {
-        Config {
-            database_url: Secret::new(database.url.clone()),
-            http_addr,
-            grpc_addr,
-            admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
-            db_max_connections: 5,
-        }
-    }
-
-    async fn launch(&mut self, config: Config) -> anyhow::Result<()> {
-        let service = Catalog::build(config).await?;
-        self.http_addr = service.http_addr();
-        self.grpc_addr = service.grpc_addr();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(service.run(async {
-            let _ = stopped.await;
-        }));
-        self.running = Some((stop, task));
-        Ok(())
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.server.config().grpc_addr
     }
 
     pub fn grpc_url(&self) -> String {
-        format!("http://{}", self.grpc_addr)
+        format!("http://{}", self.grpc_addr())
     }
 
     pub fn http_url(&self) -> String {
-        format!("http://{}", self.http_addr)
+        self.server.http_url()
+    }
+
+    /// The database the Catalog runs on, for tests that break it.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
     }
 
     /// Stops the Catalog and waits until it has drained.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
-        if let Some((stop, task)) = self.running.take() {
-            let _ = stop.send(());
-            task.await??;
-        }
-        Ok(())
+        self.server.stop().await
     }
 
     /// Starts the Catalog again on the ports it had.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
-        let config = Self::config(&self.database, self.http_addr, self.grpc_addr);
-        self.launch(config).await
+        self.server.restart().await
     }
 
     /// Runs SQL against the Catalog's database, to change what it sells.

@@ -8,6 +8,8 @@
 //! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
 //!   `/healthz`, `/readyz` and `/metrics`, and serving with graceful shutdown;
 //! - [`grpc`]: the same for tonic servers, and trace propagation for tonic clients;
+//! - [`service`]: what a service is, and what every service binary does, written once;
+//! - `testing` (feature `testing`): a service running inside a test;
 //! - [`shutdown`]: the signal that starts a graceful shutdown;
 //! - [`text`]: checks on free text that every service applies.
 
@@ -15,6 +17,9 @@ pub mod config;
 pub mod grpc;
 pub mod http;
 pub mod metrics;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod text;

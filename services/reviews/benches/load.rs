@@ -4,11 +4,8 @@
 //!
 //! `cargo bench -p reviews --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use catalog::testing::TestCatalog;
-use platform::config::Secret;
 use testkit::load;
 
 /// Reviews per product, and products with reviews.
@@ -19,19 +16,8 @@ const PRODUCTS: usize = 24;
 async fn main() -> Result<()> {
     let (duration, concurrency) = load::settings();
     let catalog = TestCatalog::start().await?;
-    let config = reviews::Config {
-        mongodb_uri: Secret::new(testkit::ferretdb::shared_uri().await?),
-        database: testkit::ferretdb::unique_database(),
-        http_addr: "127.0.0.1:0".parse()?,
-        catalog_url: catalog.http_url(),
-        admin_token: Secret::new("bench".to_owned()),
-        catalog_cache_ttl: Duration::from_secs(60),
-        catalog_timeout: Duration::from_secs(2),
-        mongodb_timeout: Duration::from_secs(5),
-    };
-    let service = reviews::Reviews::build(config).await?;
-    let base_url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
+    let service = reviews::testing::start(catalog.http_url()).await?;
+    let base_url = service.http_url();
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)

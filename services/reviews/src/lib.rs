@@ -16,11 +16,11 @@ pub mod testing;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use platform::metrics::Metrics;
+use platform::service::Service;
 use tokio::net::TcpListener;
 
 pub use crate::config::Config;
@@ -40,10 +40,12 @@ pub struct Reviews {
     metrics: Metrics,
 }
 
-impl Reviews {
+impl Service for Reviews {
+    type Config = Config;
+
     /// Connects to the store (which must be up: the indexes are created now) and binds the
     /// listener; port 0 picks a free one. The Catalog need not be up.
-    pub async fn build(config: Config) -> Result<Self> {
+    async fn build(mut config: Config) -> Result<Self> {
         let store = Store::connect(
             config.mongodb_uri.expose(),
             &config.database,
@@ -57,9 +59,8 @@ impl Reviews {
             config.catalog_cache_ttl,
         )
         .context("the Catalog's URL (CATALOG_HTTP_URL)")?;
-        let http = TcpListener::bind(config.http_addr)
-            .await
-            .with_context(|| format!("binding REST to {}", config.http_addr))?;
+        // From here on the configuration says where the service really listens.
+        let http = platform::http::bind(&mut config.http_addr, "REST").await?;
         Ok(Self {
             http,
             store,
@@ -69,12 +70,16 @@ impl Reviews {
         })
     }
 
-    pub fn http_addr(&self) -> SocketAddr {
-        self.http.local_addr().unwrap_or(self.config.http_addr)
+    fn http_addr(&self) -> SocketAddr {
+        self.config.http_addr
+    }
+
+    fn bound(&self) -> Config {
+        self.config.clone()
     }
 
     /// Serves REST until `shutdown` completes, then drains in-flight requests.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+    async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let api = rest::Api::new(
             self.store.clone(),
             Arc::clone(&self.catalog),
@@ -86,9 +91,9 @@ impl Reviews {
         );
         let app = platform::http::app(
             api_router,
-            reviews_api::server::openapi(),
+            reviews_api::server::OPENAPI_JSON,
             self.metrics.clone(),
-            Arc::new(Readiness(self.store.clone())),
+            self.store.clone(),
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "reviews serving");
         platform::http::serve(self.http, app, shutdown)
@@ -96,14 +101,5 @@ impl Reviews {
             .context("REST server failed")?;
         tracing::info!("reviews stopped");
         Ok(())
-    }
-}
-
-/// Ready when the store answers; reads need nothing else.
-struct Readiness(Store);
-
-impl platform::http::Readiness for Readiness {
-    fn check(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
-        Box::pin(self.0.ping())
     }
 }

@@ -238,8 +238,11 @@ impl Store {
         }
         Ok(counts)
     }
+}
 
-    pub async fn ping(&self) -> Result<(), String> {
+/// Ready when the store answers; reads need nothing else.
+impl platform::http::Readiness for Store {
+    async fn check(&self) -> Result<(), String> {
         let database = self.reviews.client().database("admin");
         database
             .run_command(doc! { "ping": 1 })

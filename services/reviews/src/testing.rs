@@ -1,16 +1,23 @@
-//! A Reviews service for other crates' tests (feature `testing`): a fresh database in the
-//! test FerretDB, any free port, and the admin token [`ADMIN_TOKEN`].
+//! A Reviews service in a test (feature `testing`): [`config`] is the one test
+//! configuration, and [`TestReviews`] the one way to run it, for its own tests and every
+//! other crate's.
 
 use std::time::Duration;
 
 use platform::config::Secret;
+use platform::testing::TestServer;
 
-use crate::Config;
+use crate::{Config, Reviews};
 
 /// The admin token of every test Reviews service.
 pub const ADMIN_TOKEN: &str = "admin";
 
-/// The configuration of a Reviews service that asks the Catalog at `catalog_http_url`.
+/// A Reviews service running in the test.
+pub type TestReviews = TestServer<Reviews>;
+
+/// The test configuration of a Reviews service that asks the Catalog at
+/// `catalog_http_url`: a fresh database in the shared test FerretDB, any free port, and
+/// the admin token [`ADMIN_TOKEN`].
 pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
     Ok(Config {
         mongodb_uri: Secret::new(testkit::ferretdb::shared_uri().await?),
@@ -24,11 +31,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
     })
 }
 
-/// Starts a Reviews service with [`config`] that runs until the test's runtime ends;
-/// returns its base URL.
-pub async fn spawn(catalog_http_url: String) -> anyhow::Result<String> {
-    let service = crate::Reviews::build(config(catalog_http_url).await?).await?;
-    let url = format!("http://{}", service.http_addr());
-    tokio::spawn(service.run(std::future::pending()));
-    Ok(url)
+/// A Reviews service with [`config`], running.
+pub async fn start(catalog_http_url: String) -> anyhow::Result<TestReviews> {
+    TestReviews::start(config(catalog_http_url).await?).await
 }

@@ -1,41 +1,13 @@
-//! Spawns a real Cart beside a real Catalog, each on free ports.
+//! A real Cart (`cart::testing`) beside a real Catalog (`catalog::testing`), each on free
+//! ports, with the clients the tests drive it through.
 
-use std::future::Future;
 use std::time::Duration;
 
+use cart::testing::TestCart as Server;
 use cart_api::client::HeaderHook;
 use catalog::seed::SeedProduct;
 use catalog::testing::TestCatalog;
 use testkit::redis::RedisServer;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-/// A service running in this process, stopped by its signal.
-struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<anyhow::Result<()>>,
-}
-
-impl Running {
-    fn spawn<F>(run: impl FnOnce(oneshot::Receiver<()>) -> F) -> Self
-    where
-        F: Future<Output = anyhow::Result<()>> + Send + 'static,
-    {
-        let (stop, stopped) = oneshot::channel();
-        Self {
-            stop,
-            task: tokio::spawn(run(stopped)),
-        }
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task
-            .await
-            .expect("the service task")
-            .expect("a clean stop");
-    }
-}
 
 pub struct Options {
     pub ttl: Duration,
@@ -60,8 +32,7 @@ pub struct TestCart {
     pub base_url: String,
     pub catalog: TestCatalog,
     pub redis: Option<RedisServer>,
-    config: cart::Config,
-    running: Option<Running>,
+    server: Server,
 }
 
 pub async fn spawn() -> TestCart {
@@ -70,70 +41,33 @@ pub async fn spawn() -> TestCart {
 
 pub async fn spawn_with(options: Options) -> TestCart {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let (redis, redis_url) = if options.own_redis {
+    let mut config = cart::testing::config(catalog.grpc_url())
+        .await
+        .expect("a test configuration");
+    config.ttl = options.ttl;
+    let redis = if options.own_redis {
         let server = RedisServer::start().await.expect("a Redis of its own");
-        let url = server.url();
-        (Some(server), url)
+        config.redis_url = server.url();
+        Some(server)
     } else {
-        (
-            None,
-            testkit::redis::shared_url()
-                .await
-                .expect("the shared Redis"),
-        )
+        None
     };
-    let config = cart::Config {
-        redis_url,
-        key_prefix: testkit::redis::unique_prefix(),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        catalog_url: catalog.grpc_url(),
-        ttl: options.ttl,
-        currency: "USD".to_owned(),
-        catalog_timeout: Duration::from_millis(500),
-        catalog_retries: 1,
-        breaker_failures: 3,
-        breaker_open_for: Duration::from_secs(1),
-        redis_timeout: Duration::from_millis(300),
-    };
-    let mut cart = TestCart {
-        client: cart_api::Client::new("http://unused", HeaderHook::default()),
+    let server = Server::start(config).await.expect("the cart starts");
+    let base_url = server.http_url();
+    TestCart {
+        client: cart_api::Client::new(&base_url, HeaderHook::default()),
         http: reqwest::Client::new(),
-        base_url: String::new(),
+        base_url,
         catalog,
         redis,
-        config,
-        running: None,
-    };
-    cart.start_service().await;
-    cart
+        server,
+    }
 }
 
 impl TestCart {
-    async fn start_service(&mut self) {
-        let mut config = self.config.clone();
-        if !self.base_url.is_empty() {
-            config.http_addr = self
-                .base_url
-                .trim_start_matches("http://")
-                .parse()
-                .expect("an address");
-        }
-        let service = cart::Cart::build(config).await.expect("the cart builds");
-        self.base_url = format!("http://{}", service.http_addr());
-        self.client = cart_api::Client::new(&self.base_url, HeaderHook::default());
-        self.running = Some(Running::spawn(|stopped| {
-            service.run(async {
-                let _ = stopped.await;
-            })
-        }));
-    }
-
-    /// Stops the Cart service and starts a new one on the same Redis and key prefix.
+    /// Stops the Cart service and starts a new one on the same port, Redis and key prefix.
     pub async fn restart_service(&mut self) {
-        if let Some(running) = self.running.take() {
-            running.stop().await;
-        }
-        self.start_service().await;
+        self.server.restart().await.expect("the cart restarts");
     }
 
     pub fn url(&self, path: &str) -> String {

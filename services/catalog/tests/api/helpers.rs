@@ -1,13 +1,10 @@
-//! Spawns a real Catalog on free ports over a fresh database of its own.
+//! The Catalog of `catalog::testing`, with the clients its tests drive it through.
 
-use catalog::Catalog;
+pub use catalog::testing::ADMIN_TOKEN;
 use catalog_api::client::HeaderHook;
 use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
-use platform::config::Secret;
-use tokio::sync::oneshot;
+use testkit::postgres::TestDatabase;
 use tonic::transport::Channel;
-
-pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub struct TestCatalog {
     /// The generated client, as a shopper's storefront uses it.
@@ -19,58 +16,24 @@ pub struct TestCatalog {
     pub base_url: String,
     pub grpc: CatalogServiceClient<Channel>,
     pub grpc_addr: std::net::SocketAddr,
-    stop: oneshot::Sender<()>,
-    stopped: tokio::task::JoinHandle<anyhow::Result<()>>,
+    catalog: catalog::testing::TestCatalog,
 }
 
 /// A Catalog holding the demo catalog.
 pub async fn spawn() -> TestCatalog {
-    spawn_with_database().await.0
+    let catalog = catalog::testing::TestCatalog::start().await;
+    with_clients(catalog.expect("a catalog")).await
 }
 
 /// A Catalog with categories but no products.
 pub async fn spawn_empty() -> TestCatalog {
-    let database = testkit::postgres::fresh_database()
-        .await
-        .expect("a test database");
-    spawn_on(&database, false).await
+    let catalog = catalog::testing::TestCatalog::start_empty().await;
+    with_clients(catalog.expect("an empty catalog")).await
 }
 
-/// A Catalog holding the demo catalog, and its database, for tests that break it.
-pub async fn spawn_with_database() -> (TestCatalog, testkit::postgres::TestDatabase) {
-    let database = testkit::postgres::fresh_database()
-        .await
-        .expect("a test database");
-    (spawn_on(&database, true).await, database)
-}
-
-async fn spawn_on(database: &testkit::postgres::TestDatabase, seeded: bool) -> TestCatalog {
-    let config = catalog::Config {
-        database_url: Secret::new(database.url.clone()),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        grpc_addr: "127.0.0.1:0".parse().expect("an address"),
-        admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
-        db_max_connections: 5,
-    };
-    catalog::seed(&config).await.expect("seeding");
-    if !seeded {
-        let pool = sqlx::PgPool::connect(&database.url)
-            .await
-            .expect("a connection");
-        sqlx::query("DELETE FROM products")
-            .execute(&pool)
-            .await
-            .expect("emptying");
-        pool.close().await;
-    }
-    let service = Catalog::build(config).await.expect("the catalog builds");
-    let base_url = format!("http://{}", service.http_addr());
-    let grpc_addr = service.grpc_addr();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn(service.run(async {
-        let _ = stopped.await;
-    }));
-
+async fn with_clients(catalog: catalog::testing::TestCatalog) -> TestCatalog {
+    let base_url = catalog.http_url();
+    let grpc_addr = catalog.grpc_addr();
     let grpc = testkit::poll_until(
         "the gRPC port to accept",
         std::time::Duration::from_secs(10),
@@ -97,19 +60,19 @@ async fn spawn_on(database: &testkit::postgres::TestDatabase, seeded: bool) -> T
         base_url,
         grpc,
         grpc_addr,
-        stop,
-        stopped: running,
+        catalog,
     }
 }
 
 impl TestCatalog {
     /// Sends the shutdown signal and waits until the service has drained and stopped.
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        self.stopped
-            .await
-            .expect("the service task")
-            .expect("a clean stop");
+    pub async fn stop(mut self) {
+        self.catalog.stop().await.expect("a clean stop");
+    }
+
+    /// The database the Catalog runs on, for tests that break it.
+    pub fn database(&self) -> &TestDatabase {
+        self.catalog.database()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -443,7 +443,8 @@ async fn shutdown_is_clean_and_closes_the_port() {
 
 #[tokio::test]
 async fn losing_the_database_makes_it_unready_and_answers_a_clean_500() {
-    let (catalog, database) = helpers::spawn_with_database().await;
+    let catalog = helpers::spawn().await;
+    let database = catalog.database();
     let admin = sqlx::PgPool::connect(&database.admin_url())
         .await
         .expect("an admin connection");

@@ -1,15 +1,11 @@
-//! Spawns a real Reviews service on a database of its own, beside a real Catalog.
-
-use std::time::Duration;
+//! A real Reviews service (`reviews::testing`) on a database of its own, beside a real
+//! Catalog (`catalog::testing`), with the clients the tests drive it through.
 
 use catalog::seed::SeedProduct;
 use catalog::testing::TestCatalog;
-use platform::config::Secret;
+use reviews::testing::{ADMIN_TOKEN, TestReviews as Server};
 use reviews_api::client::HeaderHook;
 use reviews_api::types;
-use tokio::sync::oneshot;
-
-pub const ADMIN_TOKEN: &str = "test-admin";
 
 pub struct TestReviews {
     /// The generated client, as the storefront uses it.
@@ -22,31 +18,15 @@ pub struct TestReviews {
     pub catalog: TestCatalog,
     pub mongodb_uri: String,
     pub database: String,
-    _stop: oneshot::Sender<()>,
+    _server: Server,
 }
 
 pub async fn spawn() -> TestReviews {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let mongodb_uri = testkit::ferretdb::shared_uri().await.expect("FerretDB");
-    let database = testkit::ferretdb::unique_database();
-    let config = reviews::Config {
-        mongodb_uri: Secret::new(mongodb_uri.clone()),
-        database: database.clone(),
-        http_addr: "127.0.0.1:0".parse().expect("an address"),
-        catalog_url: catalog.http_url(),
-        admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
-        catalog_cache_ttl: Duration::from_secs(60),
-        catalog_timeout: Duration::from_secs(1),
-        mongodb_timeout: Duration::from_secs(5),
-    };
-    let service = reviews::Reviews::build(config)
+    let server = reviews::testing::start(catalog.http_url())
         .await
-        .expect("the reviews service builds");
-    let base_url = format!("http://{}", service.http_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(service.run(async {
-        let _ = stopped.await;
-    }));
+        .expect("the reviews service starts");
+    let base_url = server.http_url();
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -62,9 +42,9 @@ pub async fn spawn() -> TestReviews {
         http: reqwest::Client::new(),
         base_url,
         catalog,
-        mongodb_uri,
-        database,
-        _stop: stop,
+        mongodb_uri: server.config().mongodb_uri.expose().clone(),
+        database: server.config().database.clone(),
+        _server: server,
     }
 }
 
