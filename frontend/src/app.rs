@@ -3,10 +3,10 @@
 
 use dioxus::prelude::*;
 
-use crate::api::Api;
 use crate::cart::CartStore;
-use crate::components::use_categories;
+use crate::components::{Categories, use_categories};
 use crate::pages::{CartPage, CategoryPage, Home, NotFound, ProductPage, SearchPage};
+use storefront_api::Api;
 
 /// Every page of the shop. Listing state (page, sort, price range, query) lives in the
 /// address, so a listing can be bookmarked, shared and reloaded.
@@ -21,7 +21,7 @@ pub enum Route {
         #[route("/search?:q&:page&:sort")]
         SearchPage { q: String, page: String, sort: String },
         #[route("/product/:id")]
-        ProductPage { id: String },
+        ProductPage { id: uuid::Uuid },
         #[route("/cart")]
         CartPage {},
         #[route("/:..segments")]
@@ -48,14 +48,23 @@ impl Route {
     }
 
     pub fn product(id: &uuid::Uuid) -> Self {
-        Self::ProductPage { id: id.to_string() }
+        Self::ProductPage { id: *id }
     }
 }
 
 #[component]
 pub fn App() -> Element {
-    let api = use_context_provider(Api::new);
+    let api = use_context_provider(Api::same_origin);
     let cart = use_context_provider(CartStore::new);
+    // Loaded once, for the header and every page that lists the categories.
+    let categories = {
+        let api = api.clone();
+        use_resource(move || {
+            let api = api.clone();
+            async move { api.categories().await }
+        })
+    };
+    use_context_provider(|| Categories(categories));
     use_future(move || cart.refresh(api.clone()));
     rsx! { Router::<Route> {} }
 }

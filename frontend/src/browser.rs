@@ -48,21 +48,7 @@ pub fn shopper_id() -> Uuid {
     if let Some(id) = load(SHOPPER_KEY).and_then(|id| id.parse().ok()) {
         return id;
     }
-    let id = uuid::Builder::from_random_bytes(random_bytes()).into_uuid();
+    let id = uuid::Builder::from_random_bytes(storefront_api::random_bytes()).into_uuid();
     store(SHOPPER_KEY, Some(&id.to_string()));
     id
-}
-
-#[cfg(target_arch = "wasm32")]
-fn random_bytes() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
-    }
-    bytes
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn random_bytes() -> [u8; 16] {
-    [0; 16]
 }

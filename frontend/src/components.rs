@@ -4,26 +4,20 @@ use catalog_api::types::{Category, Money, Product};
 use dioxus::prelude::*;
 use reviews_api::types::RatingSummary;
 
-use crate::api::{Api, ApiError, Classify, Service, image_src};
+use storefront_api::{Api, ApiError, image_src};
+
 use crate::app::Route;
 use crate::highlight;
 use crate::money;
 use crate::pagination::{self, PageLink};
 
-/// The Catalog's categories, for the pages and the header that list them.
+/// The Catalog's categories, loaded once by the app for the header and the pages.
+#[derive(Clone, Copy)]
+pub struct Categories(pub Resource<Result<Vec<Category>, ApiError>>);
+
+/// The shared categories (see [`Categories`]).
 pub fn use_categories() -> Resource<Result<Vec<Category>, ApiError>> {
-    let api = use_context::<Api>();
-    use_resource(move || {
-        let api = api.clone();
-        async move {
-            api.catalog
-                .list_categories()
-                .send()
-                .await
-                .classify(Service::Catalog)
-                .map(|list| list.items)
-        }
-    })
+    use_context::<Categories>().0
 }
 
 #[component]
@@ -112,17 +106,7 @@ pub fn ProductGrid(products: Vec<Product>, query: String) -> Element {
             if ids.is_empty() {
                 return Vec::new();
             }
-            let request = reviews_api::types::RatingSummariesRequest { product_ids: ids };
-            match api
-                .reviews
-                .get_rating_summaries()
-                .body(request)
-                .send()
-                .await
-            {
-                Ok(list) => list.into_inner().items,
-                Err(_) => Vec::new(),
-            }
+            api.rating_summaries(ids).await.unwrap_or_default()
         }
     }));
     let summaries = summaries.read().clone().unwrap_or_default();

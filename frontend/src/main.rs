@@ -6,7 +6,6 @@
     reason = "rsx! expands attributes and event handlers into paths that this lint misreads"
 )]
 
-mod api;
 mod app;
 mod browser;
 mod cart;
@@ -16,7 +15,6 @@ mod money;
 mod pages;
 mod pagination;
 mod review_form;
-mod trace;
 
 fn main() {
     dioxus::launch(app::App);

@@ -1,7 +1,8 @@
-//! The consumer side of every REST edge: each test drives a consumer's generated client
-//! (for Reviews, its own Catalog adapter) against Pact's mock provider the way the
-//! consumer calls it, records the pact, and holds it to the one committed under
-//! `contract-tests/pacts/`.
+//! The consumer side of every REST edge: each test runs the consumer's own request code
+//! against Pact's mock provider (for the storefront, the request layer its pages call,
+//! `storefront-api`; for Reviews, its own Catalog adapter), records the pact, and holds it
+//! to the one committed under `contract-tests/pacts/`. So a pact changes when the
+//! consumer's calls change, not when someone remembers to change a test.
 //!
 //! Each response says the least the consumer needs: the fields its generated types
 //! require, matched by type or pattern where the consumer does not care about the value,
@@ -182,53 +183,55 @@ async fn the_storefront_browses_the_catalog() -> Result<()> {
     recording.finish(mock)
 }
 
+/// The storefront's own calls with only `catalog` set up: the other services are never
+/// asked in this test, and a call to them would fail to connect.
+fn storefront(catalog: &str, cart: &str, reviews: &str) -> storefront_api::Api {
+    storefront_api::Api::at(catalog, cart, reviews)
+}
+
+const NOWHERE: &str = "http://127.0.0.1:9";
+
 async fn storefront_browses(mock: &MockProvider) -> Result<()> {
     use catalog_api::types::ProductSort;
-    let client = catalog_api::Client::new(&mock.url, Default::default());
+    use storefront_api::{ApiError, ProductQuery};
+    let shop = storefront(&mock.url, NOWHERE, NOWHERE);
 
-    let categories = client.list_categories().send().await?;
-    assert_eq!(categories.items[0].slug.as_str(), "electronics");
+    let categories = shop.categories().await?;
+    assert_eq!(categories[0].slug.as_str(), "electronics");
 
-    let newest = client
-        .list_products()
-        .sort(ProductSort::Newest)
-        .page_size(nonzero(8))
-        .send()
-        .await?;
+    let newest = shop.newest_products(8).await?;
     assert_eq!(newest.items[0].price.currency.as_str(), "USD");
 
-    let listing = client
-        .list_products()
-        .page(nonzero(1))
-        .page_size(nonzero(24))
-        .category("electronics")
-        .sort(ProductSort::PriceAsc)
-        .min_price(1000)
-        .max_price(5000)
-        .send()
+    let listing = shop
+        .products(&ProductQuery {
+            category: Some("electronics".to_owned()),
+            page: 1,
+            sort: Some(ProductSort::PriceAsc),
+            min_price: Some(1000),
+            max_price: Some(5000),
+            ..ProductQuery::default()
+        })
         .await?;
     assert_eq!(listing.total_pages, 2);
 
-    let found = client
-        .list_products()
-        .page(nonzero(1))
-        .page_size(nonzero(24))
-        .q("desk lamp")
-        .send()
+    let found = shop
+        .products(&ProductQuery {
+            q: Some("desk lamp".to_owned()),
+            page: 1,
+            ..ProductQuery::default()
+        })
         .await?;
     assert_eq!(found.items[0].name, states::FOR_SALE_NAME);
 
-    let product = client.get_product().product_id(id(PRODUCT)).send().await?;
+    let product = shop.product(id(PRODUCT)).await?;
     assert_eq!(product.id, id(PRODUCT));
     assert_eq!(product.price.amount_minor, states::FOR_SALE_PRICE);
 
-    let missing = client
-        .get_product()
-        .product_id(id(MISSING_PRODUCT))
-        .send()
-        .await
-        .expect_err("a missing product is an error");
-    assert_eq!(missing.status().map(|status| status.as_u16()), Some(404));
+    let missing = shop.product(id(MISSING_PRODUCT)).await;
+    assert!(
+        matches!(missing, Err(ApiError::NotFound(_))),
+        "a missing product is the shop's not-found: {missing:?}"
+    );
     Ok(())
 }
 
@@ -331,56 +334,36 @@ async fn the_storefront_fills_a_cart() -> Result<()> {
 }
 
 async fn storefront_fills_a_cart(mock: &MockProvider) -> Result<()> {
-    use cart_api::types::{AddLine, Quantity, SetQuantity};
-    let client = cart_api::Client::new(&mock.url, Default::default());
-    let quantity = |count: u32| Quantity::from(nonzero(count));
+    use storefront_api::{ApiError, quantity};
+    let shop = storefront(NOWHERE, &mock.url, NOWHERE);
 
-    let new = client.create_cart().send().await?;
+    let new = shop.create_cart().await?;
     assert!(new.lines.is_empty());
 
-    let held = client.get_cart().cart_id(id(CART)).send().await?;
+    let held = shop.cart(id(CART)).await?;
     assert_eq!(held.item_count, 2);
     assert_eq!(
         held.subtotal.amount_minor,
         2 * held.lines[0].unit_price.amount_minor
     );
 
-    let expired = client
-        .get_cart()
-        .cart_id(id(EXPIRED_CART))
-        .send()
-        .await
-        .expect_err("an expired cart is an error");
-    assert_eq!(expired.status().map(|status| status.as_u16()), Some(404));
+    let expired = shop.cart(id(EXPIRED_CART)).await;
+    assert!(
+        matches!(expired, Err(ApiError::NotFound(_))),
+        "an expired cart is the shop's not-found: {expired:?}"
+    );
 
-    let added = client
-        .add_line()
-        .cart_id(id(EMPTY_CART))
-        .body(AddLine {
-            product_id: id(PRODUCT),
-            quantity: quantity(2),
-        })
-        .send()
+    let added = shop
+        .add_line(id(EMPTY_CART), id(PRODUCT), quantity(2)?)
         .await?;
     assert_eq!(added.lines[0].product_id, id(PRODUCT));
 
-    let changed = client
-        .set_line_quantity()
-        .cart_id(id(CART))
-        .product_id(id(PRODUCT))
-        .body(SetQuantity {
-            quantity: quantity(3),
-        })
-        .send()
+    let changed = shop
+        .set_quantity(id(CART), id(PRODUCT), quantity(3)?)
         .await?;
     assert_eq!(changed.item_count, 3);
 
-    let emptied = client
-        .remove_line()
-        .cart_id(id(CART))
-        .product_id(id(PRODUCT))
-        .send()
-        .await?;
+    let emptied = shop.remove_line(id(CART), id(PRODUCT)).await?;
     assert_eq!(emptied.item_count, 0);
     Ok(())
 }
@@ -492,32 +475,16 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
 }
 
 async fn storefront_reads_and_writes_reviews(mock: &MockProvider) -> Result<()> {
-    use reviews_api::types::{HelpfulVote, RatingSummariesRequest, ReviewInput, ReviewSort};
-    let client = reviews_api::Client::new(&mock.url, Default::default());
+    use reviews_api::types::{ReviewInput, ReviewSort};
+    let shop = storefront(NOWHERE, NOWHERE, &mock.url);
 
-    let summary = client
-        .get_rating_summary()
-        .product_id(id(PRODUCT))
-        .send()
-        .await?;
+    let summary = shop.rating_summary(id(PRODUCT)).await?;
     assert_eq!(summary.count, 1);
 
-    let summaries = client
-        .get_rating_summaries()
-        .body(RatingSummariesRequest {
-            product_ids: vec![id(PRODUCT)],
-        })
-        .send()
-        .await?;
-    assert_eq!(summaries.items[0].product_id, id(PRODUCT));
+    let summaries = shop.rating_summaries(vec![id(PRODUCT)]).await?;
+    assert_eq!(summaries[0].product_id, id(PRODUCT));
 
-    let reviews = client
-        .list_reviews()
-        .product_id(id(PRODUCT))
-        .sort(ReviewSort::Newest)
-        .limit(nonzero(5))
-        .send()
-        .await?;
+    let reviews = shop.reviews(id(PRODUCT), ReviewSort::Newest, None).await?;
     assert_eq!(reviews.items[0].rating, 4);
     assert!(reviews.next_cursor.is_none());
 
@@ -528,22 +495,10 @@ async fn storefront_reads_and_writes_reviews(mock: &MockProvider) -> Result<()> 
         body: "Lights the whole desk without glare.".parse()?,
         attributes: None,
     };
-    let written = client
-        .create_review()
-        .product_id(id(PRODUCT))
-        .body(input)
-        .send()
-        .await?;
+    let written = shop.write_review(id(PRODUCT), input).await?;
     assert_eq!(written.product_id, id(PRODUCT));
 
-    let voted = client
-        .mark_helpful()
-        .review_id(id(REVIEW))
-        .body(HelpfulVote {
-            voter: SHOPPER.parse()?,
-        })
-        .send()
-        .await?;
+    let voted = shop.mark_helpful(id(REVIEW), id(SHOPPER)).await?;
     assert_eq!(voted.helpful_count, 1);
     Ok(())
 }

@@ -4,11 +4,11 @@
 use cart_api::types::CartLine;
 use dioxus::prelude::*;
 
-use crate::api::{Api, ApiError, product_image_src};
 use crate::app::Route;
-use crate::cart::{CartStore, MAX_QUANTITY, Status};
+use crate::cart::{CartStore, Status};
 use crate::components::{ErrorPanel, Loading};
 use crate::money;
+use storefront_api::{Api, ApiError, MAX_QUANTITY, product_image_src};
 
 #[component]
 pub fn CartPage() -> Element {

@@ -1,7 +1,6 @@
-use catalog_api::types::ProductSort;
 use dioxus::prelude::*;
+use storefront_api::Api;
 
-use crate::api::{Api, Classify, Service};
 use crate::app::Route;
 use crate::components::{ErrorPanel, Loading, ProductGrid, use_categories};
 
@@ -11,15 +10,7 @@ pub fn Home() -> Element {
     let mut categories = use_categories();
     let mut featured = use_resource(move || {
         let api = api.clone();
-        async move {
-            api.catalog
-                .list_products()
-                .sort(ProductSort::Newest)
-                .page_size(8u32)
-                .send()
-                .await
-                .classify(Service::Catalog)
-        }
+        async move { api.newest_products(8).await }
     });
     rsx! {
         document::Title { "LocalMart" }

@@ -1,17 +1,13 @@
 //! Product listings: a category's products and search results, each a page at a time,
 //! sorted, and (in a category) filtered by price. The address holds the state.
 
-use catalog_api::types::{ProductPage, ProductSort};
-use dioxus::prelude::*;
-
-use crate::api::{Api, ApiError, Classify, Service};
 use crate::app::Route;
 use crate::components::{ErrorPanel, Loading, Pagination, ProductGrid, use_categories};
 use crate::money;
 use crate::pagination::parse_page;
+use dioxus::prelude::*;
+use storefront_api::{Api, ProductQuery as Query};
 
-/// Products a listing page holds.
-const PAGE_SIZE: u32 = 24;
 /// The currency the price filter's boxes are read in: the Catalog's.
 const CURRENCY: &str = "USD";
 
@@ -22,41 +18,6 @@ const SORTS: [(&str, &str); 5] = [
     ("price_desc", "Price: high to low"),
     ("newest", "Newest"),
 ];
-
-/// What to list, as read from the address.
-#[derive(Clone, Debug, PartialEq)]
-struct Query {
-    category: Option<String>,
-    q: Option<String>,
-    page: u32,
-    sort: Option<ProductSort>,
-    min_price: Option<i64>,
-    max_price: Option<i64>,
-}
-
-async fn fetch(api: Api, query: Query) -> Result<ProductPage, ApiError> {
-    let mut request = api
-        .catalog
-        .list_products()
-        .page(query.page)
-        .page_size(PAGE_SIZE);
-    if let Some(category) = query.category {
-        request = request.category(category);
-    }
-    if let Some(q) = query.q {
-        request = request.q(q);
-    }
-    if let Some(sort) = query.sort {
-        request = request.sort(sort);
-    }
-    if let Some(min) = query.min_price {
-        request = request.min_price(min);
-    }
-    if let Some(max) = query.max_price {
-        request = request.max_price(max);
-    }
-    request.send().await.classify(Service::Catalog)
-}
 
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
@@ -182,7 +143,10 @@ fn Results(
 ) -> Element {
     let api = use_context::<Api>();
     let searching = query.q.clone();
-    let mut result = use_resource(use_reactive!(|query| fetch(api.clone(), query)));
+    let mut result = use_resource(use_reactive!(|query| {
+        let api = api.clone();
+        async move { api.products(&query).await }
+    }));
     let sorts = SORTS
         .iter()
         .filter(|(value, _)| searching.is_some() || *value != "relevance");

@@ -3,10 +3,6 @@
 
 /// The `traceparent` header for a new sampled trace with these ids
 /// (<https://www.w3.org/TR/trace-context/#traceparent-header>).
-#[cfg_attr(
-    not(any(target_arch = "wasm32", test)),
-    expect(dead_code, reason = "only the browser build sends requests")
-)]
 pub fn traceparent(trace_id: [u8; 16], span_id: [u8; 8]) -> String {
     format!("00-{}-{}-01", hex(&trace_id), hex(&span_id))
 }
@@ -15,15 +11,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A `traceparent` with fresh random ids from the browser's crypto source.
-#[cfg(target_arch = "wasm32")]
+/// A `traceparent` with fresh random ids.
 pub fn new_traceparent() -> String {
-    let mut ids = [0u8; 24];
+    let mut ids: [u8; 24] = crate::random_bytes();
     // All-zero ids are invalid; the chance of drawing them is negligible, but an id of
     // zeroes would be dropped by the services, so such a draw is replaced.
-    if let Some(crypto) = web_sys::window().and_then(|window| window.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut ids);
-    }
     if ids[..16].iter().all(|byte| *byte == 0) {
         ids[0] = 1;
     }
@@ -51,5 +43,13 @@ mod tests {
             traceparent(trace_id, span_id),
             "00-4b0000000000000000000000000000f6-00f067aa0ba902b7-01"
         );
+    }
+
+    #[test]
+    fn fresh_ids_differ_and_are_never_zero() {
+        let (a, b) = (new_traceparent(), new_traceparent());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 55, "{a}");
+        assert!(!a.contains(&"0".repeat(32)), "{a}");
     }
 }
