@@ -10,6 +10,8 @@ mkdir -p "$tools/bin"
 
 # nginx is the storefront's edge; chromium and its driver run the storefront's browser tests.
 apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
+# `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 supervisor_version=4.2.5
 schemathesis_version=4.32.5
 ferretdb_version=v1.24.2
@@ -22,6 +24,35 @@ wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# Temporary build directories, removed however the script ends.
+scratch_dirs=()
+cleanup() {
+  if [ ${#scratch_dirs[@]} -gt 0 ]; then rm -rf "${scratch_dirs[@]}"; fi
+}
+trap cleanup EXIT
+# `scratch NAME` makes one and puts its path in the variable NAME.
+scratch() {
+  local dir
+  dir=$(mktemp -d)
+  scratch_dirs+=("$dir")
+  printf -v "$1" '%s' "$dir"
+}
+
+# The toolchains the steps below call. Debian packages what it can (python3-venv);
+# Rust, Go and Node come with the machine, so a missing one is named with where to get it.
+need() {
+  local command=$1 why=$2
+  if ! command -v "$command" >/dev/null 2>&1; then
+    echo "deps: \`$command\` is missing; it is needed $why" >&2
+    exit 1
+  fi
+}
+need cargo "to build LocalMart (install Rust with rustup)"
+need rustup "to add the wasm32 target and rustfmt/clippy (install Rust with rustup)"
+need go "to build FerretDB and oasdiff from their Go modules (Go 1.22 or newer)"
+need npm "to install buf and binaryen from the npm registry (Node.js 18 or newer)"
+need python3 "for supervisord and schemathesis (Python 3.9 or newer)"
 
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -68,13 +99,12 @@ fi
 if [ ! -x "$tools/bin/ferretdb" ] || [ ! -e "$tools/bin/.ferretdb-$ferretdb_version" ]; then
   echo "building FerretDB $ferretdb_version from its Go module"
   module_dir=$(cd /tmp && go mod download -json "github.com/FerretDB/FerretDB@$ferretdb_version" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  build_dir=$(mktemp -d)
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  scratch build_dir
   cp -r "$module_dir/." "$build_dir"
   chmod -R u+w "$build_dir"
   echo "$ferretdb_version" >"$build_dir/build/version/version.txt"
   (cd "$build_dir" && GOFLAGS=-mod=mod go build -o "$tools/bin/ferretdb" ./cmd/ferretdb)
-  rm -rf "$build_dir"
   touch "$tools/bin/.ferretdb-$ferretdb_version"
 fi
 
@@ -95,9 +125,8 @@ fi
 # The storefront's bundle: wasm-bindgen writes the JavaScript glue, wasm-opt shrinks the module.
 if [ ! -x "$tools/bin/wasm-bindgen" ] || [ ! -e "$tools/bin/.wasm-bindgen-$wasm_bindgen_version" ]; then
   echo "installing wasm-bindgen-cli $wasm_bindgen_version with cargo install"
-  build_dir=$(mktemp -d)
+  scratch build_dir
   cargo install --quiet --root "$tools" --target-dir "$build_dir" --version "$wasm_bindgen_version" wasm-bindgen-cli
-  rm -rf "$build_dir"
   touch "$tools/bin/.wasm-bindgen-$wasm_bindgen_version"
 fi
 
