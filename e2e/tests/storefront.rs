@@ -382,3 +382,31 @@ async fn add_to_cart_is_disabled_with_a_message_while_the_cart_is_down() -> Resu
     browser.quit().await?;
     shop.stop().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_says_when_the_catalog_is_down_and_loads_on_try_again() -> Result<()> {
+    let mut shop = Shop::start().await?;
+    let browser = shop.browser().await?;
+    let product = product_in(&shop, "books", 1).await?;
+    shop.catalog.stop().await?;
+
+    browser
+        .goto(&shop.page(&format!("/product/{}", product.id)))
+        .await?;
+    browser
+        .find_text("[role=alert] p", "the outage notice", |text| {
+            text.contains("The catalog service is not available right now")
+        })
+        .await?;
+    snap(&browser, "product-catalog-down").await?;
+
+    // The page's one boundary loads it anew on "Try again".
+    shop.catalog.restart().await?;
+    browser.click_on("[role=alert] button").await?;
+    browser
+        .find_text("h1", &product.name, |text| text == product.name)
+        .await?;
+
+    browser.quit().await?;
+    shop.stop().await
+}

@@ -135,6 +135,43 @@ pub fn Loading(label: String) -> Element {
 }
 
 /// A failure, said plainly, with a way to try again.
+/// The one loading and error boundary of the shop. What is inside suspends into
+/// `Loading { label }` while its data loads (a component calls `resource.suspend()?`)
+/// and fails into an [`ErrorPanel`] (it returns the [`ApiError`] with `?`); "Try again"
+/// builds what is inside anew, so its resources load again, and calls `on_retry` for
+/// resources it does not own.
+#[component]
+pub fn Loadable(label: String, on_retry: Option<EventHandler<()>>, children: Element) -> Element {
+    let mut attempt = use_signal(|| 0u32);
+    rsx! {
+        ErrorBoundary {
+            handle_error: move |errors: ErrorContext| {
+                let error = errors.error();
+                let retry = move |()| {
+                    if let Some(on_retry) = on_retry {
+                        on_retry.call(());
+                    }
+                    attempt += 1;
+                    errors.clear_errors();
+                };
+                match error.as_ref().and_then(|error| error.0.downcast_ref::<ApiError>()) {
+                    Some(error) => rsx! { ErrorPanel { error: error.clone(), retry } },
+                    None => rsx! {
+                        div { class: "notice notice-error", role: "alert",
+                            p { "Something went wrong on this page. Please try again." }
+                        }
+                    },
+                }
+            },
+            SuspenseBoundary {
+                key: "{attempt}",
+                fallback: move |_| rsx! { Loading { label: label.clone() } },
+                {children}
+            }
+        }
+    }
+}
+
 #[component]
 pub fn ErrorPanel(error: ApiError, retry: Option<EventHandler<()>>) -> Element {
     rsx! {

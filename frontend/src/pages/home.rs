@@ -2,16 +2,11 @@ use dioxus::prelude::*;
 use storefront_api::Api;
 
 use crate::app::Route;
-use crate::components::{ErrorPanel, Loading, ProductGrid, use_categories};
+use crate::components::{Loadable, ProductGrid, use_categories};
 
 #[component]
 pub fn Home() -> Element {
-    let api = use_context::<Api>();
     let mut categories = use_categories();
-    let mut featured = use_resource(move || {
-        let api = api.clone();
-        async move { api.newest_products(8).await }
-    });
     rsx! {
         document::Title { "LocalMart" }
         section { class: "hero",
@@ -22,31 +17,43 @@ pub fn Home() -> Element {
         }
         section { class: "container section",
             h2 { "Shop by category" }
-            match categories.read().clone() {
-                None => rsx! { Loading { label: "Loading categories…" } },
-                Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| categories.restart() } },
-                Some(Ok(list)) => rsx! {
-                    ul { class: "category-grid",
-                        for category in list {
-                            li { key: "{category.id}", class: "card category-card",
-                                Link { class: "card-link", to: Route::category(&category.slug),
-                                    span { class: "card-title", "{category.name}" }
-                                    span { class: "muted", "{category.description}" }
-                                    span { class: "category-count", "{category.product_count} products" }
-                                }
-                            }
-                        }
-                    }
-                },
+            Loadable { label: "Loading categories…", on_retry: move |_| categories.restart(),
+                CategoryGrid {}
             }
         }
         section { class: "container section",
             h2 { "New in" }
-            match featured.read().clone() {
-                None => rsx! { Loading { label: "Loading products…" } },
-                Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| featured.restart() } },
-                Some(Ok(page)) => rsx! { ProductGrid { products: page.items, query: String::new() } },
+            Loadable { label: "Loading products…", NewIn {} }
+        }
+    }
+}
+
+#[component]
+fn CategoryGrid() -> Element {
+    let categories = use_categories().suspend()?.cloned()?;
+    rsx! {
+        ul { class: "category-grid",
+            for category in categories {
+                li { key: "{category.id}", class: "card category-card",
+                    Link { class: "card-link", to: Route::category(&category.slug),
+                        span { class: "card-title", "{category.name}" }
+                        span { class: "muted", "{category.description}" }
+                        span { class: "category-count", "{category.product_count} products" }
+                    }
+                }
             }
         }
     }
+}
+
+/// The newest products.
+#[component]
+fn NewIn() -> Element {
+    let api = use_context::<Api>();
+    let featured = use_resource(move || {
+        let api = api.clone();
+        async move { api.newest_products(8).await }
+    });
+    let page = featured.suspend()?.cloned()?;
+    rsx! { ProductGrid { products: page.items, query: String::new() } }
 }

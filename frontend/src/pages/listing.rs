@@ -2,11 +2,12 @@
 //! sorted, and (in a category) filtered by price. The address holds the state.
 
 use crate::app::Route;
-use crate::components::{ErrorPanel, Loading, Pagination, ProductGrid, use_categories};
+use crate::components::{Loadable, Pagination, ProductGrid, use_categories};
 use crate::money;
 use crate::pagination::parse_page;
+use catalog_api::types::ProductPage;
 use dioxus::prelude::*;
-use storefront_api::{Api, ProductQuery as Query};
+use storefront_api::{Api, ApiError, ProductQuery as Query};
 
 /// The currency the price filter's boxes are read in: the Catalog's.
 const CURRENCY: &str = "USD";
@@ -181,29 +182,40 @@ fn Results(
                     }
                 }
             }
-            match result.read().clone() {
-                None => rsx! { Loading { label: "Loading products…" } },
-                Some(Err(error)) => rsx! { ErrorPanel { error, retry: move |_| result.restart() } },
-                Some(Ok(page)) if page.items.is_empty() => rsx! {
-                    div { class: "empty-state", "data-testid": "empty-results",
-                        if let Some(q) = &searching {
-                            h2 { "No products match “{q}”" }
-                            p { class: "muted", "Check the spelling, try a shorter or more general word, or browse a category from the menu above." }
-                        } else {
-                            h2 { "Nothing here at these prices" }
-                            p { class: "muted", "Widen the price range to see more products." }
-                        }
-                    }
-                },
-                Some(Ok(page)) => rsx! {
-                    ProductGrid { products: page.items, query: searching.clone().unwrap_or_default() }
-                    Pagination {
-                        current: u32::try_from(page.page).unwrap_or(1),
-                        total: u32::try_from(page.total_pages).unwrap_or(1),
-                        to,
-                    }
-                },
+            Loadable { label: "Loading products…", on_retry: move |_| result.restart(),
+                ResultsGrid { result, searching, to }
             }
+        }
+    }
+}
+
+/// A listing's products and page links, or why there are none.
+#[component]
+fn ResultsGrid(
+    result: Resource<Result<ProductPage, ApiError>>,
+    searching: Option<String>,
+    to: Callback<u32, Route>,
+) -> Element {
+    let page = result.suspend()?.cloned()?;
+    if page.items.is_empty() {
+        return rsx! {
+            div { class: "empty-state", "data-testid": "empty-results",
+                if let Some(q) = &searching {
+                    h2 { "No products match “{q}”" }
+                    p { class: "muted", "Check the spelling, try a shorter or more general word, or browse a category from the menu above." }
+                } else {
+                    h2 { "Nothing here at these prices" }
+                    p { class: "muted", "Widen the price range to see more products." }
+                }
+            }
+        };
+    }
+    rsx! {
+        ProductGrid { products: page.items, query: searching.clone().unwrap_or_default() }
+        Pagination {
+            current: u32::try_from(page.page).unwrap_or(1),
+            total: u32::try_from(page.total_pages).unwrap_or(1),
+            to,
         }
     }
 }

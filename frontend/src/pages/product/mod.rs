@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::Route;
 use crate::cart::CartStore;
-use crate::components::{ErrorPanel, Loading, Price, StockBadge};
+use crate::components::{Loadable, Price, StockBadge};
 
 mod form;
 mod reviews;
@@ -18,10 +18,21 @@ use reviews::{Reviews, SummaryLine};
 
 #[component]
 pub fn ProductPage(id: Uuid) -> Element {
+    rsx! {
+        div { class: "container section",
+            // Another product is another page: its loading, errors and state start afresh.
+            Loadable { key: "{id}", label: "Loading the product…", ProductView { id } }
+        }
+    }
+}
+
+/// The product itself, once the Catalog has answered.
+#[component]
+fn ProductView(id: Uuid) -> Element {
     let product_id = id;
     let api = use_context::<Api>();
     let product_api = api.clone();
-    let mut product = use_resource(use_reactive!(|product_id| {
+    let product = use_resource(use_reactive!(|product_id| {
         let api = product_api.clone();
         async move { api.product(product_id).await }
     }));
@@ -34,46 +45,34 @@ pub fn ProductPage(id: Uuid) -> Element {
         async move { api.rating_summary(product_id).await }
     }));
     let summary = summary.read().clone();
-    match product.read().clone() {
-        None => {
-            rsx! { div { class: "container section", Loading { label: "Loading the product…" } } }
+    let product = match product.suspend()?.cloned() {
+        Err(ApiError::NotFound(_)) => return rsx! { Missing {} },
+        other => other?,
+    };
+    rsx! {
+        document::Title { "{product.name} · LocalMart" }
+        nav { class: "breadcrumbs", "aria-label": "Breadcrumb",
+            Link { to: Route::Home {}, "Home" }
+            span { "aria-hidden": "true", " / " }
+            Link { to: Route::category(&product.category.slug), "{product.category.name}" }
+            span { "aria-hidden": "true", " / " }
+            span { "aria-current": "page", "{product.name}" }
         }
-        Some(Err(ApiError::NotFound(_))) => rsx! { Missing {} },
-        Some(Err(error)) => rsx! {
-            document::Title { "Unavailable · LocalMart" }
-            section { class: "container section empty-state",
-                h1 { "This product cannot be shown right now" }
-                ErrorPanel { error, retry: move |_| product.restart() }
-                Link { class: "button button-secondary", to: Route::Home {}, "Back to the shop" }
+        article { class: "product",
+            div { class: "product-media",
+                img { src: image_src(&product.image_url), alt: "Picture of {product.name}", width: "640", height: "480" }
             }
-        },
-        Some(Ok(product)) => rsx! {
-            document::Title { "{product.name} · LocalMart" }
-            div { class: "container section",
-                nav { class: "breadcrumbs", "aria-label": "Breadcrumb",
-                    Link { to: Route::Home {}, "Home" }
-                    span { "aria-hidden": "true", " / " }
-                    Link { to: Route::category(&product.category.slug), "{product.category.name}" }
-                    span { "aria-hidden": "true", " / " }
-                    span { "aria-current": "page", "{product.name}" }
-                }
-                article { class: "product",
-                    div { class: "product-media",
-                        img { src: image_src(&product.image_url), alt: "Picture of {product.name}", width: "640", height: "480" }
-                    }
-                    div { class: "product-info",
-                        h1 { "{product.name}" }
-                        SummaryLine { summary: summary.clone() }
-                        p { class: "product-price", Price { money: product.price.clone() } }
-                        StockBadge { stock: product.stock }
-                        BuyBox { key: "{product.id}", product: product.clone() }
-                        p { class: "product-description", "{product.description}" }
-                        Attributes { product: product.clone() }
-                    }
-                }
-                Reviews { key: "{product.id}", product_id, changed: reviews_changed, summary }
+            div { class: "product-info",
+                h1 { "{product.name}" }
+                SummaryLine { summary: summary.clone() }
+                p { class: "product-price", Price { money: product.price.clone() } }
+                StockBadge { stock: product.stock }
+                BuyBox { product: product.clone() }
+                p { class: "product-description", "{product.description}" }
+                Attributes { product: product.clone() }
             }
-        },
+        }
+        Reviews { product_id, changed: reviews_changed, summary }
     }
 }
 
@@ -81,7 +80,7 @@ pub fn ProductPage(id: Uuid) -> Element {
 fn Missing() -> Element {
     rsx! {
         document::Title { "Product not found · LocalMart" }
-        section { class: "container section empty-state",
+        section { class: "empty-state",
             h1 { "We could not find that product" }
             p { class: "muted", "It may have been removed from the catalog." }
             Link { class: "button", to: Route::Home {}, "Back to the shop" }
