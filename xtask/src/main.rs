@@ -145,9 +145,13 @@ fn run_gates(root: &std::path::Path) -> anyhow::Result<()> {
     }
 }
 
-/// The workspace root: xtask lives one level below it.
+/// The workspace root: xtask lives one level below it. It is read when xtask runs
+/// (`cargo run` sets `CARGO_MANIFEST_DIR` for the program too), not when it was built:
+/// checkouts share one target directory, so the binary `cargo xtask` starts may have been
+/// linked in another checkout, whose path `env!` would have baked in.
 fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .map(PathBuf::from)
