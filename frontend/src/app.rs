@@ -5,11 +5,12 @@ use dioxus::prelude::*;
 
 use crate::cart::CartStore;
 use crate::components::{Categories, use_categories};
-use crate::pages::{CartPage, CategoryPage, Home, NotFound, ProductPage, SearchPage};
+use crate::pages::{CartPage, CategoryPage, Home, ListingSort, NotFound, ProductPage, SearchPage};
 use storefront_api::Api;
 
-/// Every page of the shop. Listing state (page, sort, price range, query) lives in the
-/// address, so a listing can be bookmarked, shared and reloaded.
+/// Every page of the shop, with its parameters typed. Listing state (page, sort, price
+/// range, query) lives in the address, so a listing can be bookmarked, shared and
+/// reloaded; a parameter that does not parse counts as absent.
 #[derive(Routable, Clone, Debug, PartialEq)]
 #[rustfmt::skip]
 pub enum Route {
@@ -17,9 +18,15 @@ pub enum Route {
         #[route("/")]
         Home {},
         #[route("/category/:slug?:page&:sort&:min&:max")]
-        CategoryPage { slug: String, page: String, sort: String, min: String, max: String },
+        CategoryPage {
+            slug: String,
+            page: Option<u32>,
+            sort: Option<ListingSort>,
+            min: Option<i64>,
+            max: Option<i64>,
+        },
         #[route("/search?:q&:page&:sort")]
-        SearchPage { q: String, page: String, sort: String },
+        SearchPage { q: String, page: Option<u32>, sort: Option<ListingSort> },
         #[route("/product/:id")]
         ProductPage { id: uuid::Uuid },
         #[route("/cart")]
@@ -32,18 +39,18 @@ impl Route {
     pub fn category(slug: &str) -> Self {
         Self::CategoryPage {
             slug: slug.to_owned(),
-            page: String::new(),
-            sort: String::new(),
-            min: String::new(),
-            max: String::new(),
+            page: None,
+            sort: None,
+            min: None,
+            max: None,
         }
     }
 
     pub fn search(q: &str) -> Self {
         Self::SearchPage {
             q: q.to_owned(),
-            page: String::new(),
-            sort: String::new(),
+            page: None,
+            sort: None,
         }
     }
 
@@ -144,5 +151,49 @@ fn Header() -> Element {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use catalog_api::types::ProductSort;
+
+    use super::*;
+
+    #[test]
+    fn a_listing_address_keeps_its_typed_state() {
+        let route = Route::CategoryPage {
+            slug: "shoes".to_owned(),
+            page: Some(2),
+            sort: Some(ListingSort(ProductSort::PriceAsc)),
+            min: Some(1000),
+            max: None,
+        };
+        let address = route.to_string();
+        assert!(address.starts_with("/category/shoes?"), "{address}");
+        assert!(address.contains("sort=price_asc"), "{address}");
+        assert_eq!(Route::from_str(&address).ok(), Some(route));
+    }
+
+    #[test]
+    fn what_an_address_cannot_say_counts_as_absent() {
+        let parsed = Route::from_str("/search?q=lamp&page=two&sort=cheapest").ok();
+        let expected = Route::SearchPage {
+            q: "lamp".to_owned(),
+            page: None,
+            sort: None,
+        };
+        assert_eq!(parsed, Some(expected));
+        let product = uuid::Uuid::from_u128(7);
+        assert_eq!(
+            Route::from_str(&format!("/product/{product}")).ok(),
+            Some(Route::product(&product))
+        );
+        assert!(matches!(
+            Route::from_str("/product/not-an-id"),
+            Ok(Route::NotFound { .. })
+        ));
     }
 }

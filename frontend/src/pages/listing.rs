@@ -4,8 +4,8 @@
 use crate::app::Route;
 use crate::components::{Loadable, Pagination, ProductGrid, use_categories};
 use crate::money;
-use crate::pagination::parse_page;
-use catalog_api::types::ProductPage;
+use crate::pagination::page_number;
+use catalog_api::types::{ProductPage, ProductSort};
 use dioxus::prelude::*;
 use storefront_api::{Api, ApiError, ProductQuery as Query};
 
@@ -20,20 +20,53 @@ const SORTS: [(&str, &str); 5] = [
     ("newest", "Newest"),
 ];
 
+/// A listing's order as the address holds it (`?sort=price_asc`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ListingSort(pub ProductSort);
+
+/// The router needs a default for a sort it cannot read; the address then has none.
+impl Default for ListingSort {
+    fn default() -> Self {
+        Self(ProductSort::Name)
+    }
+}
+
+impl std::str::FromStr for ListingSort {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse()
+            .map(Self)
+            .map_err(|_| format!("no sort order {text:?}"))
+    }
+}
+
+impl std::fmt::Display for ListingSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
 #[component]
-pub fn CategoryPage(slug: String, page: String, sort: String, min: String, max: String) -> Element {
+pub fn CategoryPage(
+    slug: String,
+    page: Option<u32>,
+    sort: Option<ListingSort>,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Element {
     let query = Query {
         category: Some(slug.clone()),
         q: None,
-        page: parse_page(&page),
-        sort: sort.parse().ok(),
-        min_price: min.parse().ok(),
-        max_price: max.parse().ok(),
+        page: page_number(page),
+        sort: sort.map(|sort| sort.0),
+        min_price: min,
+        max_price: max,
     };
     let categories = use_categories();
     let category = categories
@@ -46,24 +79,24 @@ pub fn CategoryPage(slug: String, page: String, sort: String, min: String, max: 
         .map_or_else(|| slug.clone(), |category| category.name.clone());
 
     let to = {
-        let (slug, sort, min, max) = (slug.clone(), sort.clone(), min.clone(), max.clone());
+        let slug = slug.clone();
         Callback::new(move |page: u32| Route::CategoryPage {
             slug: slug.clone(),
-            page: page.to_string(),
-            sort: sort.clone(),
-            min: min.clone(),
-            max: max.clone(),
+            page: Some(page),
+            sort,
+            min,
+            max,
         })
     };
     let on_sort = {
-        let (slug, min, max) = (slug.clone(), min.clone(), max.clone());
-        move |sort: String| {
+        let slug = slug.clone();
+        move |sort: Option<ListingSort>| {
             navigator().push(Route::CategoryPage {
                 slug: slug.clone(),
-                page: String::new(),
+                page: None,
                 sort,
-                min: min.clone(),
-                max: max.clone(),
+                min,
+                max,
             });
         }
     };
@@ -80,38 +113,38 @@ pub fn CategoryPage(slug: String, page: String, sort: String, min: String, max: 
                 p { class: "muted lead", "{category.description}" }
             }
             div { class: "listing",
-                PriceFilter { key: "{slug}", slug: slug.clone(), sort: sort.clone(), min: min.clone(), max: max.clone() }
-                Results { query, to, sort: sort.clone(), on_sort }
+                PriceFilter { key: "{slug}", slug: slug.clone(), sort, min, max }
+                Results { query, to, sort, on_sort }
             }
         }
     }
 }
 
 #[component]
-pub fn SearchPage(q: String, page: String, sort: String) -> Element {
+pub fn SearchPage(q: String, page: Option<u32>, sort: Option<ListingSort>) -> Element {
     let text = q.trim().to_owned();
     let query = Query {
         category: None,
         q: non_empty(&text),
-        page: parse_page(&page),
-        sort: sort.parse().ok(),
+        page: page_number(page),
+        sort: sort.map(|sort| sort.0),
         min_price: None,
         max_price: None,
     };
     let to = {
-        let (q, sort) = (q.clone(), sort.clone());
+        let q = q.clone();
         Callback::new(move |page: u32| Route::SearchPage {
             q: q.clone(),
-            page: page.to_string(),
-            sort: sort.clone(),
+            page: Some(page),
+            sort,
         })
     };
     let on_sort = {
         let q = q.clone();
-        move |sort: String| {
+        move |sort: Option<ListingSort>| {
             navigator().push(Route::SearchPage {
                 q: q.clone(),
-                page: String::new(),
+                page: None,
                 sort,
             });
         }
@@ -129,7 +162,7 @@ pub fn SearchPage(q: String, page: String, sort: String) -> Element {
         document::Title { "“{text}” · LocalMart" }
         div { class: "container section",
             h1 { "Results for “{text}”" }
-            Results { query, to, sort: sort.clone(), on_sort }
+            Results { query, to, sort, on_sort }
         }
     }
 }
@@ -139,8 +172,8 @@ pub fn SearchPage(q: String, page: String, sort: String) -> Element {
 fn Results(
     query: Query,
     to: Callback<u32, Route>,
-    sort: String,
-    on_sort: EventHandler<String>,
+    sort: Option<ListingSort>,
+    on_sort: EventHandler<Option<ListingSort>>,
 ) -> Element {
     let api = use_context::<Api>();
     let searching = query.q.clone();
@@ -151,14 +184,10 @@ fn Results(
     let sorts = SORTS
         .iter()
         .filter(|(value, _)| searching.is_some() || *value != "relevance");
-    let selected = if sort.is_empty() {
-        if searching.is_some() {
-            "relevance".to_owned()
-        } else {
-            "name".to_owned()
-        }
-    } else {
-        sort
+    let selected = match sort {
+        Some(sort) => sort.to_string(),
+        None if searching.is_some() => "relevance".to_owned(),
+        None => "name".to_owned(),
     };
     rsx! {
         div { class: "results",
@@ -175,7 +204,7 @@ fn Results(
                     span { "Sort by" }
                     select {
                         value: "{selected}",
-                        onchange: move |event| on_sort.call(event.value()),
+                        onchange: move |event| on_sort.call(event.value().parse().ok()),
                         for (value, label) in sorts {
                             option { value: *value, selected: *value == selected, "{label}" }
                         }
@@ -223,10 +252,14 @@ fn ResultsGrid(
 /// Lowest and highest price, typed in the currency's major units and kept in the
 /// address as minor units.
 #[component]
-fn PriceFilter(slug: String, sort: String, min: String, max: String) -> Element {
-    let shown = |minor: &str| {
+fn PriceFilter(
+    slug: String,
+    sort: Option<ListingSort>,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Element {
+    let shown = |minor: Option<i64>| {
         minor
-            .parse::<i64>()
             .map(|minor| {
                 money::format(minor, CURRENCY)
                     .trim_start_matches('$')
@@ -234,17 +267,17 @@ fn PriceFilter(slug: String, sort: String, min: String, max: String) -> Element 
             })
             .unwrap_or_default()
     };
-    let mut low = use_signal(|| shown(&min));
-    let mut high = use_signal(|| shown(&max));
+    let mut low = use_signal(|| shown(min));
+    let mut high = use_signal(|| shown(max));
     let mut problem = use_signal(|| None::<String>);
     let apply = move |event: FormEvent| {
         event.prevent_default();
-        let read = |text: &str, which: &str| -> Result<String, String> {
+        let read = |text: &str, which: &str| -> Result<Option<i64>, String> {
             if text.trim().is_empty() {
-                return Ok(String::new());
+                return Ok(None);
             }
             money::parse(text, CURRENCY)
-                .map(|minor| minor.to_string())
+                .map(Some)
                 .ok_or_else(|| format!("The {which} price should be an amount like 25 or 19.99."))
         };
         match (read(&low.read(), "lowest"), read(&high.read(), "highest")) {
@@ -252,8 +285,8 @@ fn PriceFilter(slug: String, sort: String, min: String, max: String) -> Element 
                 problem.set(None);
                 navigator().push(Route::CategoryPage {
                     slug: slug.clone(),
-                    page: String::new(),
-                    sort: sort.clone(),
+                    page: None,
+                    sort,
                     min,
                     max,
                 });

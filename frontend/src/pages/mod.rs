@@ -8,6 +8,6 @@ mod product;
 
 pub use cart::CartPage;
 pub use home::Home;
-pub use listing::{CategoryPage, SearchPage};
+pub use listing::{CategoryPage, ListingSort, SearchPage};
 pub use not_found::NotFound;
 pub use product::ProductPage;
