@@ -406,6 +406,12 @@ async fn a_page_says_when_the_catalog_is_down_and_loads_on_try_again() -> Result
     browser
         .find_text("h1", &product.name, |text| text == product.name)
         .await?;
+    // The header's categories, which failed with the page, are back too.
+    browser
+        .find_text(".category-nav a", "the category bar", |text| {
+            !text.is_empty()
+        })
+        .await?;
 
     browser.quit().await?;
     shop.stop().await

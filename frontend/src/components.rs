@@ -138,11 +138,13 @@ pub fn Loading(label: String) -> Element {
 /// The one loading and error boundary of the shop. What is inside suspends into
 /// `Loading { label }` while its data loads (a component calls `resource.suspend()?`)
 /// and fails into an [`ErrorPanel`] (it returns the [`ApiError`] with `?`); "Try again"
-/// builds what is inside anew, so its resources load again, and calls `on_retry` for
-/// resources it does not own.
+/// builds what is inside anew, so its resources load again, calls `on_retry` for
+/// resources it does not own, and loads the shop's categories again if they failed too
+/// (the header's category bar comes back with the page).
 #[component]
 pub fn Loadable(label: String, on_retry: Option<EventHandler<()>>, children: Element) -> Element {
     let mut attempt = use_signal(|| 0u32);
+    let mut categories = use_categories();
     rsx! {
         ErrorBoundary {
             handle_error: move |errors: ErrorContext| {
@@ -150,6 +152,9 @@ pub fn Loadable(label: String, on_retry: Option<EventHandler<()>>, children: Ele
                 let retry = move |()| {
                     if let Some(on_retry) = on_retry {
                         on_retry.call(());
+                    }
+                    if matches!(*categories.peek(), Some(Err(_))) {
+                        categories.restart();
                     }
                     attempt += 1;
                     errors.clear_errors();
