@@ -7,12 +7,14 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 
 use anyhow::{Context, Result};
 
-/// Starts "$@" in the background and stops it with SIGTERM once stdin closes.
+/// Starts "$@" in the background, in a process group of its own, and stops the whole
+/// group with SIGTERM once stdin closes: a helper's own children (the browsers that
+/// chromedriver starts, nginx's workers) go with it instead of being left behind.
 const WATCHDOG: &str = r#"
-"$@" &
+setsid "$@" &
 child=$!
 cat >/dev/null || true
-kill -TERM "$child" 2>/dev/null || true
+kill -TERM "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null || true
 wait "$child" || true
 "#;
 
@@ -68,5 +70,49 @@ impl Watched {
 impl Drop for Watched {
     fn drop(&mut self) {
         let _ = self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn running(pid: &str) -> bool {
+        Path::new("/proc").join(pid).exists()
+    }
+
+    #[test]
+    fn a_stopped_helper_takes_its_own_children_with_it() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let pid_file = dir.path().join("grandchild.pid");
+        let script = format!("sleep 300 & echo $! > {}; wait", pid_file.display());
+        let mut helper = Watched::spawn(
+            Path::new("/bin/sh"),
+            &["-c", &script],
+            &[],
+            &dir.path().join("helper.log"),
+        )
+        .expect("the helper starts");
+        let started = Instant::now();
+        let grandchild = loop {
+            match std::fs::read_to_string(&pid_file) {
+                Ok(pid) if !pid.trim().is_empty() => break pid.trim().to_owned(),
+                _ if started.elapsed() > Duration::from_secs(10) => panic!("no grandchild"),
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        assert!(running(&grandchild));
+
+        helper.stop().expect("the helper stops");
+        let stopped = Instant::now();
+        while running(&grandchild) && stopped.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            !running(&grandchild),
+            "process {grandchild}, started by the helper, outlived it"
+        );
     }
 }
