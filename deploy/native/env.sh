@@ -6,7 +6,11 @@ export LOCALMART_ROOT
 export LOCALMART_STATE=${LOCALMART_STATE:-$LOCALMART_ROOT/.localmart}
 export LOCALMART_TOOLS=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/localmart/target}
-export LOCALMART_BIN=${LOCALMART_BIN:-$CARGO_TARGET_DIR/release}
+# `make up` builds with this cargo profile (`dev` builds faster, unoptimised) and copies
+# the binaries into $LOCALMART_BIN, so what runs stays what this checkout built even when
+# another checkout shares the target directory.
+export LOCALMART_PROFILE=${LOCALMART_PROFILE:-release}
+export LOCALMART_BIN=$LOCALMART_STATE/bin
 export PATH="$LOCALMART_TOOLS/bin:$PATH"
 
 export LOCALMART_PG_PORT=${LOCALMART_PG_PORT:-55432}
@@ -33,6 +37,18 @@ SUPERVISOR_CONF=$LOCALMART_ROOT/deploy/native/supervisord.conf
 pg_bin() {
   if [ -n "${PG_BIN_DIR:-}" ]; then echo "$PG_BIN_DIR"; return; fi
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+# Where the PostgreSQL cluster lives. PostgreSQL refuses to run as root, so as root it runs
+# as the `postgres` system user, which cannot enter a private directory (root's home, one
+# made by `mktemp -d`). Then the cluster lives in /var/lib/localmart, one per state folder,
+# and up.sh links $LOCALMART_STATE/postgres to it.
+pg_data() {
+  if [ "$(id -u)" -ne 0 ] || as_postgres test -x "$LOCALMART_STATE"; then
+    echo "$LOCALMART_STATE/postgres"
+  else
+    echo "/var/lib/localmart/$(printf %s "$LOCALMART_STATE" | sha256sum | cut -c1-16)/postgres"
+  fi
 }
 
 # PostgreSQL refuses to run as root; as root, run it as the `postgres` system user.

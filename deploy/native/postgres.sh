@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The native stack's PostgreSQL, in the foreground under supervisord. Its cluster lives in
-# $LOCALMART_STATE/postgres and listens on 127.0.0.1:$LOCALMART_PG_PORT only.
+# $LOCALMART_STATE/postgres (or where that links to, see pg_data in env.sh) and listens on
+# 127.0.0.1:$LOCALMART_PG_PORT only.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-data=$LOCALMART_STATE/postgres
+data=$(pg_data)
 exec_postgres=(exec)
 if [ "$(id -u)" -eq 0 ]; then
   exec_postgres=(exec setpriv --reuid=postgres --regid=postgres --init-groups --)

@@ -8,20 +8,40 @@ cd "$LOCALMART_ROOT"
 stage=deploy/native/stage.sh
 
 $stage deps deploy/native/deps.sh
-$stage build cargo build --release --locked -p catalog -p cart -p reviews
+$stage build cargo build --profile "$LOCALMART_PROFILE" --locked -p catalog -p cart -p reviews
 $stage storefront cargo xtask storefront
 
-mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb"
-data=$LOCALMART_STATE/postgres
+mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb" "$LOCALMART_BIN"
+# What runs is a copy of what was just built: a build in another checkout that shares the
+# target directory cannot swap the binaries under a running stack.
+built=$CARGO_TARGET_DIR/$([ "$LOCALMART_PROFILE" = dev ] && echo debug || echo "$LOCALMART_PROFILE")
+for binary in catalog cart reviews; do
+  install -m 0755 "$built/$binary" "$LOCALMART_BIN/$binary.new"
+  mv -f "$LOCALMART_BIN/$binary.new" "$LOCALMART_BIN/$binary"
+done
+export STOREFRONT_BUNDLE=$LOCALMART_STATE/storefront
+rm -rf "$STOREFRONT_BUNDLE.new"
+cp -R "$CARGO_TARGET_DIR/storefront" "$STOREFRONT_BUNDLE.new"
+rm -rf "$STOREFRONT_BUNDLE"
+mv "$STOREFRONT_BUNDLE.new" "$STOREFRONT_BUNDLE"
+
+data=$(pg_data)
+link=$LOCALMART_STATE/postgres
+if [ "$data" != "$link" ]; then
+  # The cluster is outside the state folder (see pg_data); the link is the record that
+  # this folder owns it. No link means the folder was deleted to start from scratch, so a
+  # cluster still there is the old one.
+  if [ ! -L "$link" ]; then
+    rm -rf "$data"
+  fi
+  mkdir -p "$data"
+  ln -sfn "$data" "$link"
+fi
 if [ ! -f "$data/PG_VERSION" ]; then
   echo "==> creating a PostgreSQL cluster in $data"
   mkdir -p "$data"
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$data"
-    if ! as_postgres test -w "$data"; then
-      echo "the postgres user cannot reach $data; set LOCALMART_STATE to a directory it can reach" >&2
-      exit 1
-    fi
   fi
   as_postgres "$(pg_bin)/initdb" -D "$data" -U localmart --auth=trust -E UTF8 --no-locale >"$LOCALMART_STATE/logs/initdb.log"
 fi
@@ -93,7 +113,7 @@ LocalMart is up. Shop at
   Cart REST     http://$CART_HTTP_ADDR
   Reviews REST  http://$REVIEWS_HTTP_ADDR
   Edge (nginx)  http://$STOREFRONT_ADDR   (/api/catalog/, /api/cart/, /api/reviews/ route to the services)
-  PostgreSQL    postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog
+  PostgreSQL    postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog  (data in $data)
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
   FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/

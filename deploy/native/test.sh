@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The native stack tested as `make up` runs it: up.sh and down.sh on private ports, with the
+# state folder inside a fresh `mktemp -d` (mode 0700, as in root's home), then checks that a
+# shopper's calls work through the edge and that `make down` leaves nothing running.
+#   test.sh [PROFILE]   the cargo profile to build (default dev: the tests need no speed)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+private=$(mktemp -d)
+export LOCALMART_STATE=$private/.localmart
+export LOCALMART_PROFILE=${1:-dev}
+read -r pg redis ferretdb catalog grpc cart reviews edge < <(python3 -c '
+import socket
+sockets = [socket.socket() for _ in range(8)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))
+')
+export LOCALMART_PG_PORT=$pg LOCALMART_REDIS_PORT=$redis LOCALMART_FERRETDB_PORT=$ferretdb
+export CATALOG_HTTP_ADDR=127.0.0.1:$catalog CATALOG_GRPC_ADDR=127.0.0.1:$grpc
+export CART_HTTP_ADDR=127.0.0.1:$cart REVIEWS_HTTP_ADDR=127.0.0.1:$reviews
+export STOREFRONT_ADDR=127.0.0.1:$edge
+source deploy/native/env.sh
+
+cleanup() {
+  deploy/native/down.sh >/dev/null 2>&1 || true
+  cluster=$(pg_data)
+  if [ "$cluster" != "$LOCALMART_STATE/postgres" ]; then
+    rm -rf "$(dirname "$cluster")"
+  fi
+  rm -rf "$private"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "native stack: $*" >&2
+  tail -n 20 "$LOCALMART_STATE"/logs/*.log >&2 || true
+  exit 1
+}
+
+deploy/native/up.sh >"$private/up.log" 2>&1 || { cat "$private/up.log" >&2; fail "up.sh failed"; }
+grep -q "LocalMart is up" "$private/up.log" || fail "up.sh did not print the URLs"
+
+shop=http://$STOREFRONT_ADDR
+curl -fsS "$shop/" | grep -q '<div id="main"' || fail "the edge does not serve the storefront"
+product=$(curl -fsS "$shop/api/catalog/v1/products?page_size=1" | python3 -c \
+  'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])') || fail "no seeded product"
+cart_id=$(curl -fsS -X POST "$shop/api/cart/v1/carts" | python3 -c \
+  'import json, sys; print(json.load(sys.stdin)["id"])') || fail "no cart"
+quantity=$(curl -fsS -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Content-Type: application/json' \
+  -d "{\"product_id\": \"$product\", \"quantity\": 2}" | python3 -c \
+  'import json, sys; print(json.load(sys.stdin)["lines"][0]["quantity"])') || fail "adding a line failed"
+[ "$quantity" = 2 ] || fail "the cart holds $quantity, not 2"
+curl -fsS "$shop/api/reviews/v1/products/$product/rating-summary" >/dev/null || fail "no rating summary"
+
+# A second `make up` reuses the cluster and keeps the data.
+deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
+curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"
+
+deploy/native/down.sh >/dev/null || fail "down.sh failed"
+for path in "$LOCALMART_STATE" "$(pg_data)"; do
+  if pgrep -f "$path" >/dev/null; then
+    pgrep -af "$path" >&2
+    fail "processes are still running after down.sh"
+  fi
+done
+echo "native stack: up, a cart line through the edge, up again, down: ok (state in a 0700 directory, cluster in $(pg_data))"
