@@ -1,5 +1,5 @@
 //! The Cart's view of the Catalog: the generated tonic client, with a deadline on every
-//! call, bounded retries with jitter, and a circuit breaker.
+//! call, retries with jitter within a budget, and a circuit breaker.
 //!
 //! Every call the Cart makes to the Catalog is a read (validate, price), so every call is
 //! idempotent and may be retried; a write would need an idempotency key before it could.
@@ -13,12 +13,12 @@ use catalog_proto::v1::{
     GetProductPricesRequest, ProductValidation, ValidateProductRequest, ValidationReason,
 };
 use platform::grpc::TracePropagation;
+use platform::resilience::{Breaker, RetryBudget};
 use tonic::Code;
 use tonic::codegen::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
-use crate::breaker::Breaker;
 use crate::error::CartError;
 
 type Client = CatalogServiceClient<InterceptedService<Channel, TracePropagation>>;
@@ -43,6 +43,7 @@ pub enum Verdict {
 pub struct Catalog {
     client: Client,
     breaker: Breaker,
+    budget: RetryBudget,
     timeout: Duration,
     retries: u32,
 }
@@ -63,6 +64,8 @@ impl Catalog {
         Ok(Self {
             client: CatalogServiceClient::with_interceptor(channel, TracePropagation),
             breaker,
+            // Retries add at most 10 % to the calls the Catalog gets (and 10 more).
+            budget: RetryBudget::new(10, 10),
             timeout,
             retries,
         })
@@ -120,18 +123,25 @@ impl Catalog {
     }
 
     /// Runs one logical call through the breaker, with a deadline per attempt and
-    /// jittered backoff between attempts that failed for a transient reason.
+    /// jittered backoff between attempts that failed for a transient reason, as far as
+    /// the retry budget allows. If the caller goes away mid-call, the breaker's permit is
+    /// dropped unreported, which the breaker handles (see `platform::resilience`).
     async fn call<T, F, Fut>(&self, attempt: F) -> Result<T, CartError>
     where
         F: Fn(Client) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        if let Err(retry_after) = self.breaker.allow() {
-            return Err(CartError::CatalogUnavailable { retry_after });
-        }
+        let permit = self
+            .breaker
+            .permit()
+            .map_err(|retry_after| CartError::CatalogUnavailable { retry_after })?;
+        self.budget.called();
         let mut last = None;
         for tries in 0..=self.retries {
             if tries > 0 {
+                if !self.budget.try_retry() {
+                    break;
+                }
                 // 50 ms, 100 ms, ... each with up to as much again of jitter, so retrying
                 // callers do not arrive in lockstep.
                 let base = 50 * u64::from(tries);
@@ -139,19 +149,19 @@ impl Catalog {
             }
             match tokio::time::timeout(self.timeout, attempt(self.client.clone())).await {
                 Ok(Ok(response)) => {
-                    self.breaker.record_success();
+                    permit.succeeded();
                     return Ok(response.into_inner());
                 }
                 Ok(Err(status)) if !is_transient(status.code()) => {
                     // The Catalog answered: it is up, the request was wrong.
-                    self.breaker.record_success();
+                    permit.succeeded();
                     return Err(CartError::CatalogRejected(status.message().to_owned()));
                 }
                 Ok(Err(status)) => last = Some(status.to_string()),
                 Err(_) => last = Some(format!("no answer within {:?}", self.timeout)),
             }
         }
-        self.breaker.record_failure();
+        permit.failed();
         tracing::warn!(
             error = last.as_deref().unwrap_or_default(),
             "the catalog is unreachable"

@@ -24,7 +24,8 @@ pub struct Config {
     pub catalog_timeout: Duration,
     /// `CATALOG_RETRIES`: further attempts after a call fails for a transient reason.
     pub catalog_retries: u32,
-    /// `CATALOG_BREAKER_FAILURES`: consecutive failures that open the circuit breaker.
+    /// `CATALOG_BREAKER_FAILURES`: failures in a row that open the circuit breaker (it
+    /// also opens when half of 20 or more calls in 10 s fail).
     pub breaker_failures: u32,
     /// `CATALOG_BREAKER_OPEN_SECONDS`: how long the open breaker refuses calls before it
     /// lets one probe through; also the `Retry-After` of a 503.

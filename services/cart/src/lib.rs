@@ -5,7 +5,6 @@
 //! deadline, retries and a circuit breaker around each call; the carts themselves live in
 //! [`store::Store`], where every change is one atomic Lua script.
 
-mod breaker;
 mod catalog;
 mod config;
 mod error;
@@ -21,6 +20,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use platform::metrics::Metrics;
+use platform::resilience::{Breaker, BreakerPolicy};
 use platform::service::Service;
 use tokio::net::TcpListener;
 
@@ -52,7 +52,10 @@ impl Service for Cart {
         )
         .await
         .context("connecting to Redis (REDIS_URL)")?;
-        let breaker = breaker::Breaker::new(config.breaker_failures, config.breaker_open_for);
+        let breaker = Breaker::new(BreakerPolicy::new(
+            config.breaker_failures,
+            config.breaker_open_for,
+        ));
         let catalog = catalog::Catalog::new(
             &config.catalog_url,
             config.catalog_timeout,

@@ -8,6 +8,7 @@
 //! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
 //!   `/healthz`, `/readyz` and `/metrics`, and serving with graceful shutdown;
 //! - [`grpc`]: the same for tonic servers, and trace propagation for tonic clients;
+//! - [`resilience`]: a circuit breaker and a retry budget for calls to another service;
 //! - [`service`]: what a service is, and what every service binary does, written once;
 //! - `testing` (feature `testing`): a service running inside a test;
 //! - [`shutdown`]: the signal that starts a graceful shutdown;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod grpc;
 pub mod http;
 pub mod metrics;
+pub mod resilience;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
 use crate::helpers::{self, Options, in_stock, into_result};
 
 #[tokio::test]
@@ -170,4 +172,56 @@ async fn carts_survive_a_restart_of_the_cart_service() {
             .collect::<Vec<_>>(),
         vec![(lamp.id, 4)]
     );
+}
+
+#[tokio::test]
+async fn probes_whose_shoppers_hung_up_do_not_keep_the_breaker_open() {
+    let mut cart = helpers::spawn().await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.catalog.stop().await.expect("the catalog stops");
+    // Enough failed adds to open the test breaker (3 in a row).
+    for _ in 0..4 {
+        let (status, error) = cart.add(id, lamp.id, 1).await.expect_err("no catalog");
+        assert_eq!((status, error.code.as_str()), (503, "catalog_unavailable"));
+    }
+    // Then shoppers who close the connection after 50 ms, for three open periods (1 s
+    // each): every probe the breaker lets through is cancelled mid-call. (A raw socket,
+    // because an HTTP client's timeout leaves its connection open.)
+    let address = cart.base_url.trim_start_matches("http://").to_owned();
+    let body = serde_json::json!({"product_id": lamp.id, "quantity": 1}).to_string();
+    let request = format!(
+        "POST /v1/carts/{id}/lines HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let until = tokio::time::Instant::now() + Duration::from_secs(3);
+    while tokio::time::Instant::now() < until {
+        let mut socket = tokio::net::TcpStream::connect(&address)
+            .await
+            .expect("the cart accepts");
+        socket
+            .write_all(request.as_bytes())
+            .await
+            .expect("the request is sent");
+        let mut answer = [0; 1024];
+        let _gave_up =
+            tokio::time::timeout(Duration::from_millis(50), socket.read(&mut answer)).await;
+    }
+
+    cart.catalog
+        .restart()
+        .await
+        .expect("the catalog starts again");
+    testkit::poll_until("cart writes to work again", Duration::from_secs(10), || {
+        let cart = &cart;
+        async move {
+            cart.add(id, lamp.id, 1)
+                .await
+                .map(drop)
+                .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
+        }
+    })
+    .await
+    .expect("the breaker closes by itself within a few open periods");
 }
