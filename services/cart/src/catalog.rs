@@ -35,7 +35,11 @@ pub struct Price {
 /// What the Catalog says about selling a quantity of a product.
 #[derive(Debug)]
 pub enum Verdict {
-    Sellable(Price),
+    /// At this price, with this many units in stock now (at least the quantity asked).
+    Sellable {
+        price: Price,
+        stock: u32,
+    },
     Refused(CartError),
 }
 
@@ -191,7 +195,10 @@ fn verdict(product_id: Uuid, quantity: u32, validation: ProductValidation) -> Ve
         active: validation.reason() != ValidationReason::Inactive,
     });
     match (validation.reason(), price) {
-        (ValidationReason::Ok, Some(price)) => Verdict::Sellable(price),
+        (ValidationReason::Ok, Some(price)) => Verdict::Sellable {
+            price,
+            stock: u32::try_from(validation.available_stock).unwrap_or(0),
+        },
         (ValidationReason::Inactive, _) => Verdict::Refused(CartError::NotForSale {
             name: validation.name,
         }),

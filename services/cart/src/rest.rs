@@ -69,20 +69,25 @@ impl Api {
     }
 
     /// Asks the Catalog whether `quantity` of a product may be in the cart, and at what price.
-    async fn sellable(&self, product: Uuid, quantity: u32) -> Result<Price, CartError> {
+    /// The price of `quantity` units of a product and the units in stock now, if the
+    /// Catalog will sell that many into this cart.
+    async fn sellable(&self, product: Uuid, quantity: u32) -> Result<(Price, u32), CartError> {
         match self.catalog.validate(product, quantity).await? {
             Verdict::Refused(reason) => Err(reason),
-            Verdict::Sellable(price) if price.currency != self.currency => {
+            Verdict::Sellable { price, .. } if price.currency != self.currency => {
                 Err(CartError::CurrencyMismatch {
                     name: price.name,
                     currency: price.currency,
                     cart_currency: self.currency.clone(),
                 })
             }
-            Verdict::Sellable(price) => Ok(price),
+            Verdict::Sellable { price, stock } => Ok((price, stock)),
         }
     }
 
+    /// Adds units of a product. The Catalog is asked about the quantity the line will
+    /// have; the store's script then adds only if the line stays within the stock the
+    /// Catalog reported, so concurrent adds to one cart cannot pass it together.
     async fn add(&self, cart: Uuid, body: types::AddLine) -> Result<types::Cart, CartError> {
         let units = checked_quantity(body.quantity.0.get())?;
         let current = self.store.quantity(cart, body.product_id).await?;
@@ -92,8 +97,10 @@ impl Api {
                 max: MAX_QUANTITY,
             });
         }
-        let price = self.sellable(body.product_id, current + units).await?;
-        self.store.add(cart, body.product_id, units, &price).await?;
+        let (price, stock) = self.sellable(body.product_id, current + units).await?;
+        self.store
+            .add(cart, body.product_id, units, &price, stock)
+            .await?;
         self.view(cart).await
     }
 
@@ -107,7 +114,8 @@ impl Api {
         if self.store.quantity(cart, product).await? == 0 {
             return Err(CartError::LineNotFound(product));
         }
-        let price = self.sellable(product, quantity).await?;
+        // A set is absolute, so what the Catalog validated is what is stored.
+        let (price, _) = self.sellable(product, quantity).await?;
         self.store.set(cart, product, quantity, &price).await?;
         self.view(cart).await
     }

@@ -32,6 +32,7 @@ const NO_CART: i64 = -1;
 const OVER_QUANTITY: i64 = -2;
 const OVER_LINES: i64 = -3;
 const NO_LINE: i64 = -4;
+const OVER_STOCK: i64 = -5;
 
 const CREATE: &str = r"
 redis.call('HSET', KEYS[1], 'created_at', ARGV[1], 'updated_at', ARGV[1], 'seq', 0)
@@ -39,13 +40,14 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {0, 0}
 ";
 
-/// ARGV: product, units to add, max quantity, max lines, ttl, now, price JSON.
+/// ARGV: product, units to add, max quantity, max lines, ttl, now, price JSON, stock.
 const ADD: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 local qty = 'qty:' .. ARGV[1]
 local current = tonumber(redis.call('HGET', KEYS[1], qty) or '0')
 local wanted = current + tonumber(ARGV[2])
 if wanted > tonumber(ARGV[3]) then return {-2, current} end
+if wanted > tonumber(ARGV[8]) then return {-5, current} end
 if current == 0 then
   local lines = 0
   for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
@@ -244,13 +246,15 @@ impl Store {
         Ok(quantity.unwrap_or(0))
     }
 
-    /// Adds `units` of a product, creating the line if needed; returns the new quantity.
+    /// Adds `units` of a product, creating the line if needed, unless the line would then
+    /// hold more than `stock`; returns the new quantity.
     pub async fn add(
         &self,
         cart: Uuid,
         product: Uuid,
         units: u32,
         price: &Price,
+        stock: u32,
     ) -> Result<u32, CartError> {
         let args = [
             product.to_string(),
@@ -260,6 +264,7 @@ impl Store {
             self.ttl_seconds().to_string(),
             now(),
             price_json(price)?,
+            stock.to_string(),
         ];
         match self.run(&self.scripts.add, cart, &args).await? {
             (OK, quantity) => Ok(u32::try_from(quantity).unwrap_or(0)),
@@ -268,6 +273,11 @@ impl Store {
                 max: MAX_QUANTITY,
             }),
             (OVER_LINES, _) => Err(CartError::LineLimit { max: MAX_LINES }),
+            (OVER_STOCK, current) => Err(CartError::InsufficientStock {
+                name: price.name.clone(),
+                available: i32::try_from(stock).unwrap_or(i32::MAX),
+                wanted: u32::try_from(current).unwrap_or(0) + units,
+            }),
             (status, _) => Err(CartError::Corrupt(format!(
                 "the add script answered {status}"
             ))),

@@ -112,6 +112,24 @@ impl TestCart {
         };
         into_result(self.client.add_line().cart_id(cart).body(body).send().await)
     }
+
+    /// Adds `quantity` as soon as the Cart accepts it, trying until `deadline` passes:
+    /// for tests in which the Cart has to recover first.
+    pub async fn add_within(
+        &self,
+        deadline: Duration,
+        cart: uuid::Uuid,
+        product: uuid::Uuid,
+        quantity: u32,
+    ) -> anyhow::Result<()> {
+        testkit::poll_until("the cart to accept a line", deadline, || async move {
+            self.add(cart, product, quantity)
+                .await
+                .map(drop)
+                .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
+        })
+        .await
+    }
 }
 
 /// The body of a success, or the status and error body of a failure.

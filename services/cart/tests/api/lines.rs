@@ -148,6 +148,56 @@ async fn totals_follow_the_catalogs_current_price() {
     );
 }
 
+/// `count` adds of one unit of `product` to cart `id`, all at once.
+async fn adds_at_once(
+    cart: &helpers::TestCart,
+    id: uuid::Uuid,
+    product: uuid::Uuid,
+    count: usize,
+) -> Vec<Result<cart_api::types::Cart, (u16, cart_api::types::Error)>> {
+    let adds: Vec<_> = (0..count)
+        .map(|_| {
+            let client = cart.client.clone();
+            let body = cart_api::types::AddLine {
+                product_id: product,
+                quantity: std::num::NonZeroU32::MIN.into(),
+            };
+            tokio::spawn(async move {
+                into_result(client.add_line().cart_id(id).body(body).send().await)
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(count);
+    for add in adds {
+        answers.push(add.await.expect("the task"));
+    }
+    answers
+}
+
+/// How many adds were accepted, and how many refused with the error `code` (any other
+/// answer fails the test).
+fn accepted_and_refused(
+    answers: &[Result<cart_api::types::Cart, (u16, cart_api::types::Error)>],
+    code: &str,
+) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for answer in answers {
+        match answer {
+            Ok(_) => counts.0 += 1,
+            Err((status, error)) => {
+                assert_eq!(
+                    (*status, error.code.as_str()),
+                    (422, code),
+                    "{}",
+                    error.message
+                );
+                counts.1 += 1;
+            }
+        }
+    }
+    counts
+}
+
 #[tokio::test]
 async fn concurrent_adds_never_lose_an_increment_or_pass_the_limit() {
     let cart = helpers::spawn().await;
@@ -155,54 +205,38 @@ async fn concurrent_adds_never_lose_an_increment_or_pass_the_limit() {
 
     // 60 adds of one unit, all at once: exactly 60 units.
     let id = cart.new_cart().await;
-    let adds: Vec<_> = (0..60)
-        .map(|_| {
-            let client = cart.client.clone();
-            let body = cart_api::types::AddLine {
-                product_id: product.id,
-                quantity: std::num::NonZeroU32::MIN.into(),
-            };
-            tokio::spawn(async move {
-                into_result(client.add_line().cart_id(id).body(body).send().await)
-            })
-        })
-        .collect();
-    for add in adds {
-        add.await.expect("the task").expect("every add fits");
-    }
+    let answers = adds_at_once(&cart, id, product.id, 60).await;
+    assert_eq!(accepted_and_refused(&answers, "none"), (60, 0));
     assert_eq!(cart.cart(id).await.lines[0].quantity, 60);
 
     // 200 at once on a fresh cart: 99 fit, the other 101 are refused, and 99 it stays.
     let id = cart.new_cart().await;
-    let adds: Vec<_> = (0..200)
-        .map(|_| {
-            let client = cart.client.clone();
-            let body = cart_api::types::AddLine {
-                product_id: product.id,
-                quantity: std::num::NonZeroU32::MIN.into(),
-            };
-            tokio::spawn(async move {
-                into_result(client.add_line().cart_id(id).body(body).send().await)
-            })
-        })
-        .collect();
-    let (mut accepted, mut refused) = (0, 0);
-    for add in adds {
-        match add.await.expect("the task") {
-            Ok(_) => accepted += 1,
-            Err((status, error)) => {
-                assert_eq!(
-                    (status, error.code.as_str()),
-                    (422, "quantity_limit"),
-                    "{}",
-                    error.message
-                );
-                refused += 1;
-            }
-        }
-    }
-    assert_eq!((accepted, refused), (99, 101));
+    let answers = adds_at_once(&cart, id, product.id, 200).await;
+    assert_eq!(accepted_and_refused(&answers, "quantity_limit"), (99, 101));
     assert_eq!(cart.cart(id).await.lines[0].quantity, 99);
+}
+
+#[tokio::test]
+async fn concurrent_adds_never_put_more_than_the_stock_in_a_cart() {
+    let cart = helpers::spawn().await;
+    let lamp = in_stock(10);
+    cart.catalog
+        .execute(&format!(
+            "UPDATE products SET stock = 3 WHERE id = '{}'",
+            lamp.id
+        ))
+        .await
+        .expect("the catalog changes");
+
+    // Each add asks the Catalog about the quantity it would make, and several may be told
+    // yes at once; the cart's script holds the line to the stock the Catalog reported.
+    let id = cart.new_cart().await;
+    let answers = adds_at_once(&cart, id, lamp.id, 20).await;
+    assert_eq!(
+        accepted_and_refused(&answers, "insufficient_stock"),
+        (3, 17)
+    );
+    assert_eq!(cart.cart(id).await.lines[0].quantity, 3);
 }
 
 #[tokio::test]

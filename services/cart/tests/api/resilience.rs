@@ -69,21 +69,9 @@ async fn without_the_catalog_reads_work_with_stale_prices_and_writes_wait() {
         .restart()
         .await
         .expect("the catalog starts again");
-    testkit::poll_until(
-        "the cart to reach the catalog again",
-        Duration::from_secs(30),
-        || {
-            let cart = &cart;
-            async move {
-                cart.add(id, mug.id, 1)
-                    .await
-                    .map(drop)
-                    .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
-            }
-        },
-    )
-    .await
-    .expect("the cart recovers by itself");
+    cart.add_within(Duration::from_secs(30), id, mug.id, 1)
+        .await
+        .expect("the cart recovers by itself");
     let read = cart.cart(id).await;
     assert!(!read.prices_stale);
     assert_eq!(
@@ -213,15 +201,7 @@ async fn probes_whose_shoppers_hung_up_do_not_keep_the_breaker_open() {
         .restart()
         .await
         .expect("the catalog starts again");
-    testkit::poll_until("cart writes to work again", Duration::from_secs(10), || {
-        let cart = &cart;
-        async move {
-            cart.add(id, lamp.id, 1)
-                .await
-                .map(drop)
-                .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
-        }
-    })
-    .await
-    .expect("the breaker closes by itself within a few open periods");
+    cart.add_within(Duration::from_secs(10), id, lamp.id, 1)
+        .await
+        .expect("the breaker closes by itself within a few open periods");
 }
