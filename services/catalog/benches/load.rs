@@ -68,7 +68,7 @@ async fn bare_axum(body: Arc<String>) -> Result<SocketAddr> {
             let body = Arc::clone(&body);
             async move {
                 (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    [(http::header::CONTENT_TYPE, "application/json")],
                     body.as_str().to_owned(),
                 )
             }

@@ -36,6 +36,9 @@ impl<S> Layer<S> for ObserveLayer {
     }
 }
 
+/// The gRPC status code UNIMPLEMENTED, as it stands in the `grpc-status` header.
+const UNIMPLEMENTED: &str = "12";
+
 #[derive(Clone, Debug)]
 pub struct Observe<S> {
     inner: S,
@@ -82,8 +85,11 @@ where
                 };
                 let elapsed = started.elapsed();
                 tracing::info!(grpc_status = %status, latency_ms = elapsed.as_secs_f64() * 1000.0, "call served");
+                // A method the server does not have is answered UNIMPLEMENTED; its path is
+                // the client's choice, so it is counted as `other`, keeping the series bounded.
+                let route = if status == UNIMPLEMENTED { "other".to_owned() } else { method };
                 metrics.observe(
-                    RequestLabels { protocol: "grpc", route: method, method: "POST".to_owned(), status },
+                    RequestLabels { protocol: "grpc", route, method: "POST".to_owned(), status },
                     elapsed,
                 );
                 result

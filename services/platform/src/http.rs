@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -134,7 +134,7 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -174,6 +174,24 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
         elapsed,
     );
     response
+}
+
+/// A request's method as a label: a method that HTTP defines, or `_OTHER` (as the
+/// OpenTelemetry conventions name it) for whatever else a client sends, so that clients
+/// cannot create series without bound.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "_OTHER",
+    }
 }
 
 /// Binds a listener for `what` (`REST`, `gRPC`) on `addr`, and writes back the address

@@ -11,8 +11,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-/// The labels of one request: which route (the template, not the raw path), which
-/// method, what status; for gRPC, the full method name and the gRPC status code.
+/// The labels of one request: which route (the template, not the raw path, or
+/// `unmatched`), which method (one HTTP defines, or `_OTHER`), what status; for gRPC, the
+/// full method name (or `other` for a method the server does not have) and the gRPC
+/// status code. Every value comes from a bounded set, whatever clients send.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     pub protocol: &'static str,

@@ -235,3 +235,55 @@ async fn the_standard_health_service_reports_serving() {
         tonic_health::pb::health_check_response::ServingStatus::Serving
     );
 }
+
+#[tokio::test]
+async fn metric_labels_come_from_a_fixed_set_whatever_clients_send() {
+    use tower::ServiceExt;
+
+    let catalog = helpers::spawn().await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", catalog.grpc_addr))
+        .expect("a URI")
+        .connect()
+        .await
+        .expect("a gRPC connection");
+    // HTTP methods that no route declares and gRPC methods that no service has: each
+    // would be a new series if labels were taken from the request.
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).expect("a method");
+        let response = catalog
+            .http
+            .request(method, catalog.url("/v1/categories"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 405);
+
+        let request = http::Request::post(format!(
+            "http://{}/localmart.catalog.v1.CatalogService/Brew{i}",
+            catalog.grpc_addr
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(tonic::body::Body::empty())
+        .expect("a request");
+        let response = channel.clone().oneshot(request).await.expect("an answer");
+        assert_eq!(response.headers()["grpc-status"], "12", "unimplemented");
+    }
+
+    let metrics = catalog.metrics().await;
+    assert!(
+        !metrics.contains("BREW") && !metrics.contains("Brew"),
+        "{metrics}"
+    );
+    let series = |protocol: &str, route: &str, method: &str| {
+        metrics.lines().any(|line| {
+            line.starts_with("localmart_requests_total{")
+                && line.contains(&format!(r#"protocol="{protocol}""#))
+                && line.contains(&format!(r#"route="{route}""#))
+                && line.contains(&format!(r#"method="{method}""#))
+                && line.ends_with(" 20")
+        })
+    };
+    assert!(series("http", "/v1/categories", "_OTHER"), "{metrics}");
+    assert!(series("grpc", "other", "POST"), "{metrics}");
+}

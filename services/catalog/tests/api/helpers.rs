@@ -78,6 +78,12 @@ impl TestCatalog {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
+
+    /// What `/metrics` shows now.
+    pub async fn metrics(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await;
+        response.expect("a response").text().await.expect("text")
+    }
 }
 
 /// The error body and status of a failed call through the generated client.

@@ -373,15 +373,7 @@ async fn health_readiness_and_metrics_are_served() {
         "every response carries a request id"
     );
 
-    let metrics = catalog
-        .http
-        .get(catalog.url("/metrics"))
-        .send()
-        .await
-        .expect("a response")
-        .text()
-        .await
-        .expect("text");
+    let metrics = catalog.metrics().await;
     assert!(
         metrics
             .lines()
