@@ -69,6 +69,18 @@ fn an_operation_without_a_500_is_refused() {
 }
 
 #[test]
+fn an_operation_without_a_503_is_refused() {
+    let message = error_after(|spec| {
+        let responses = &mut spec["paths"]["/v1/items/{item_id}"]["get"]["responses"];
+        responses.as_mapping_mut().expect("a mapping").remove("503");
+    });
+    assert!(
+        message.contains("`getItem` must declare a 503"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_body_without_415_and_422_is_refused() {
     let message = error_after(|spec| {
         let responses = &mut spec["paths"]["/v1/items"]["post"]["responses"];

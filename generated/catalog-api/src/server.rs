@@ -154,7 +154,7 @@ impl IntoResponse for ListProductsResponse {
 }
 impl api_runtime::Operation for ListProductsResponse {
     const ID: &'static str = "listProducts";
-    const ERRORS: &'static [u16] = &[400u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 500u16, 503u16];
 }
 /// The successful answers of `createProduct`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
@@ -171,7 +171,9 @@ impl IntoResponse for CreateProductResponse {
 }
 impl api_runtime::Operation for CreateProductResponse {
     const ID: &'static str = "createProduct";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 409u16, 415u16, 422u16, 500u16];
+    const ERRORS: &'static [u16] = &[
+        400u16, 401u16, 409u16, 415u16, 422u16, 500u16, 503u16,
+    ];
 }
 /// The path parameters of `getProduct`.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,7 +196,7 @@ impl IntoResponse for GetProductResponse {
 }
 impl api_runtime::Operation for GetProductResponse {
     const ID: &'static str = "getProduct";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `updateProduct`.
 #[derive(Debug, Clone, Deserialize)]
@@ -218,7 +220,7 @@ impl IntoResponse for UpdateProductResponse {
 impl api_runtime::Operation for UpdateProductResponse {
     const ID: &'static str = "updateProduct";
     const ERRORS: &'static [u16] = &[
-        400u16, 401u16, 404u16, 409u16, 415u16, 422u16, 500u16,
+        400u16, 401u16, 404u16, 409u16, 415u16, 422u16, 500u16, 503u16,
     ];
 }
 /// The path parameters of `deleteProduct`.
@@ -242,7 +244,7 @@ impl IntoResponse for DeleteProductResponse {
 }
 impl api_runtime::Operation for DeleteProductResponse {
     const ID: &'static str = "deleteProduct";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `getProductImage`.
 #[derive(Debug, Clone, Deserialize)]
@@ -268,7 +270,7 @@ impl IntoResponse for GetProductImageResponse {
 }
 impl api_runtime::Operation for GetProductImageResponse {
     const ID: &'static str = "getProductImage";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The successful answers of `listCategories`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
@@ -285,7 +287,7 @@ impl IntoResponse for ListCategoriesResponse {
 }
 impl api_runtime::Operation for ListCategoriesResponse {
     const ID: &'static str = "listCategories";
-    const ERRORS: &'static [u16] = &[500u16];
+    const ERRORS: &'static [u16] = &[500u16, 503u16];
 }
 /// The path parameters of `getReviewContext`.
 #[derive(Debug, Clone, Deserialize)]
@@ -308,7 +310,7 @@ impl IntoResponse for GetReviewContextResponse {
 }
 impl api_runtime::Operation for GetReviewContextResponse {
     const ID: &'static str = "getReviewContext";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The axum router for every operation; unknown routes and methods are answered
 /// with the contract's error body.

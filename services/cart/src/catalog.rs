@@ -181,6 +181,8 @@ fn is_transient(code: Code) -> bool {
         code,
         Code::Unavailable
             | Code::DeadlineExceeded
+            // What the Catalog answers when a call outlives its request deadline.
+            | Code::Cancelled
             | Code::ResourceExhausted
             | Code::Aborted
             | Code::Unknown

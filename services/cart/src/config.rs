@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use platform::config::var_or;
+use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -32,6 +33,9 @@ pub struct Config {
     pub breaker_open_for: Duration,
     /// `REDIS_TIMEOUT_MS`: the deadline of each Redis command.
     pub redis_timeout: Duration,
+    /// The in-flight bound and request deadline (`LOCALMART_MAX_IN_FLIGHT`,
+    /// `LOCALMART_REQUEST_DEADLINE_MS`), the same settings in every service.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -48,6 +52,7 @@ impl Config {
             breaker_failures: var_or("CATALOG_BREAKER_FAILURES", 5)?,
             breaker_open_for: Duration::from_secs(var_or("CATALOG_BREAKER_OPEN_SECONDS", 5)?),
             redis_timeout: Duration::from_millis(var_or("REDIS_TIMEOUT_MS", 500)?),
+            limits: Limits::from_env()?,
         })
     }
 }

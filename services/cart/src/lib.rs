@@ -99,6 +99,7 @@ impl Service for Cart {
             cart_api::server::OPENAPI_JSON,
             self.metrics.clone(),
             self.store.clone(),
+            self.config.limits,
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "cart serving");
         platform::http::serve(self.http, app, shutdown)

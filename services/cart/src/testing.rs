@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use platform::overload::Limits;
 use platform::testing::TestServer;
 
 use crate::{Cart, Config};
@@ -26,6 +27,7 @@ pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
         breaker_failures: 3,
         breaker_open_for: Duration::from_secs(1),
         redis_timeout: Duration::from_millis(300),
+        limits: Limits::default(),
     })
 }
 

@@ -1,9 +1,11 @@
 //! The Catalog's settings, from environment variables.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Result;
 use platform::config::{Secret, var_or};
+use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -17,6 +19,12 @@ pub struct Config {
     pub admin_token: Secret<String>,
     /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool.
     pub db_max_connections: u32,
+    /// `CATALOG_DB_TIMEOUT_MS`: the longest a request waits for a connection, and the
+    /// statement timeout of each query; past it the request is answered 503.
+    pub db_timeout: Duration,
+    /// The in-flight bound and request deadline (`LOCALMART_MAX_IN_FLIGHT`,
+    /// `LOCALMART_REQUEST_DEADLINE_MS`), the same settings in every service.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -39,6 +47,8 @@ impl Config {
                 Secret::new("localmart-admin".to_owned()),
             )?,
             db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
+            db_timeout: Duration::from_millis(var_or("CATALOG_DB_TIMEOUT_MS", 2000)?),
+            limits: Limits::from_env()?,
         })
     }
 }

@@ -10,6 +10,7 @@ use catalog_proto::v1::{
     ValidateProductResponse, ValidateProductsRequest, ValidateProductsResponse, ValidationReason,
 };
 use platform::metrics::Metrics;
+use platform::overload::Limits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
@@ -23,13 +24,15 @@ pub async fn serve(
     listener: TcpListener,
     store: Store,
     metrics: Metrics,
+    limits: Limits,
     stopping: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<CatalogServiceServer<Grpc>>()
         .await;
-    tonic::transport::Server::builder()
+    limits
+        .grpc()
         .layer(platform::grpc::ObserveLayer::new(metrics))
         .add_service(health_service)
         .add_service(CatalogServiceServer::new(Grpc { store }))
@@ -50,9 +53,13 @@ impl From<CatalogError> for Status {
             CatalogError::UnknownCategory(_) | CatalogError::InvalidProduct(_) => {
                 Status::invalid_argument(err.to_string())
             }
+            CatalogError::DatabaseUnavailable(_) => {
+                tracing::warn!(error = %err, cause = ?std::error::Error::source(&err), "database unavailable");
+                Status::unavailable(err.to_string())
+            }
             CatalogError::Database(_) | CatalogError::StoredValue(_) => {
                 tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "internal error");
-                Status::unavailable("the catalog cannot reach its database; try again")
+                Status::internal("the catalog failed; its log has the cause")
             }
         }
     }

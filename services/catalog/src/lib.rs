@@ -22,7 +22,7 @@ use anyhow::{Context, Result};
 use platform::metrics::Metrics;
 use platform::service::Service;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -87,6 +87,7 @@ impl Service for Catalog {
             catalog_api::server::OPENAPI_JSON,
             self.metrics.clone(),
             self.store.clone(),
+            self.config.limits,
         );
         let (rest, grpc) = (self.config.http_addr, self.config.grpc_addr);
         tracing::info!(%rest, %grpc, "catalog serving");
@@ -96,6 +97,7 @@ impl Service for Catalog {
             self.grpc,
             self.store.clone(),
             self.metrics.clone(),
+            self.config.limits,
             stopping.clone(),
         );
         // Whichever server ends first, for a signal or a failure, stops the other too.
@@ -136,11 +138,21 @@ pub async fn seed(config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// The pool: waiting for a connection (which includes the check that an idle one still
+/// answers, so a frozen server shows here) and every statement are bounded by
+/// `db_timeout`, so a slow or unreachable database is a prompt 503, never a hang.
 async fn connect(config: &Config) -> Result<PgPool> {
+    let options: PgConnectOptions = config
+        .database_url
+        .expose()
+        .parse()
+        .context("DATABASE_URL is not a PostgreSQL URL")?;
+    let statement_timeout = format!("{}ms", config.db_timeout.as_millis());
+    let options = options.options([("statement_timeout", statement_timeout.as_str())]);
     PgPoolOptions::new()
         .max_connections(config.db_max_connections)
-        .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect(config.database_url.expose())
+        .acquire_timeout(config.db_timeout)
+        .connect_with(options)
         .await
         .context("connecting to PostgreSQL (DATABASE_URL)")
 }

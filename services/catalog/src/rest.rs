@@ -48,6 +48,9 @@ impl From<CatalogError> for ServiceError {
             CatalogError::InvalidProduct(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_product")
             }
+            CatalogError::DatabaseUnavailable(_) => {
+                return Self::unavailable("store_unavailable", err);
+            }
             CatalogError::Database(_) | CatalogError::StoredValue(_) => {
                 return Self::internal(err);
             }

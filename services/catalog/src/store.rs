@@ -320,7 +320,7 @@ fn unique_violation_as_duplicate(err: sqlx::Error, sku: &str) -> CatalogError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             CatalogError::DuplicateSku(sku.to_owned())
         }
-        _ => CatalogError::Database(err),
+        _ => CatalogError::from(err),
     }
 }
 

@@ -5,8 +5,10 @@
 //! service does while the Catalog is away.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use platform::config::Secret;
+use platform::overload::Limits;
 use platform::testing::TestServer;
 use testkit::postgres::TestDatabase;
 
@@ -24,6 +26,8 @@ pub fn config(database: &TestDatabase) -> anyhow::Result<Config> {
         grpc_addr: any_port,
         admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
         db_max_connections: 5,
+        db_timeout: Duration::from_secs(1),
+        limits: Limits::default(),
     })
 }
 
@@ -36,7 +40,12 @@ pub struct TestCatalog {
 impl TestCatalog {
     /// Starts a Catalog holding the demo catalog.
     pub async fn start() -> anyhow::Result<Self> {
-        let database = testkit::postgres::fresh_database().await?;
+        Self::start_on(testkit::postgres::fresh_database().await?).await
+    }
+
+    /// Starts a Catalog holding the demo catalog in `database`, for tests that run the
+    /// database on a server of their own (to freeze it, say).
+    pub async fn start_on(database: TestDatabase) -> anyhow::Result<Self> {
         let config = config(&database)?;
         crate::seed(&config).await?;
         let server = TestServer::start(config).await?;

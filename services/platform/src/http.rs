@@ -10,7 +10,7 @@
 //! UI over it at `/docs/` (its assets are compiled in, nothing comes from a CDN).
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -23,6 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tracing::Instrument;
 
 use crate::metrics::{Metrics, RequestLabels};
+use crate::overload::{self, Guard, Limits};
 use crate::telemetry;
 
 /// Whether the service can do its work now: each dependency it needs answers. A
@@ -35,16 +36,24 @@ pub trait Readiness: Clone + Send + Sync + 'static {
 /// A service's whole HTTP app: its API router (the generated one) in the shared
 /// middleware, beside the operational routes and the API's live document (`document`,
 /// the generated server's `OPENAPI_JSON`: the spec as JSON).
+///
+/// The API routes are held to `limits` (see [`crate::overload`]); the operational routes
+/// are not, so probes and scrapes still answer when the service is at capacity.
 pub fn app(
     api: Router,
     document: &'static str,
     metrics: Metrics,
     readiness: impl Readiness,
+    limits: Limits,
 ) -> Router {
-    with_middleware(api, metrics.clone())
+    with_middleware(api, metrics.clone(), limits)
         .merge(operational_routes(metrics, readiness))
         .merge(api_docs(document))
 }
+
+/// How long `/readyz` waits for a dependency before it calls it not ready: a frozen
+/// datastore makes the probe fail fast rather than hang.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Where a service serves its live OpenAPI document, and its Swagger UI.
 pub const OPENAPI_PATH: &str = "/openapi.json";
@@ -59,8 +68,15 @@ fn api_docs(document: &'static str) -> Router {
 }
 
 /// Wraps a service's API router in the shared middleware.
-fn with_middleware(api: Router, metrics: Metrics) -> Router {
-    api.layer(middleware::from_fn_with_state(metrics, observe))
+fn with_middleware(api: Router, metrics: Metrics, limits: Limits) -> Router {
+    // Every spec declares a Retry-After on every 503; a service that knows better (the
+    // Cart: its breaker's open period) sets its own first.
+    retry_after_on_unavailable(api, overload::RETRY_AFTER_SECONDS.into())
+        .layer(middleware::from_fn_with_state(
+            Guard::new(limits),
+            overload::guard,
+        ))
+        .layer(middleware::from_fn_with_state(metrics, observe))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
@@ -97,7 +113,14 @@ fn operational_routes(metrics: Metrics, readiness: impl Readiness) -> Router {
             get(move || {
                 let readiness = readiness.clone();
                 async move {
-                    match readiness.check().await {
+                    let check = tokio::time::timeout(READINESS_TIMEOUT, readiness.check());
+                    let result = check.await.unwrap_or_else(|_| {
+                        Err(format!(
+                            "no answer within {} ms",
+                            READINESS_TIMEOUT.as_millis()
+                        ))
+                    });
+                    match result {
                         Ok(()) => (
                             StatusCode::OK,
                             axum::Json(serde_json::json!({ "status": "ready" })),
@@ -135,12 +158,7 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let method = method_label(request.method()).to_owned();
-    let request_id = request
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request_id(&request);
     let span = tracing::info_span!(
         "http_request",
         http.method = %method,
@@ -192,6 +210,16 @@ fn method_label(method: &Method) -> &'static str {
         Method::CONNECT => "CONNECT",
         _ => "_OTHER",
     }
+}
+
+/// The request's id (`x-request-id`, set by the middleware when the caller sent none).
+pub(crate) fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Binds a listener for `what` (`REST`, `gRPC`) on `addr`, and writes back the address

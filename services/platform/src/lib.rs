@@ -8,6 +8,7 @@
 //! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
 //!   `/healthz`, `/readyz` and `/metrics`, and serving with graceful shutdown;
 //! - [`grpc`]: the same for tonic servers, and trace propagation for tonic clients;
+//! - [`overload`]: how many requests a service serves at once, and its request deadline;
 //! - [`resilience`]: a circuit breaker and a retry budget for calls to another service;
 //! - [`service`]: what a service is, and what every service binary does, written once;
 //! - `testing` (feature `testing`): a service running inside a test;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod grpc;
 pub mod http;
 pub mod metrics;
+pub mod overload;
 pub mod resilience;
 pub mod service;
 pub mod shutdown;

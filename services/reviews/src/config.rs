@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use platform::config::{Secret, var_or};
+use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -24,6 +25,9 @@ pub struct Config {
     pub catalog_timeout: Duration,
     /// `MONGODB_TIMEOUT_MS`: how long to look for the database before answering 503.
     pub mongodb_timeout: Duration,
+    /// The in-flight bound and request deadline (`LOCALMART_MAX_IN_FLIGHT`,
+    /// `LOCALMART_REQUEST_DEADLINE_MS`), the same settings in every service.
+    pub limits: Limits,
 }
 
 impl Config {
@@ -46,6 +50,7 @@ impl Config {
             catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
             catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),
             mongodb_timeout: Duration::from_millis(var_or("MONGODB_TIMEOUT_MS", 2000)?),
+            limits: Limits::from_env()?,
         })
     }
 }

@@ -94,6 +94,7 @@ impl Service for Reviews {
             reviews_api::server::OPENAPI_JSON,
             self.metrics.clone(),
             self.store.clone(),
+            self.config.limits,
         );
         tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "reviews serving");
         platform::http::serve(self.http, app, shutdown)

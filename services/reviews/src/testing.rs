@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use platform::config::Secret;
+use platform::overload::Limits;
 use platform::testing::TestServer;
 
 use crate::{Config, Reviews};
@@ -28,6 +29,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
         catalog_cache_ttl: Duration::from_secs(60),
         catalog_timeout: Duration::from_secs(1),
         mongodb_timeout: Duration::from_secs(5),
+        limits: Limits::default(),
     })
 }
 

@@ -41,6 +41,18 @@ where
     }
 }
 
+/// Sends `signal` (`STOP`, `CONT`, ...) to process `pid`, or to the process group `-pgid`,
+/// for tests that freeze a datastore and let it go on.
+pub fn signal(pid: &str, signal: &str) -> Result<()> {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(pid)
+        .status()?;
+    anyhow::ensure!(status.success(), "kill -{signal} {pid} failed");
+    Ok(())
+}
+
 /// The path of a tool `make deps` installs: on PATH, else in `$LOCALMART_TOOLS/bin`
 /// (by default `~/.cache/localmart/tools/bin`). Fails with what to run when it is absent.
 pub fn tool(name: &str) -> Result<std::path::PathBuf> {

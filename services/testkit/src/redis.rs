@@ -17,6 +17,7 @@ set -eu
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --appendonly yes \
   --save "" --logfile "$REDIS_DIR/redis.log" --protected-mode no &
 redis=$!
+echo "$redis" >"$REDIS_DIR/redis.pid"
 cat >/dev/null || true
 kill -TERM "$redis" 2>/dev/null || true
 wait "$redis" || true
@@ -31,6 +32,7 @@ pub struct RedisServer {
     running: Option<(Child, ChildStdin)>,
     /// Whether the watchdog removes the data directory when it stops the server.
     watchdog_removes_dir: bool,
+    frozen: bool,
 }
 
 impl RedisServer {
@@ -48,6 +50,7 @@ impl RedisServer {
             dir,
             running: None,
             watchdog_removes_dir,
+            frozen: false,
         };
         server.resume().await?;
         Ok(server)
@@ -61,8 +64,32 @@ impl RedisServer {
         self.dir.path().to_path_buf()
     }
 
+    /// Freezes the server (SIGSTOP): it keeps its connections but answers nothing, as a
+    /// server does that is swapping or stuck, until [`thaw`](Self::thaw).
+    pub fn freeze(&mut self) -> Result<()> {
+        self.signal("STOP")?;
+        self.frozen = true;
+        Ok(())
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&mut self) -> Result<()> {
+        if self.frozen {
+            self.signal("CONT")?;
+            self.frozen = false;
+        }
+        Ok(())
+    }
+
+    fn signal(&self, signal: &str) -> Result<()> {
+        let pid = std::fs::read_to_string(self.dir.path().join("redis.pid"))
+            .context("Redis is not running")?;
+        crate::signal(pid.trim(), signal)
+    }
+
     /// Stops the server (SIGTERM, so the append-only file is complete) and waits for it.
     pub fn stop(&mut self) -> Result<()> {
+        self.thaw()?;
         if let Some((mut watchdog, stdin)) = self.running.take() {
             drop(stdin);
             watchdog.wait().context("waiting for Redis to stop")?;

@@ -46,10 +46,17 @@ fn check_error_schema(spec: &OpenAPI) -> Result<()> {
 
 fn check_operation(op: &Op) -> Result<()> {
     let id = &op.id;
-    let mut required = vec![(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "every operation can fail",
-    )];
+    let mut required = vec![
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "every operation can fail",
+        ),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "every service sheds load and ends requests that outlive their deadline \
+             (`platform::overload`)",
+        ),
+    ];
     if !op.path_params.is_empty() || !op.query_params.is_empty() || op.body.is_some() {
         required.push((
             StatusCode::BAD_REQUEST,

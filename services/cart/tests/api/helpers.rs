@@ -11,8 +11,10 @@ use testkit::redis::RedisServer;
 
 pub struct Options {
     pub ttl: Duration,
-    /// A Redis of the test's own, which it may stop; otherwise the shared one.
+    /// A Redis of the test's own, which it may stop or freeze; otherwise the shared one.
     pub own_redis: bool,
+    /// Requests the Cart serves at once.
+    pub max_in_flight: usize,
 }
 
 impl Default for Options {
@@ -20,6 +22,7 @@ impl Default for Options {
         Self {
             ttl: Duration::from_secs(7 * 24 * 60 * 60),
             own_redis: false,
+            max_in_flight: platform::overload::Limits::default().max_in_flight,
         }
     }
 }
@@ -45,6 +48,7 @@ pub async fn spawn_with(options: Options) -> TestCart {
         .await
         .expect("a test configuration");
     config.ttl = options.ttl;
+    config.limits.max_in_flight = options.max_in_flight;
     let redis = if options.own_redis {
         let server = RedisServer::start().await.expect("a Redis of its own");
         config.redis_url = server.url();
@@ -111,6 +115,25 @@ impl TestCart {
                 .into(),
         };
         into_result(self.client.add_line().cart_id(cart).body(body).send().await)
+    }
+
+    /// The status the Cart answers a GET of `path` with (`/readyz`, `/healthz`, ...).
+    pub async fn status_of(&self, path: &str) -> u16 {
+        let response = self.http.get(self.url(path)).send().await;
+        response.expect("an answer").status().as_u16()
+    }
+
+    /// The cart as soon as the Cart answers for it, trying until `deadline` passes.
+    pub async fn cart_within(
+        &self,
+        deadline: Duration,
+        id: uuid::Uuid,
+    ) -> anyhow::Result<cart_api::types::Cart> {
+        testkit::poll_until("the cart to answer", deadline, || async move {
+            into_result(self.client.get_cart().cart_id(id).send().await)
+                .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
+        })
+        .await
     }
 
     /// Adds `quantity` as soon as the Cart accepts it, trying until `deadline` passes:

@@ -98,35 +98,13 @@ async fn without_redis_requests_get_503_and_the_cart_comes_back_with_it() {
     let (status, error) =
         into_result(cart.client.get_cart().cart_id(id).send().await).expect_err("no store");
     assert_eq!((status, error.code.as_str()), (503, "store_unavailable"));
-    let ready = cart
-        .http
-        .get(cart.url("/readyz"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(ready.status(), 503);
-    let alive = cart
-        .http
-        .get(cart.url("/healthz"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(alive.status(), 200);
+    assert_eq!(cart.status_of("/readyz").await, 503);
+    assert_eq!(cart.status_of("/healthz").await, 200);
 
     cart.redis().resume().await.expect("Redis starts again");
-    testkit::poll_until(
-        "the cart store to answer again",
-        Duration::from_secs(30),
-        || {
-            let request = cart.client.get_cart().cart_id(id);
-            async move {
-                into_result(request.send().await)
-                    .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
-            }
-        },
-    )
-    .await
-    .expect("the cart recovers by itself");
+    cart.cart_within(Duration::from_secs(30), id)
+        .await
+        .expect("the cart recovers by itself");
     let read = cart.cart(id).await;
     assert_eq!(
         read.lines
@@ -136,13 +114,7 @@ async fn without_redis_requests_get_503_and_the_cart_comes_back_with_it() {
         vec![(lamp.id, 3)],
         "nothing lost"
     );
-    let ready = cart
-        .http
-        .get(cart.url("/readyz"))
-        .send()
-        .await
-        .expect("an answer");
-    assert_eq!(ready.status(), 200);
+    assert_eq!(cart.status_of("/readyz").await, 200);
 }
 
 #[tokio::test]
@@ -204,4 +176,59 @@ async fn probes_whose_shoppers_hung_up_do_not_keep_the_breaker_open() {
     cart.add_within(Duration::from_secs(10), id, lamp.id, 1)
         .await
         .expect("the breaker closes by itself within a few open periods");
+}
+
+#[tokio::test]
+async fn with_redis_frozen_the_cart_answers_503_fast_and_sheds_what_it_cannot_hold() {
+    let mut cart = helpers::spawn_with(Options {
+        own_redis: true,
+        max_in_flight: 4,
+        ..Options::default()
+    })
+    .await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, 2).await.expect("added");
+
+    cart.redis().freeze().expect("Redis freezes");
+    assert_eq!(
+        cart.status_of("/readyz").await,
+        503,
+        "not ready while Redis answers nothing"
+    );
+
+    // Twenty shoppers at once: four are served (and told the store is away once its
+    // timeout passes), the rest are turned away at once. Every answer is a 503 in the
+    // contract's shape with a Retry-After.
+    let reads: Vec<_> = (0..20)
+        .map(|_| {
+            let (http, url) = (cart.http.clone(), cart.url(&format!("/v1/carts/{id}")));
+            tokio::spawn(async move { http.get(url).send().await })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for read in reads {
+        let response = read.await.expect("the task").expect("an answer");
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        let body: serde_json::Value = response.json().await.expect("the Error body");
+        codes.push(body["code"].as_str().unwrap_or_default().to_owned());
+    }
+    let shed = codes.iter().filter(|code| *code == "overloaded").count();
+    let served = codes
+        .iter()
+        .filter(|code| *code == "store_unavailable")
+        .count();
+    assert_eq!(shed + served, 20, "{codes:?}");
+    assert!(
+        (1..=4).contains(&served) && shed >= 16,
+        "at most 4 served at once: {codes:?}"
+    );
+
+    cart.redis().thaw().expect("Redis goes on");
+    let back = cart
+        .cart_within(Duration::from_secs(10), id)
+        .await
+        .expect("the cart recovers by itself");
+    assert_eq!(back.lines[0].quantity, 2, "nothing lost");
 }

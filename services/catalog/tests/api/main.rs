@@ -4,4 +4,5 @@
 mod bad_input;
 mod grpc;
 mod helpers;
+mod resilience;
 mod rest;

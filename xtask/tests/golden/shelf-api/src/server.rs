@@ -96,7 +96,7 @@ impl IntoResponse for ListItemsResponse {
 }
 impl api_runtime::Operation for ListItemsResponse {
     const ID: &'static str = "listItems";
-    const ERRORS: &'static [u16] = &[400u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 500u16, 503u16];
 }
 /// The successful answers of `createItem`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
@@ -113,7 +113,7 @@ impl IntoResponse for CreateItemResponse {
 }
 impl api_runtime::Operation for CreateItemResponse {
     const ID: &'static str = "createItem";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 415u16, 422u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 415u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `getItem`.
 #[derive(Debug, Clone, Deserialize)]
@@ -136,7 +136,7 @@ impl IntoResponse for GetItemResponse {
 }
 impl api_runtime::Operation for GetItemResponse {
     const ID: &'static str = "getItem";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `deleteItem`.
 #[derive(Debug, Clone, Deserialize)]
@@ -159,7 +159,7 @@ impl IntoResponse for DeleteItemResponse {
 }
 impl api_runtime::Operation for DeleteItemResponse {
     const ID: &'static str = "deleteItem";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The path parameters of `getItemLabel`.
 #[derive(Debug, Clone, Deserialize)]
@@ -185,7 +185,7 @@ impl IntoResponse for GetItemLabelResponse {
 }
 impl api_runtime::Operation for GetItemLabelResponse {
     const ID: &'static str = "getItemLabel";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
 }
 /// The axum router for every operation; unknown routes and methods are answered
 /// with the contract's error body.
