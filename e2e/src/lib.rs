@@ -143,6 +143,8 @@ impl Shop {
         let profile = tempfile::tempdir_in(self.dir.path())?.keep();
         let capabilities = json!({
             "browserName": "chrome",
+            // The browser's log, for `Browser::security_reports`.
+            "goog:loggingPrefs": { "browser": "ALL" },
             "goog:chromeOptions": {
                 "binary": testkit::tool("chromium")?,
                 "args": [
@@ -163,14 +165,25 @@ impl Shop {
         format!("{}{path}", self.url)
     }
 
+    /// The first product the Catalog lists, as JSON, asked through the edge.
+    pub async fn first_product(&self) -> Result<serde_json::Value> {
+        let page: serde_json::Value =
+            reqwest::get(self.page("/api/catalog/v1/products?page_size=1"))
+                .await?
+                .json()
+                .await?;
+        Ok(page["items"][0].clone())
+    }
+
     /// Stops the Reviews service, as an outage would.
     pub async fn stop_reviews(&mut self) -> Result<()> {
         self.reviews.stop().await
     }
 
-    /// The edge's access log so far: one line a request, with its `traceparent`.
+    /// The edge's log so far (its access log goes to stderr): one line a request, with
+    /// its `traceparent`.
     pub fn edge_log(&self) -> Result<String> {
-        let path = self.dir.path().join("edge/access.log");
+        let path = self.dir.path().join("edge.log");
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
     }
 

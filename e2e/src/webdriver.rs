@@ -1,6 +1,7 @@
 //! Just enough of the W3C WebDriver protocol (<https://www.w3.org/TR/webdriver2/>) to
 //! drive a browser through the shop: open pages, find elements by CSS, click, type,
-//! read text and properties, resize the window and take screenshots.
+//! read text and properties, resize the window and take screenshots, and read what the
+//! browser reported about security (Content-Security-Policy violations).
 
 use std::path::Path;
 use std::time::Duration;
@@ -74,6 +75,27 @@ impl Browser {
 
     async fn get(&self, path: &str) -> Result<Value> {
         self.call(reqwest::Method::GET, path, None).await
+    }
+
+    /// What the browser reported about its Content-Security-Policy since the last call:
+    /// every violation. Needs the `goog:loggingPrefs`
+    /// capability (chromedriver's log endpoint; W3C WebDriver has none).
+    pub async fn security_reports(&self) -> Result<Vec<String>> {
+        let entries = self.post("/se/log", json!({ "type": "browser" })).await?;
+        Ok(entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|entry| {
+                let source = entry["source"].as_str().unwrap_or_default();
+                (source, entry["message"].as_str().unwrap_or_default())
+            })
+            // A refused script evaluation is reported as a JavaScript error.
+            .filter(|(source, message)| {
+                *source == "security" || message.contains("Content Security Policy")
+            })
+            .map(|(_, message)| message.to_owned())
+            .collect())
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {

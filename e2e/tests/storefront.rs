@@ -201,7 +201,7 @@ async fn a_shopper_browses_searches_and_fills_a_cart() -> Result<()> {
     let api_calls: Vec<&str> = log
         .lines()
         .filter(|line| {
-            line.contains(" /api/") && line.contains("Chrome") && !line.contains("/image HTTP")
+            line.contains(" /api/") && line.contains("Chrome") && !line.contains("/image\"")
         })
         .collect();
     ensure!(
@@ -229,6 +229,13 @@ async fn a_shopper_browses_searches_and_fills_a_cart() -> Result<()> {
     ensure!(
         trace_ids.len() >= 10,
         "the calls share trace ids: {trace_ids:?}"
+    );
+
+    // Every page ran under the edge's Content-Security-Policy without breaking it.
+    let reports = browser.security_reports().await?;
+    ensure!(
+        reports.is_empty(),
+        "the pages broke the Content-Security-Policy: {reports:#?}"
     );
 
     browser.quit().await?;
@@ -298,6 +305,11 @@ async fn a_shopper_reviews_a_product() -> Result<()> {
         "the Reviews service does not hold the review"
     );
     snap(&browser, "product-reviewed").await?;
+    let reports = browser.security_reports().await?;
+    ensure!(
+        reports.is_empty(),
+        "the product page broke the Content-Security-Policy: {reports:#?}"
+    );
 
     browser.quit().await?;
     shop.stop().await

@@ -1,5 +1,6 @@
 //! What the storefront keeps in the browser: the cart's id and an anonymous shopper id
-//! (the voter behind "helpful" votes), both in `localStorage` so they survive a reload.
+//! (the voter behind "helpful" votes), both in `localStorage` so they survive a reload;
+//! and the document's title.
 
 use uuid::Uuid;
 
@@ -34,6 +35,16 @@ fn load(_key: &str) -> Option<String> {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn store(_key: &str, _value: Option<&str>) {}
+
+/// Sets the document's title (outside a browser, nothing).
+pub fn set_title(title: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+        document.set_title(title);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = title;
+}
 
 pub fn cart_id() -> Option<Uuid> {
     load(CART_KEY)?.parse().ok()

@@ -15,6 +15,14 @@ use crate::pagination::{self, PageLink};
 #[derive(Clone, Copy)]
 pub struct Categories(pub Resource<Result<Vec<Category>, ApiError>>);
 
+/// Sets the document's title. Dioxus's `document::Title` runs JavaScript from a string,
+/// which the edge's Content-Security-Policy (rightly) forbids; this sets it directly.
+#[component]
+pub fn PageTitle(title: String) -> Element {
+    use_effect(use_reactive!(|title| crate::browser::set_title(&title)));
+    rsx! {}
+}
+
 /// The shared categories (see [`Categories`]).
 pub fn use_categories() -> Resource<Result<Vec<Category>, ApiError>> {
     use_context::<Categories>().0
@@ -45,7 +53,7 @@ pub fn Stars(average: f64, count: Option<i64>) -> Element {
     rsx! {
         span { class: "stars", role: "img", "aria-label": "{label}",
             span { class: "stars-empty", "aria-hidden": "true", "★★★★★" }
-            span { class: "stars-full", "aria-hidden": "true", style: "width: {width}", "★★★★★" }
+            span { class: "stars-full", "aria-hidden": "true", width: "{width}", "★★★★★" }
         }
         if let Some(count) = count {
             span { class: "muted rating-count", "({count})" }

@@ -84,12 +84,17 @@ impl ErrorBody for reviews_api::types::Error {
     }
 }
 
+/// What a shopper is told when the edge slows their changes down.
+pub const TOO_FAST: &str = "That was a lot of changes at once. Please wait a second and try again.";
+
 /// Sorts a generated client's error into what the pages show.
 fn classify<E: ErrorBody>(service: Service, error: &catalog_api::client::Error<E>) -> ApiError {
     use catalog_api::client::Error;
     let status = error.status().map(|status| status.as_u16());
     match (error, status) {
         (Error::CommunicationError(_), _) | (_, Some(502..=504)) => ApiError::Unavailable(service),
+        // The edge's rate limit, which no contract declares: the shopper's own doing.
+        (_, Some(429)) => ApiError::Refused(TOO_FAST.to_owned()),
         (Error::ErrorResponse(body), Some(404)) => ApiError::NotFound(body.message().to_owned()),
         (Error::ErrorResponse(body), Some(400..=499)) => {
             ApiError::Refused(body.message().to_owned())
@@ -113,5 +118,26 @@ impl<T, E: ErrorBody> Classify<T>
     fn classify(self, service: Service) -> Result<T, ApiError> {
         self.map(catalog_api::client::ResponseValue::into_inner)
             .map_err(|error| classify(service, &error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_edges_rate_limit_is_the_shoppers_to_wait_out() {
+        let response = http::Response::builder()
+            .status(429)
+            .header("retry-after", "1")
+            .body("{}")
+            .expect("a response");
+        let error = catalog_api::client::Error::<cart_api::types::Error>::UnexpectedResponse(
+            reqwest::Response::from(response),
+        );
+        assert_eq!(
+            classify(Service::Cart, &error),
+            ApiError::Refused(TOO_FAST.to_owned())
+        );
     }
 }

@@ -6,7 +6,7 @@ use dioxus::prelude::*;
 
 use crate::app::Route;
 use crate::cart::{CartStore, Status};
-use crate::components::{ErrorPanel, Loading};
+use crate::components::{ErrorPanel, Loading, PageTitle};
 use crate::money;
 use storefront_api::{Api, ApiError, MAX_QUANTITY, product_image_src};
 
@@ -73,7 +73,7 @@ pub fn CartPage() -> Element {
         }
     };
     rsx! {
-        document::Title { "Your cart · LocalMart" }
+        PageTitle { title: "Your cart · LocalMart" }
         section { class: "container section",
             h1 { "Your cart" }
             div { "aria-live": "polite", {body} }

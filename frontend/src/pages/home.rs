@@ -2,13 +2,13 @@ use dioxus::prelude::*;
 use storefront_api::Api;
 
 use crate::app::Route;
-use crate::components::{Loadable, ProductGrid, use_categories};
+use crate::components::{Loadable, PageTitle, ProductGrid, use_categories};
 
 #[component]
 pub fn Home() -> Element {
     let mut categories = use_categories();
     rsx! {
-        document::Title { "LocalMart" }
+        PageTitle { title: "LocalMart" }
         section { class: "hero",
             div { class: "container",
                 h1 { "Good things from around the corner" }

@@ -2,7 +2,7 @@
 //! sorted, and (in a category) filtered by price. The address holds the state.
 
 use crate::app::Route;
-use crate::components::{Loadable, Pagination, ProductGrid, use_categories};
+use crate::components::{Loadable, PageTitle, Pagination, ProductGrid, use_categories};
 use crate::money;
 use crate::pagination::page_number;
 use catalog_api::types::{ProductPage, ProductSort};
@@ -101,7 +101,7 @@ pub fn CategoryPage(
         }
     };
     rsx! {
-        document::Title { "{title} · LocalMart" }
+        PageTitle { title: "{title} · LocalMart" }
         div { class: "container section",
             nav { class: "breadcrumbs", "aria-label": "Breadcrumb",
                 Link { to: Route::Home {}, "Home" }
@@ -151,7 +151,7 @@ pub fn SearchPage(q: String, page: Option<u32>, sort: Option<ListingSort>) -> El
     };
     if text.is_empty() {
         return rsx! {
-            document::Title { "Search · LocalMart" }
+            PageTitle { title: "Search · LocalMart" }
             section { class: "container section empty-state",
                 h1 { "Search the shop" }
                 p { class: "muted", "Type a product name, a brand or a material into the search box above." }
@@ -159,7 +159,7 @@ pub fn SearchPage(q: String, page: Option<u32>, sort: Option<ListingSort>) -> El
         };
     }
     rsx! {
-        document::Title { "“{text}” · LocalMart" }
+        PageTitle { title: "“{text}” · LocalMart" }
         div { class: "container section",
             h1 { "Results for “{text}”" }
             Results { query, to, sort, on_sort }

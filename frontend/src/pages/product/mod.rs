@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::app::Route;
 use crate::cart::CartStore;
-use crate::components::{Loadable, Price, StockBadge};
+use crate::components::{Loadable, PageTitle, Price, StockBadge};
 
 mod form;
 mod reviews;
@@ -50,7 +50,7 @@ fn ProductView(id: Uuid) -> Element {
         other => other?,
     };
     rsx! {
-        document::Title { "{product.name} · LocalMart" }
+        PageTitle { title: "{product.name} · LocalMart" }
         nav { class: "breadcrumbs", "aria-label": "Breadcrumb",
             Link { to: Route::Home {}, "Home" }
             span { "aria-hidden": "true", " / " }
@@ -79,7 +79,7 @@ fn ProductView(id: Uuid) -> Element {
 #[component]
 fn Missing() -> Element {
     rsx! {
-        document::Title { "Product not found · LocalMart" }
+        PageTitle { title: "Product not found · LocalMart" }
         section { class: "empty-state",
             h1 { "We could not find that product" }
             p { class: "muted", "It may have been removed from the catalog." }

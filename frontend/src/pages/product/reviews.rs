@@ -155,7 +155,7 @@ fn Histogram(summary: RatingSummary) -> Element {
                     li { key: "{stars}",
                         span { class: "histogram-label", "{stars} ★" }
                         span { class: "histogram-track", "aria-hidden": "true",
-                            span { class: "histogram-fill", style: "width: {percent(n, count)}%" }
+                            span { class: "histogram-fill", width: "{percent(n, count)}%" }
                         }
                         span { class: "histogram-count", "aria-label": "{n} reviews with {stars} stars", "{n}" }
                     }

@@ -1,0 +1,201 @@
+//! The edge as an attacker meets it: the shop's one public port, with the real services
+//! behind it. What a visitor can reach there is what the storefront uses, nothing more;
+//! every answer carries the browser's security headers; the edge's own refusals are the
+//! contracts' JSON error; writes are rate-limited; and the access log keeps no ids and no
+//! search text. Run on its own: `cargo test -p e2e --test edge`.
+
+use anyhow::{Context, Result, ensure};
+use e2e::Shop;
+use serde_json::{Value, json};
+
+/// The admin token of the test services: a visitor who knows it still gets nowhere.
+const ADMIN: &str = "Bearer admin";
+
+async fn error_code(response: reqwest::Response) -> Result<(u16, String)> {
+    let status = response.status().as_u16();
+    let body: Value = response
+        .json()
+        .await
+        .context("the edge's error body is JSON")?;
+    for field in ["code", "message", "request_id"] {
+        ensure!(body[field].is_string(), "no {field} in {body}");
+    }
+    Ok((status, body["code"].as_str().unwrap_or_default().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_operations_are_not_offered_through_the_shop() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    let product = shop.first_product().await?;
+    let product_url = shop.page(&format!(
+        "/api/catalog/v1/products/{}",
+        product["id"].as_str().unwrap_or_default()
+    ));
+
+    let attempts = [
+        http.post(shop.page("/api/catalog/v1/products"))
+            .json(&json!({"sku": "X-1"})),
+        http.put(&product_url)
+            .json(&json!({"price": {"amount_minor": 0, "currency": "USD"}})),
+        http.delete(&product_url),
+        http.delete(shop.page(&format!("/api/reviews/v1/reviews/{}", uuid::Uuid::new_v4()))),
+    ];
+    for attempt in attempts {
+        let response = attempt.header("Authorization", ADMIN).send().await?;
+        assert_eq!(
+            error_code(response).await?,
+            (403, "not_allowed_here".to_owned())
+        );
+    }
+    let after: Value = http.get(&product_url).send().await?.json().await?;
+    assert_eq!(after["price"], product["price"], "the price is untouched");
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_the_security_headers() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/product/anything", "text/html"),
+        ("/api/catalog/v1/categories", "application/json"),
+        ("/favicon.svg", "image/svg+xml"),
+        ("/api/nothing-here", "application/json"),
+    ] {
+        let response = http.get(shop.page(path)).send().await?;
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            header("content-type").starts_with(kind),
+            "{path}: {headers:?}"
+        );
+        let csp = header("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(
+                csp.contains(directive),
+                "{path}: CSP {csp:?} lacks {directive}"
+            );
+        }
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("server"), "nginx", "{path}: no version");
+    }
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edges_own_refusals_are_json_errors() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    let product = shop.first_product().await?;
+    let reviews = shop.page(&format!(
+        "/api/reviews/v1/products/{}/reviews",
+        product["id"].as_str().unwrap_or_default()
+    ));
+
+    let huge = json!({"author": "Ada", "rating": 5, "title": "Big", "body": "a".repeat(20_000)});
+    let response = http.post(&reviews).json(&huge).send().await?;
+    assert_eq!(
+        error_code(response).await?,
+        (413, "body_too_large".to_owned())
+    );
+
+    // Any URI, even one full of quotes, gets a body that parses.
+    let response = http.get(shop.page("/api/%22%7D%22quote")).send().await?;
+    assert_eq!(error_code(response).await?, (404, "not_found".to_owned()));
+
+    let response = http
+        .get(shop.page("/api/catalog/v1/categories"))
+        .header("X-Padding", "x".repeat(10_000))
+        .send()
+        .await?;
+    assert_eq!(
+        error_code(response).await?,
+        (431, "headers_too_large".to_owned())
+    );
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_writes_from_one_client_is_slowed_with_429s() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    let creates: Vec<_> = (0..120)
+        .map(|_| {
+            let request = http.post(shop.page("/api/cart/v1/carts"));
+            tokio::spawn(async move { request.send().await })
+        })
+        .collect();
+    let (mut created, mut limited) = (0, 0);
+    for create in creates {
+        let response = create.await??;
+        match response.status().as_u16() {
+            201 => created += 1,
+            429 => {
+                assert_eq!(response.headers()["retry-after"], "1");
+                assert_eq!(error_code(response).await?.1, "too_many_requests");
+                limited += 1;
+            }
+            other => anyhow::bail!("a create answered {other}"),
+        }
+    }
+    assert!(created >= 40, "the burst goes through: {created} created");
+    assert!(limited >= 40, "the flood does not: {limited} refused");
+    // Reads are not limited.
+    let read = http
+        .get(shop.page("/api/catalog/v1/categories"))
+        .send()
+        .await?;
+    assert_eq!(read.status(), 200);
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_log_keeps_no_cart_ids_and_no_search_text() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    let product = shop.first_product().await?;
+    let cart: Value = http
+        .post(shop.page("/api/cart/v1/carts"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let cart_id = cart["id"].as_str().context("a cart id")?.to_owned();
+    let added = http
+        .post(shop.page(&format!("/api/cart/v1/carts/{cart_id}/lines")))
+        .json(&json!({"product_id": product["id"], "quantity": 1}))
+        .send()
+        .await?;
+    assert_eq!(added.status(), 200);
+    let searched = http
+        .get(shop.page("/api/catalog/v1/products?q=secretive+lantern"))
+        .send()
+        .await?;
+    assert_eq!(searched.status(), 200);
+
+    let log = shop.edge_log()?;
+    assert!(
+        log.contains("\"POST /api/cart/v1/carts/:id/lines\""),
+        "the route is logged: {log}"
+    );
+    assert!(!log.contains(&cart_id), "a cart id in the log: {log}");
+    assert!(!log.contains("secretive"), "search text in the log: {log}");
+    shop.stop().await
+}
