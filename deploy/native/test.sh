@@ -53,9 +53,25 @@ quantity=$(curl -fsS -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Conten
 [ "$quantity" = 2 ] || fail "the cart holds $quantity, not 2"
 curl -fsS "$shop/api/reviews/v1/products/$product/rating-summary" >/dev/null || fail "no rating summary"
 
-# A second `make up` reuses the cluster and keeps the data.
+# The installation's admin token works on a service's own port; the old default does not,
+# and a service refuses to start with it.
+token=$(cat "$LOCALMART_STATE/admin-token")
+[ "${#token}" -ge 24 ] || fail "the generated admin token is short"
+missing=http://$CATALOG_HTTP_ADDR/v1/products/00000000-0000-4000-8000-000000000000
+status=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $token" "$missing")
+[ "$status" = 404 ] || fail "an admin delete with the installation's token answered $status, not 404"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer localmart-admin" "$missing")
+[ "$status" = 401 ] || fail "the old default token answered $status, not 401"
+if refusal=$(CATALOG_ADMIN_TOKEN=localmart-admin CATALOG_HTTP_ADDR=127.0.0.1:0 CATALOG_GRPC_ADDR=127.0.0.1:0 \
+  timeout 20 "$LOCALMART_BIN/catalog" serve 2>&1); then
+  fail "the Catalog started with the well-known admin token"
+fi
+grep -q "well-known" <<<"$refusal" || fail "the Catalog's refusal does not say why: $refusal"
+
+# A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"
+[ "$(cat "$LOCALMART_STATE/admin-token")" = "$token" ] || fail "a second make up changed the admin token"
 
 deploy/native/down.sh >/dev/null || fail "down.sh failed"
 for path in "$LOCALMART_STATE" "$(pg_data)"; do

@@ -12,6 +12,15 @@ $stage build cargo build --profile "$LOCALMART_PROFILE" --locked -p catalog -p c
 $stage storefront cargo xtask storefront
 
 mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb" "$LOCALMART_BIN"
+# One admin token per installation, made on the first `make up` and kept (readable by the
+# owner alone) in the state folder; the services refuse to start with a guessable one.
+token_file=$LOCALMART_STATE/admin-token
+if [ ! -s "$token_file" ]; then
+  (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$token_file")
+fi
+admin_token=$(cat "$token_file")
+export CATALOG_ADMIN_TOKEN=${CATALOG_ADMIN_TOKEN:-$admin_token}
+export REVIEWS_ADMIN_TOKEN=${REVIEWS_ADMIN_TOKEN:-$admin_token}
 # What runs is a copy of what was just built: a build in another checkout that shares the
 # target directory cannot swap the binaries under a running stack.
 built=$CARGO_TARGET_DIR/$([ "$LOCALMART_PROFILE" = dev ] && echo debug || echo "$LOCALMART_PROFILE")
@@ -117,6 +126,8 @@ LocalMart is up. Shop at
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
   FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/
+  Admin token   in $token_file (this installation's own; for the services' own ports,
+                the edge passes none; README: Calling the Catalog)
 
 Try:
   curl 'http://$CATALOG_HTTP_ADDR/v1/products?q=coffee&page_size=3'

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
-use platform::config::{Secret, var_or};
+use platform::config::{Secret, admin_token, var_or};
 use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
@@ -15,7 +15,8 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// `CATALOG_GRPC_ADDR`: where gRPC listens.
     pub grpc_addr: SocketAddr,
-    /// `CATALOG_ADMIN_TOKEN`: the bearer token of the admin operations.
+    /// `CATALOG_ADMIN_TOKEN`: the bearer token of the admin operations; required, and
+    /// unguessable unless `LOCALMART_DEV_MODE=1` (see `platform::config::admin_token`).
     pub admin_token: Secret<String>,
     /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool.
     pub db_max_connections: u32,
@@ -42,10 +43,7 @@ impl Config {
                 "CATALOG_GRPC_ADDR",
                 SocketAddr::from(([127, 0, 0, 1], 18081)),
             )?,
-            admin_token: var_or(
-                "CATALOG_ADMIN_TOKEN",
-                Secret::new("localmart-admin".to_owned()),
-            )?,
+            admin_token: admin_token("CATALOG_ADMIN_TOKEN")?,
             db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
             db_timeout: Duration::from_millis(var_or("CATALOG_DB_TIMEOUT_MS", 2000)?),
             limits: Limits::from_env()?,

@@ -49,16 +49,49 @@ impl<T> Secret<T> {
 }
 
 impl Secret<String> {
-    /// Whether `given` is the secret, compared in constant time, so the time taken says
-    /// nothing about how much of a guess was right.
+    /// Whether `given` is the secret, compared in constant time: every byte of the
+    /// secret is compared whatever was given, so the time taken says nothing about how
+    /// much of a guess was right, nor how long the secret is.
     pub fn matches(&self, given: &str) -> bool {
         let (given, expected) = (given.as_bytes(), self.0.as_bytes());
-        given.len() == expected.len()
-            && given
-                .iter()
-                .zip(expected)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        let mut difference = u8::from(given.len() != expected.len());
+        for (index, byte) in expected.iter().enumerate() {
+            difference |= byte ^ given.get(index).copied().unwrap_or(0);
+        }
+        difference == 0
+    }
+}
+
+/// The token the README once printed: never accepted outside development mode.
+pub const WELL_KNOWN_ADMIN_TOKEN: &str = "localmart-admin";
+
+/// The shortest admin token accepted outside development mode.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 24;
+
+/// The admin token from variable `name`. Outside development mode
+/// (`LOCALMART_DEV_MODE=1`) a missing, well-known or short token is refused, so a service
+/// never starts guarded by a token anyone could guess; `make up` generates one per
+/// installation.
+pub fn admin_token(name: &str) -> Result<Secret<String>> {
+    let dev_mode = var_or("LOCALMART_DEV_MODE", false)?;
+    check_admin_token(name, var(name)?, dev_mode)
+}
+
+fn check_admin_token(name: &str, token: Option<String>, dev_mode: bool) -> Result<Secret<String>> {
+    match token {
+        Some(token) if dev_mode => Ok(Secret::new(token)),
+        None if dev_mode => Ok(Secret::new(WELL_KNOWN_ADMIN_TOKEN.to_owned())),
+        None => anyhow::bail!(
+            "{name} is not set: give the admin operations a token of {MIN_ADMIN_TOKEN_LEN} or more \
+             characters (`make up` generates one), or set LOCALMART_DEV_MODE=1"
+        ),
+        Some(token) if token == WELL_KNOWN_ADMIN_TOKEN => anyhow::bail!(
+            "{name} is the well-known default token; choose another, or set LOCALMART_DEV_MODE=1"
+        ),
+        Some(token) if token.chars().count() < MIN_ADMIN_TOKEN_LEN => anyhow::bail!(
+            "{name} is shorter than {MIN_ADMIN_TOKEN_LEN} characters, or set LOCALMART_DEV_MODE=1"
+        ),
+        Some(token) => Ok(Secret::new(token)),
     }
 }
 
@@ -92,5 +125,33 @@ mod tests {
         let secret = Secret::new("hunter2".to_owned());
         assert!(secret.matches("hunter2"));
         assert!(!secret.matches("hunter3") && !secret.matches("hunter") && !secret.matches(""));
+        assert!(
+            !secret.matches("hunter2hunter2"),
+            "a longer guess with the secret as prefix"
+        );
+    }
+
+    #[test]
+    fn an_admin_token_must_be_unguessable_outside_development_mode() {
+        let long = "x".repeat(MIN_ADMIN_TOKEN_LEN);
+        let check = |token: Option<&str>, dev| {
+            check_admin_token("ADMIN_TOKEN", token.map(str::to_owned), dev)
+                .map(|secret| secret.expose().clone())
+                .map_err(|err| err.to_string())
+        };
+        assert!(check(None, false).expect_err("refused").contains("not set"));
+        assert!(
+            check(Some(WELL_KNOWN_ADMIN_TOKEN), false)
+                .expect_err("refused")
+                .contains("well-known")
+        );
+        assert!(
+            check(Some("short"), false)
+                .expect_err("refused")
+                .contains("shorter")
+        );
+        assert_eq!(check(Some(&long), false), Ok(long.clone()));
+        assert_eq!(check(None, true), Ok(WELL_KNOWN_ADMIN_TOKEN.to_owned()));
+        assert_eq!(check(Some("short"), true), Ok("short".to_owned()));
     }
 }

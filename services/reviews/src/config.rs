@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
-use platform::config::{Secret, var_or};
+use platform::config::{Secret, admin_token, var_or};
 use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
@@ -17,7 +17,8 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// `CATALOG_HTTP_URL`: the Catalog's REST base URL.
     pub catalog_url: String,
-    /// `REVIEWS_ADMIN_TOKEN`: the bearer token that may delete reviews.
+    /// `REVIEWS_ADMIN_TOKEN`: the bearer token that may delete reviews; required, and
+    /// unguessable unless `LOCALMART_DEV_MODE=1` (see `platform::config::admin_token`).
     pub admin_token: Secret<String>,
     /// `CATALOG_CACHE_SECONDS`: how long a product's review context is kept in memory.
     pub catalog_cache_ttl: Duration,
@@ -43,10 +44,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 18083)),
             )?,
             catalog_url: var_or("CATALOG_HTTP_URL", "http://127.0.0.1:18080".to_owned())?,
-            admin_token: var_or(
-                "REVIEWS_ADMIN_TOKEN",
-                Secret::new("localmart-admin".to_owned()),
-            )?,
+            admin_token: admin_token("REVIEWS_ADMIN_TOKEN")?,
             catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
             catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),
             mongodb_timeout: Duration::from_millis(var_or("MONGODB_TIMEOUT_MS", 2000)?),
