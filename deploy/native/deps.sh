@@ -10,6 +10,8 @@ mkdir -p "$tools/bin"
 
 # nginx is the storefront's edge; chromium and its driver run the storefront's browser tests.
 apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
+# kill and pkill freeze and thaw the datastores in the resilience tests.
+apt_packages+=(procps)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 supervisor_version=4.2.5
