@@ -54,7 +54,8 @@ pg_data() {
 # PostgreSQL refuses to run as root; as root, run it as the `postgres` system user.
 as_postgres() {
   if [ "$(id -u)" -eq 0 ]; then
-    setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
+    # From /, which it can enter (the checkout may be private); every path passed is absolute.
+    (cd / && setpriv --reuid=postgres --regid=postgres --init-groups -- "$@")
   else
     "$@"
   fi
