@@ -5,7 +5,7 @@
 //! | what | status | code |
 //! |---|---|---|
 //! | no bearer token | 401 | `unauthorized` |
-//! | a path or query parameter that does not parse, or breaks a limit of the spec | 400 | `invalid_path`, `invalid_query` |
+//! | a path, query or header parameter that does not parse, or breaks a limit of the spec | 400 | `invalid_path`, `invalid_query`, `invalid_header` |
 //! | a body without `Content-Type: application/json` | 415 | `unsupported_media_type` |
 //! | a body that is JSON but not the schema | 422 | `invalid_body` |
 //! | a body that is not JSON | 400 | `malformed_body` |
@@ -188,6 +188,37 @@ where
         let read = axum::extract::Query::<T>::from_request_parts(parts, state).await;
         let read = read.map(|params| params.0).map_err(|r| r.body_text());
         checked(parts, "invalid_query", read).map(Self)
+    }
+}
+
+/// An operation's header parameters, read by their lower-case names and checked against
+/// the spec's limits. A header sent twice is refused rather than one of its values chosen.
+#[derive(Debug)]
+pub struct Headers<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Headers<T>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut fields = serde_json::Map::new();
+        for name in parts.headers.keys() {
+            let mut values =
+                parts.headers.get_all(name).iter().map(|value| {
+                    serde_json::Value::from(String::from_utf8_lossy(value.as_bytes()))
+                });
+            let value = match (values.next(), values.next()) {
+                (Some(only), None) => only,
+                (first, second) => first.into_iter().chain(second).chain(values).collect(),
+            };
+            fields.insert(name.as_str().to_owned(), value);
+        }
+        let read = serde_json::from_value(serde_json::Value::Object(fields))
+            .map_err(|err| format!("a header parameter is malformed: {err}"));
+        checked(parts, "invalid_header", read).map(Self)
     }
 }
 

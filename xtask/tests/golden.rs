@@ -144,3 +144,27 @@ fn an_inline_patterned_parameter_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn a_header_parameter_that_is_not_a_string_is_refused() {
+    let message = error_after(|spec| {
+        spec["paths"]["/v1/items"]["post"]["parameters"][0]["schema"] =
+            serde_yaml::from_str("{type: integer, format: int32}").expect("YAML");
+    });
+    assert!(
+        message.contains("header parameter `Idempotency-Key` must be a string"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_cookie_parameter_is_refused() {
+    let message = error_after(|spec| {
+        spec["paths"]["/v1/items"]["post"]["parameters"][0]["in"] =
+            serde_yaml::Value::from("cookie");
+    });
+    assert!(
+        message.contains("cookie parameters are not supported"),
+        "{message}"
+    );
+}

@@ -10,8 +10,9 @@ use api_runtime::{BearerToken, ServiceError};
 use axum::body::{Body, to_bytes};
 use http::{Request, StatusCode, header};
 use shelf_api::server::{
-    CreateItemResponse, DeleteItemPath, DeleteItemResponse, GetItemLabelPath, GetItemLabelResponse,
-    GetItemPath, GetItemResponse, ListItemsQuery, ListItemsResponse, ShelfApi, router,
+    CreateItemHeaders, CreateItemResponse, DeleteItemPath, DeleteItemResponse, GetItemLabelPath,
+    GetItemLabelResponse, GetItemPath, GetItemResponse, ListItemsQuery, ListItemsResponse,
+    ShelfApi, router,
 };
 use shelf_api::types;
 use tower::ServiceExt;
@@ -25,6 +26,8 @@ const FAILING_ID: Uuid = Uuid::from_u128(8);
 #[derive(Clone, Default)]
 struct Shelf {
     items: Arc<Mutex<BTreeMap<Uuid, types::Item>>>,
+    /// The item each idempotency key created.
+    created: Arc<Mutex<BTreeMap<Uuid, Uuid>>>,
 }
 
 impl Shelf {
@@ -57,15 +60,26 @@ impl ShelfApi for Shelf {
     async fn create_item(
         &self,
         token: BearerToken,
+        headers: CreateItemHeaders,
         body: types::ItemInput,
     ) -> Result<CreateItemResponse, ServiceError> {
         token.require(|token| token == "let-me-in")?;
+        let mut created = self
+            .created
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(earlier) = headers.idempotency_key.and_then(|key| created.get(&key)) {
+            return Ok(CreateItemResponse::Created(self.item(*earlier)?));
+        }
         let item = types::Item {
             id: Uuid::new_v4(),
             name: body.name.to_string(),
             tag: body.tag,
         };
         self.items().insert(item.id, item.clone());
+        if let Some(key) = headers.idempotency_key {
+            created.insert(key, item.id);
+        }
         Ok(CreateItemResponse::Created(item))
     }
 
@@ -152,7 +166,20 @@ async fn get(shelf: &Shelf, uri: &str) -> Answer {
 }
 
 async fn post(shelf: &Shelf, token: Option<&str>, content_type: &str, body: &str) -> Answer {
+    post_with(shelf, token, content_type, &[], body).await
+}
+
+async fn post_with(
+    shelf: &Shelf,
+    token: Option<&str>,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let mut request = Request::post("/v1/items").header(header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -311,6 +338,64 @@ async fn malformed_requests_never_reach_the_handler() {
     assert_eq!(
         (bad_id.status, bad_id.error_code().as_str()),
         (StatusCode::BAD_REQUEST, "invalid_path")
+    );
+}
+
+#[tokio::test]
+async fn header_parameters_are_read_whatever_their_case_and_checked_before_the_handler() {
+    let shelf = Shelf::default();
+    let key = Uuid::new_v4().to_string();
+    let body = r#"{"name": "vase"}"#;
+    let mut ids = Vec::new();
+    for name in ["Idempotency-Key", "idempotency-key", "IDEMPOTENCY-KEY"] {
+        let answer = post_with(
+            &shelf,
+            Some("let-me-in"),
+            "application/json",
+            &[(name, &key)],
+            body,
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{name}: {}",
+            answer.body
+        );
+        ids.push(answer.json()["id"].clone());
+    }
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "one item for one key: {ids:?}"
+    );
+
+    let refused = [
+        vec![("Idempotency-Key", "not-a-uuid")],
+        vec![
+            ("Idempotency-Key", key.as_str()),
+            ("Idempotency-Key", key.as_str()),
+        ],
+    ];
+    for headers in refused {
+        let answer = post_with(
+            &shelf,
+            Some("let-me-in"),
+            "application/json",
+            &headers,
+            body,
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.error_code().as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_header"),
+            "{headers:?}: {}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        shelf.items().len(),
+        1,
+        "no refused request reached the handler"
     );
 }
 

@@ -26,6 +26,8 @@ pub struct Op {
     pub summary: String,
     pub path_params: Vec<Param>,
     pub query_params: Vec<Param>,
+    /// Header parameters, each a string (`Idempotency-Key`, for example).
+    pub header_params: Vec<Param>,
     /// The component schema of the JSON request body.
     pub body: Option<String>,
     /// Whether the operation needs a bearer token.
@@ -116,6 +118,7 @@ fn read_operation(
         .context("every operation needs an operationId")?;
     let mut path_params = Vec::new();
     let mut query_params = Vec::new();
+    let mut header_params = Vec::new();
     for param in path_item_params.iter().chain(&operation.parameters) {
         match resolve(spec, param)? {
             Parameter::Path { parameter_data, .. } => {
@@ -132,9 +135,28 @@ fn read_operation(
                 parameter_data.required,
                 &parameter_data.format,
             )?),
-            Parameter::Header { parameter_data, .. } | Parameter::Cookie { parameter_data, .. } => {
+            Parameter::Header { parameter_data, .. } => {
+                let param = read_param(
+                    spec,
+                    &parameter_data.name,
+                    parameter_data.required,
+                    &parameter_data.format,
+                )?;
+                // Header values are text: a number or a flag would need parsing rules of
+                // its own, which no spec has needed.
+                let is_text = match &param.kind {
+                    ParamKind::Int32 | ParamKind::Int64 | ParamKind::Bool => false,
+                    ParamKind::Schema(name) => is_string_schema(spec, name),
+                    ParamKind::Uuid | ParamKind::DateTime | ParamKind::String => true,
+                };
+                if !is_text {
+                    bail!("header parameter `{}` must be a string", param.name);
+                }
+                header_params.push(param);
+            }
+            Parameter::Cookie { parameter_data, .. } => {
                 bail!(
-                    "parameter `{}`: only path and query parameters are supported",
+                    "parameter `{}`: cookie parameters are not supported",
                     parameter_data.name
                 );
             }
@@ -179,10 +201,26 @@ fn read_operation(
         summary: operation.summary.clone().unwrap_or_default(),
         path_params,
         query_params,
+        header_params,
         body,
         secured,
         replies,
     })
+}
+
+/// Whether the component schema `name` is a string (with a format, pattern or enum).
+fn is_string_schema(spec: &OpenAPI, name: &str) -> bool {
+    let schema = spec
+        .components
+        .as_ref()
+        .and_then(|components| components.schemas.get(name));
+    matches!(
+        schema,
+        Some(ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::String(_)),
+            ..
+        }))
+    )
 }
 
 /// A named security scheme, which must be HTTP bearer: the only kind the runtime reads.

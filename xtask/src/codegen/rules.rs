@@ -57,7 +57,9 @@ fn check_operation(op: &Op) -> Result<()> {
              (`platform::overload`)",
         ),
     ];
-    if !op.path_params.is_empty() || !op.query_params.is_empty() || op.body.is_some() {
+    let has_params =
+        !(op.path_params.is_empty() && op.query_params.is_empty() && op.header_params.is_empty());
+    if has_params || op.body.is_some() {
         required.push((
             StatusCode::BAD_REQUEST,
             "it has parameters or a body that can be malformed",

@@ -5,7 +5,8 @@
 //!   operation does not compile; each returns `Result<<Operation>Response, ServiceError>`;
 //! - per operation, a `<Operation>Response` enum with one variant per declared success
 //!   status, the error statuses it declares (`api_runtime::Operation::ERRORS`), and
-//!   `<Operation>Path` / `<Operation>Query` structs for its parameters with their limits;
+//!   `<Operation>Path` / `<Operation>Query` / `<Operation>Headers` structs for its
+//!   parameters with their limits;
 //! - `fn router`: an axum router for every operation, whose extractors (from
 //!   `api-runtime`) answer every malformed request with the contract's `Error` body before
 //!   the handler runs;
@@ -120,6 +121,11 @@ fn arguments(op: &Op) -> Vec<(Ident, TokenStream, TokenStream)> {
         let extractor = quote! { extract::Query(query): extract::Query<#ty> };
         args.push((format_ident!("query"), quote! { #ty }, extractor));
     }
+    if !op.header_params.is_empty() {
+        let ty = type_ident(op, "Headers");
+        let extractor = quote! { extract::Headers(headers): extract::Headers<#ty> };
+        args.push((format_ident!("headers"), quote! { #ty }, extractor));
+    }
     if let Some(body) = &op.body {
         let ty = schema_type(body);
         let extractor = quote! { extract::Json(body): extract::Json<#ty> };
@@ -182,9 +188,12 @@ fn op_items(op: &Op) -> TokenStream {
         .then(|| params_struct(op, &type_ident(op, "Path"), &op.path_params, "path"));
     let query_struct = (!op.query_params.is_empty())
         .then(|| params_struct(op, &type_ident(op, "Query"), &op.query_params, "query"));
+    let headers_struct = (!op.header_params.is_empty())
+        .then(|| params_struct(op, &type_ident(op, "Headers"), &op.header_params, "header"));
     quote! {
         #path_struct
         #query_struct
+        #headers_struct
 
         #[doc = #doc]
         #[derive(Debug)]
@@ -259,8 +268,15 @@ fn params_struct(op: &Op, ident: &Ident, params: &[Param], location: &str) -> To
     for param in params {
         let field = format_ident!("{}", param.name.to_snake_case());
         let wire_name = &param.name;
+        // The runtime reads headers by their lower-case names (HTTP's names are not
+        // case-sensitive; `http` keeps them in lower case).
+        let key = if location == "header" {
+            param.name.to_ascii_lowercase()
+        } else {
+            param.name.clone()
+        };
         let rust_type = param_type(&param.kind);
-        let rename = (field != param.name).then(|| quote! { #[serde(rename = #wire_name)] });
+        let rename = (field != key).then(|| quote! { #[serde(rename = #key)] });
         let (field_type, default_attr) = match (&param.default, param.required) {
             (Some(value), _) => {
                 let default_fn = format_ident!("default_{}_{}", op.id.to_snake_case(), field);

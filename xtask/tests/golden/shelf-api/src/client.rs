@@ -85,8 +85,12 @@ let response = client.list_items()
     }
     /**Sends a `POST` request to `/v1/items`
 
+Arguments:
+- `idempotency_key`: The same key again gives the item created the first time.
+- `body`
 ```ignore
 let response = client.create_item()
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -264,14 +268,29 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateItem<'a> {
         client: &'a super::Client,
+        idempotency_key: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::ItemInput, String>,
     }
     impl<'a> CreateItem<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for idempotency_key failed"
+                        .to_string()
+                });
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -297,12 +316,13 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Item>, Error<types::Error>> {
-            let Self { client, body } = self;
+            let Self { client, idempotency_key, body } = self;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::ItemInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -310,6 +330,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client

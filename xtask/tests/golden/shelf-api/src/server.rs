@@ -23,6 +23,7 @@ pub trait ShelfApi: Clone + Send + Sync + 'static {
     fn create_item(
         &self,
         token: BearerToken,
+        headers: CreateItemHeaders,
         body: types::ItemInput,
     ) -> impl Future<Output = Result<CreateItemResponse, ServiceError>> + Send;
     ///  (`GET /v1/items/{item_id}`)
@@ -98,6 +99,13 @@ impl api_runtime::Operation for ListItemsResponse {
     const ID: &'static str = "listItems";
     const ERRORS: &'static [u16] = &[400u16, 500u16, 503u16];
 }
+/// The header parameters of `createItem`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreateItemHeaders {
+    #[serde(rename = "idempotency-key")]
+    pub idempotency_key: Option<uuid::Uuid>,
+}
+impl Validate for CreateItemHeaders {}
 /// The successful answers of `createItem`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum CreateItemResponse {
@@ -212,9 +220,10 @@ async fn create_item<A: ShelfApi>(
     State(api): State<A>,
     ctx: RequestContext,
     token: BearerToken,
+    extract::Headers(headers): extract::Headers<CreateItemHeaders>,
     extract::Json(body): extract::Json<types::ItemInput>,
 ) -> Response {
-    api_runtime::respond(&ctx, api.create_item(token, body).await)
+    api_runtime::respond(&ctx, api.create_item(token, headers, body).await)
 }
 async fn get_item<A: ShelfApi>(
     State(api): State<A>,
