@@ -7,6 +7,7 @@
 //! tests (`contract-tests/pact`) call exactly these methods against Pact's mock services:
 //! the pacts are recorded from the shop's own requests.
 
+mod change;
 mod error;
 mod requests;
 pub mod trace;
@@ -25,6 +26,7 @@ pub struct Api {
     catalog: catalog_api::Client,
     cart: cart_api::Client,
     reviews: reviews_api::Client,
+    change_keys: change::ChangeKeys,
 }
 
 impl Api {
@@ -50,6 +52,7 @@ impl Api {
                 reviews,
                 reviews_api::client::HeaderHook::new(add_traceparent),
             ),
+            change_keys: change::ChangeKeys::default(),
         }
     }
 }

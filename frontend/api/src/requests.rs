@@ -1,5 +1,7 @@
 //! Every call the storefront's pages make, one method each.
 
+use std::future::Future;
+
 use cart_api::types::{AddLine, Cart, Quantity, SetQuantity};
 use catalog_api::types::{Category, Product, ProductPage, ProductSort};
 use reviews_api::types::{
@@ -99,6 +101,22 @@ impl Api {
             .classify(Service::Cart)
     }
 
+    /// Sends one change to the cart with its idempotency key (see [`crate::change`]);
+    /// `change` describes it, so that trying the same change again reuses the key.
+    async fn change<F>(
+        &self,
+        change: String,
+        send: impl FnOnce(Uuid) -> F,
+    ) -> Result<Cart, ApiError>
+    where
+        F: Future<Output = Result<Cart, ApiError>>,
+    {
+        let key = self.change_keys.key_for(&change);
+        let result = send(key).await;
+        self.change_keys.settle(change, key, &result);
+        result
+    }
+
     /// Adds `quantity` of a product to the cart; the cart after the change.
     pub async fn add_line(
         &self,
@@ -106,12 +124,16 @@ impl Api {
         product: Uuid,
         quantity: Quantity,
     ) -> Result<Cart, ApiError> {
-        let line = AddLine {
-            product_id: product,
-            quantity,
-        };
-        let request = self.cart.add_line().cart_id(cart).body(line);
-        request.send().await.classify(Service::Cart)
+        let change = format!("add {cart} {product} {}", quantity.0);
+        self.change(change, |key| async move {
+            let line = AddLine {
+                product_id: product,
+                quantity,
+            };
+            let request = self.cart.add_line().cart_id(cart).idempotency_key(key);
+            request.body(line).send().await.classify(Service::Cart)
+        })
+        .await
     }
 
     pub async fn set_quantity(
@@ -120,15 +142,24 @@ impl Api {
         product: Uuid,
         quantity: Quantity,
     ) -> Result<Cart, ApiError> {
-        let body = SetQuantity { quantity };
-        let request = self.cart.set_line_quantity().cart_id(cart);
-        let request = request.product_id(product).body(body);
-        request.send().await.classify(Service::Cart)
+        let change = format!("set {cart} {product} {}", quantity.0);
+        self.change(change, |key| async move {
+            let body = SetQuantity { quantity };
+            let request = self.cart.set_line_quantity().cart_id(cart);
+            let request = request.product_id(product).idempotency_key(key);
+            request.body(body).send().await.classify(Service::Cart)
+        })
+        .await
     }
 
     pub async fn remove_line(&self, cart: Uuid, product: Uuid) -> Result<Cart, ApiError> {
-        let request = self.cart.remove_line().cart_id(cart).product_id(product);
-        request.send().await.classify(Service::Cart)
+        let change = format!("remove {cart} {product}");
+        self.change(change, |key| async move {
+            let request = self.cart.remove_line().cart_id(cart).product_id(product);
+            let request = request.idempotency_key(key);
+            request.send().await.classify(Service::Cart)
+        })
+        .await
     }
 
     pub async fn rating_summary(&self, product: Uuid) -> Result<RatingSummary, ApiError> {

@@ -19,8 +19,9 @@ alone that long expires and is then a 404.
 
 When the Catalog cannot be reached, reading a cart still works with the last known
 prices (flagged `prices_stale`), and writes that need the Catalog answer 503 with a
-`Retry-After` header; nothing in the cart is lost. Every error response, whatever its
-status, has the `Error` body.
+`Retry-After` header; nothing in the cart is lost. Every change takes an
+`Idempotency-Key` header, so that retrying it never makes it twice. Every error
+response, whatever its status, has the `Error` body.
 
 
 Version: 1.0.0*/
@@ -112,10 +113,13 @@ Sends a `POST` request to `/v1/carts/{cart_id}/lines`
 
 Arguments:
 - `cart_id`: The cart's id.
+- `idempotency_key`: A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
+
 - `body`
 ```ignore
 let response = client.add_line()
     .cart_id(cart_id)
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -129,9 +133,12 @@ Sends a `DELETE` request to `/v1/carts/{cart_id}/lines`
 
 Arguments:
 - `cart_id`: The cart's id.
+- `idempotency_key`: A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
+
 ```ignore
 let response = client.clear_cart()
     .cart_id(cart_id)
+    .idempotency_key(idempotency_key)
     .send()
     .await;
 ```*/
@@ -145,11 +152,14 @@ Sends a `PUT` request to `/v1/carts/{cart_id}/lines/{product_id}`
 Arguments:
 - `cart_id`: The cart's id.
 - `product_id`: The product's id, as in the Catalog.
+- `idempotency_key`: A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
+
 - `body`
 ```ignore
 let response = client.set_line_quantity()
     .cart_id(cart_id)
     .product_id(product_id)
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -164,10 +174,13 @@ Sends a `DELETE` request to `/v1/carts/{cart_id}/lines/{product_id}`
 Arguments:
 - `cart_id`: The cart's id.
 - `product_id`: The product's id, as in the Catalog.
+- `idempotency_key`: A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
+
 ```ignore
 let response = client.remove_line()
     .cart_id(cart_id)
     .product_id(product_id)
+    .idempotency_key(idempotency_key)
     .send()
     .await;
 ```*/
@@ -353,6 +366,7 @@ pub mod builder {
     pub struct AddLine<'a> {
         client: &'a super::Client,
         cart_id: Result<::uuid::Uuid, String>,
+        idempotency_key: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::AddLine, String>,
     }
     impl<'a> AddLine<'a> {
@@ -360,6 +374,7 @@ pub mod builder {
             Self {
                 client: client,
                 cart_id: Err("cart_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -371,6 +386,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: uuid :: Uuid` for cart_id failed".to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for idempotency_key failed"
+                        .to_string()
                 });
             self
         }
@@ -396,8 +424,9 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Cart>, Error<types::Error>> {
-            let Self { client, cart_id, body } = self;
+            let Self { client, cart_id, idempotency_key, body } = self;
             let cart_id = cart_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::AddLine::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -405,7 +434,7 @@ pub mod builder {
                 "{}/v1/carts/{}/lines", client.baseurl, encode_path(& cart_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -413,6 +442,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -489,12 +521,14 @@ pub mod builder {
     pub struct ClearCart<'a> {
         client: &'a super::Client,
         cart_id: Result<::uuid::Uuid, String>,
+        idempotency_key: Result<Option<::uuid::Uuid>, String>,
     }
     impl<'a> ClearCart<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 cart_id: Err("cart_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
             }
         }
         pub fn cart_id<V>(mut self, value: V) -> Self
@@ -508,17 +542,31 @@ pub mod builder {
                 });
             self
         }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `DELETE` request to `/v1/carts/{cart_id}/lines`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Cart>, Error<types::Error>> {
-            let Self { client, cart_id } = self;
+            let Self { client, cart_id, idempotency_key } = self;
             let cart_id = cart_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/carts/{}/lines", client.baseurl, encode_path(& cart_id
                 .to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -526,6 +574,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -562,6 +613,13 @@ pub mod builder {
                         ),
                     )
                 }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -588,6 +646,7 @@ pub mod builder {
         client: &'a super::Client,
         cart_id: Result<::uuid::Uuid, String>,
         product_id: Result<::uuid::Uuid, String>,
+        idempotency_key: Result<Option<::uuid::Uuid>, String>,
         body: Result<types::builder::SetQuantity, String>,
     }
     impl<'a> SetLineQuantity<'a> {
@@ -596,6 +655,7 @@ pub mod builder {
                 client: client,
                 cart_id: Err("cart_id was not initialized".to_string()),
                 product_id: Err("product_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -618,6 +678,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: uuid :: Uuid` for product_id failed".to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for idempotency_key failed"
+                        .to_string()
                 });
             self
         }
@@ -647,9 +720,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Cart>, Error<types::Error>> {
-            let Self { client, cart_id, product_id, body } = self;
+            let Self { client, cart_id, product_id, idempotency_key, body } = self;
             let cart_id = cart_id.map_err(Error::InvalidRequest)?;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::SetQuantity::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -657,7 +731,7 @@ pub mod builder {
                 "{}/v1/carts/{}/lines/{}", client.baseurl, encode_path(& cart_id
                 .to_string()), encode_path(& product_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -665,6 +739,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -742,6 +819,7 @@ pub mod builder {
         client: &'a super::Client,
         cart_id: Result<::uuid::Uuid, String>,
         product_id: Result<::uuid::Uuid, String>,
+        idempotency_key: Result<Option<::uuid::Uuid>, String>,
     }
     impl<'a> RemoveLine<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -749,6 +827,7 @@ pub mod builder {
                 client: client,
                 cart_id: Err("cart_id was not initialized".to_string()),
                 product_id: Err("product_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
             }
         }
         pub fn cart_id<V>(mut self, value: V) -> Self
@@ -773,18 +852,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `DELETE` request to `/v1/carts/{cart_id}/lines/{product_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Cart>, Error<types::Error>> {
-            let Self { client, cart_id, product_id } = self;
+            let Self { client, cart_id, product_id, idempotency_key } = self;
             let cart_id = cart_id.map_err(Error::InvalidRequest)?;
             let product_id = product_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/carts/{}/lines/{}", client.baseurl, encode_path(& cart_id
                 .to_string()), encode_path(& product_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -792,6 +885,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -822,6 +918,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -27,23 +27,27 @@ pub trait CartApi: Clone + Send + Sync + 'static {
     fn add_line(
         &self,
         path: AddLinePath,
+        headers: AddLineHeaders,
         body: types::AddLine,
     ) -> impl Future<Output = Result<AddLineResponse, ServiceError>> + Send;
     /// Remove every line; the cart itself stays. (`DELETE /v1/carts/{cart_id}/lines`)
     fn clear_cart(
         &self,
         path: ClearCartPath,
+        headers: ClearCartHeaders,
     ) -> impl Future<Output = Result<ClearCartResponse, ServiceError>> + Send;
     /// Set the quantity of a line already in the cart. (`PUT /v1/carts/{cart_id}/lines/{product_id}`)
     fn set_line_quantity(
         &self,
         path: SetLineQuantityPath,
+        headers: SetLineQuantityHeaders,
         body: types::SetQuantity,
     ) -> impl Future<Output = Result<SetLineQuantityResponse, ServiceError>> + Send;
     /// Remove a line from the cart. (`DELETE /v1/carts/{cart_id}/lines/{product_id}`)
     fn remove_line(
         &self,
         path: RemoveLinePath,
+        headers: RemoveLineHeaders,
     ) -> impl Future<Output = Result<RemoveLineResponse, ServiceError>> + Send;
 }
 /// The successful answers of `createCart`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
@@ -92,6 +96,13 @@ pub struct AddLinePath {
     pub cart_id: uuid::Uuid,
 }
 impl Validate for AddLinePath {}
+/// The header parameters of `addLine`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AddLineHeaders {
+    #[serde(rename = "idempotency-key")]
+    pub idempotency_key: Option<uuid::Uuid>,
+}
+impl Validate for AddLineHeaders {}
 /// The successful answers of `addLine`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum AddLineResponse {
@@ -115,6 +126,13 @@ pub struct ClearCartPath {
     pub cart_id: uuid::Uuid,
 }
 impl Validate for ClearCartPath {}
+/// The header parameters of `clearCart`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClearCartHeaders {
+    #[serde(rename = "idempotency-key")]
+    pub idempotency_key: Option<uuid::Uuid>,
+}
+impl Validate for ClearCartHeaders {}
 /// The successful answers of `clearCart`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum ClearCartResponse {
@@ -130,7 +148,7 @@ impl IntoResponse for ClearCartResponse {
 }
 impl api_runtime::Operation for ClearCartResponse {
     const ID: &'static str = "clearCart";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 422u16, 500u16, 503u16];
 }
 /// The path parameters of `setLineQuantity`.
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +157,13 @@ pub struct SetLineQuantityPath {
     pub product_id: uuid::Uuid,
 }
 impl Validate for SetLineQuantityPath {}
+/// The header parameters of `setLineQuantity`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SetLineQuantityHeaders {
+    #[serde(rename = "idempotency-key")]
+    pub idempotency_key: Option<uuid::Uuid>,
+}
+impl Validate for SetLineQuantityHeaders {}
 /// The successful answers of `setLineQuantity`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum SetLineQuantityResponse {
@@ -163,6 +188,13 @@ pub struct RemoveLinePath {
     pub product_id: uuid::Uuid,
 }
 impl Validate for RemoveLinePath {}
+/// The header parameters of `removeLine`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RemoveLineHeaders {
+    #[serde(rename = "idempotency-key")]
+    pub idempotency_key: Option<uuid::Uuid>,
+}
+impl Validate for RemoveLineHeaders {}
 /// The successful answers of `removeLine`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
 #[derive(Debug)]
 pub enum RemoveLineResponse {
@@ -178,7 +210,7 @@ impl IntoResponse for RemoveLineResponse {
 }
 impl api_runtime::Operation for RemoveLineResponse {
     const ID: &'static str = "removeLine";
-    const ERRORS: &'static [u16] = &[400u16, 404u16, 500u16, 503u16];
+    const ERRORS: &'static [u16] = &[400u16, 404u16, 422u16, 500u16, 503u16];
 }
 /// The axum router for every operation; unknown routes and methods are answered
 /// with the contract's error body.
@@ -212,29 +244,33 @@ async fn add_line<A: CartApi>(
     State(api): State<A>,
     ctx: RequestContext,
     extract::Path(path): extract::Path<AddLinePath>,
+    extract::Headers(headers): extract::Headers<AddLineHeaders>,
     extract::Json(body): extract::Json<types::AddLine>,
 ) -> Response {
-    api_runtime::respond(&ctx, api.add_line(path, body).await)
+    api_runtime::respond(&ctx, api.add_line(path, headers, body).await)
 }
 async fn clear_cart<A: CartApi>(
     State(api): State<A>,
     ctx: RequestContext,
     extract::Path(path): extract::Path<ClearCartPath>,
+    extract::Headers(headers): extract::Headers<ClearCartHeaders>,
 ) -> Response {
-    api_runtime::respond(&ctx, api.clear_cart(path).await)
+    api_runtime::respond(&ctx, api.clear_cart(path, headers).await)
 }
 async fn set_line_quantity<A: CartApi>(
     State(api): State<A>,
     ctx: RequestContext,
     extract::Path(path): extract::Path<SetLineQuantityPath>,
+    extract::Headers(headers): extract::Headers<SetLineQuantityHeaders>,
     extract::Json(body): extract::Json<types::SetQuantity>,
 ) -> Response {
-    api_runtime::respond(&ctx, api.set_line_quantity(path, body).await)
+    api_runtime::respond(&ctx, api.set_line_quantity(path, headers, body).await)
 }
 async fn remove_line<A: CartApi>(
     State(api): State<A>,
     ctx: RequestContext,
     extract::Path(path): extract::Path<RemoveLinePath>,
+    extract::Headers(headers): extract::Headers<RemoveLineHeaders>,
 ) -> Response {
-    api_runtime::respond(&ctx, api.remove_line(path).await)
+    api_runtime::respond(&ctx, api.remove_line(path, headers).await)
 }

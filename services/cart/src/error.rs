@@ -33,6 +33,8 @@ pub enum CartError {
         currency: String,
         cart_currency: String,
     },
+    #[error("this Idempotency-Key was used for another change; make up a new key for each change")]
+    IdempotencyKeyReused,
     #[error("the catalog cannot be reached; the cart is unchanged, try again in {} s", .retry_after.as_secs().max(1))]
     CatalogUnavailable { retry_after: Duration },
     #[error("the catalog refused the request: {0}")]

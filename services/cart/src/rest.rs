@@ -10,8 +10,9 @@ use std::sync::Arc;
 use api_runtime::ServiceError;
 use axum::http::StatusCode;
 use cart_api::server::{
-    AddLinePath, AddLineResponse, CartApi, ClearCartPath, ClearCartResponse, CreateCartResponse,
-    GetCartPath, GetCartResponse, RemoveLinePath, RemoveLineResponse, SetLineQuantityPath,
+    AddLineHeaders, AddLinePath, AddLineResponse, CartApi, ClearCartHeaders, ClearCartPath,
+    ClearCartResponse, CreateCartResponse, GetCartPath, GetCartResponse, RemoveLineHeaders,
+    RemoveLinePath, RemoveLineResponse, SetLineQuantityHeaders, SetLineQuantityPath,
     SetLineQuantityResponse,
 };
 use cart_api::types;
@@ -20,7 +21,7 @@ use uuid::Uuid;
 use crate::catalog::{Catalog, Price, Verdict};
 use crate::error::CartError;
 use crate::pricing::{self, PricedCart};
-use crate::store::{MAX_QUANTITY, Store};
+use crate::store::{Change, IdempotencyKey, MAX_QUANTITY, Store};
 
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -87,36 +88,55 @@ impl Api {
 
     /// Adds units of a product. The Catalog is asked about the quantity the line will
     /// have; the store's script then adds only if the line stays within the stock the
-    /// Catalog reported, so concurrent adds to one cart cannot pass it together.
-    async fn add(&self, cart: Uuid, body: types::AddLine) -> Result<types::Cart, CartError> {
+    /// Catalog reported, so concurrent adds to one cart cannot pass it together. A change
+    /// already made under the same idempotency key is answered without asking anyone.
+    async fn add(
+        &self,
+        cart: Uuid,
+        key: Option<IdempotencyKey>,
+        body: types::AddLine,
+    ) -> Result<types::Cart, CartError> {
+        let product = body.product_id;
         let units = checked_quantity(body.quantity.0.get())?;
-        let current = self.store.quantity(cart, body.product_id).await?;
-        if current + units > MAX_QUANTITY {
-            return Err(CartError::QuantityLimit {
-                current,
-                max: MAX_QUANTITY,
-            });
-        }
-        let (price, stock) = self.sellable(body.product_id, current + units).await?;
-        self.store
-            .add(cart, body.product_id, units, &price, stock)
+        let line = self
+            .store
+            .line(cart, product, key, &Change::Add { product, units })
             .await?;
+        if !line.replayed {
+            if line.quantity + units > MAX_QUANTITY {
+                return Err(CartError::QuantityLimit {
+                    current: line.quantity,
+                    max: MAX_QUANTITY,
+                });
+            }
+            let (price, stock) = self.sellable(product, line.quantity + units).await?;
+            self.store
+                .add(cart, key, product, units, &price, stock)
+                .await?;
+        }
         self.view(cart).await
     }
 
     async fn set_quantity(
         &self,
         cart: Uuid,
+        key: Option<IdempotencyKey>,
         product: Uuid,
         quantity: u32,
     ) -> Result<types::Cart, CartError> {
         let quantity = checked_quantity(quantity)?;
-        if self.store.quantity(cart, product).await? == 0 {
-            return Err(CartError::LineNotFound(product));
+        let line = self
+            .store
+            .line(cart, product, key, &Change::Set { product, quantity })
+            .await?;
+        if !line.replayed {
+            if line.quantity == 0 {
+                return Err(CartError::LineNotFound(product));
+            }
+            // A set is absolute, so what the Catalog validated is what is stored.
+            let (price, _) = self.sellable(product, quantity).await?;
+            self.store.set(cart, key, product, quantity, &price).await?;
         }
-        // A set is absolute, so what the Catalog validated is what is stored.
-        let (price, _) = self.sellable(product, quantity).await?;
-        self.store.set(cart, product, quantity, &price).await?;
         self.view(cart).await
     }
 }
@@ -150,6 +170,9 @@ impl From<CartError> for ServiceError {
             }
             CartError::CurrencyMismatch { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch")
+            }
+            CartError::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             }
             CartError::CatalogUnavailable { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
@@ -212,30 +235,48 @@ impl CartApi for Api {
     async fn add_line(
         &self,
         path: AddLinePath,
+        headers: AddLineHeaders,
         body: types::AddLine,
     ) -> Result<AddLineResponse, ServiceError> {
-        Ok(AddLineResponse::Ok(self.add(path.cart_id, body).await?))
+        let key = headers.idempotency_key.map(IdempotencyKey);
+        Ok(AddLineResponse::Ok(
+            self.add(path.cart_id, key, body).await?,
+        ))
     }
 
-    async fn clear_cart(&self, path: ClearCartPath) -> Result<ClearCartResponse, ServiceError> {
-        self.store.clear(path.cart_id).await?;
+    async fn clear_cart(
+        &self,
+        path: ClearCartPath,
+        headers: ClearCartHeaders,
+    ) -> Result<ClearCartResponse, ServiceError> {
+        let key = headers.idempotency_key.map(IdempotencyKey);
+        self.store.clear(path.cart_id, key).await?;
         Ok(ClearCartResponse::Ok(self.view(path.cart_id).await?))
     }
 
     async fn set_line_quantity(
         &self,
         path: SetLineQuantityPath,
+        headers: SetLineQuantityHeaders,
         body: types::SetQuantity,
     ) -> Result<SetLineQuantityResponse, ServiceError> {
+        let key = headers.idempotency_key.map(IdempotencyKey);
         let quantity = body.quantity.0.get();
         let cart = self
-            .set_quantity(path.cart_id, path.product_id, quantity)
+            .set_quantity(path.cart_id, key, path.product_id, quantity)
             .await?;
         Ok(SetLineQuantityResponse::Ok(cart))
     }
 
-    async fn remove_line(&self, path: RemoveLinePath) -> Result<RemoveLineResponse, ServiceError> {
-        self.store.remove(path.cart_id, path.product_id).await?;
+    async fn remove_line(
+        &self,
+        path: RemoveLinePath,
+        headers: RemoveLineHeaders,
+    ) -> Result<RemoveLineResponse, ServiceError> {
+        let key = headers.idempotency_key.map(IdempotencyKey);
+        self.store
+            .remove(path.cart_id, key, path.product_id)
+            .await?;
         Ok(RemoveLineResponse::Ok(self.view(path.cart_id).await?))
     }
 }

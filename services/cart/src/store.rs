@@ -26,13 +26,19 @@ use crate::error::CartError;
 pub const MAX_QUANTITY: u32 = 99;
 pub const MAX_LINES: u32 = 50;
 
-/// Script results: 0 is success; negative values name what stopped the change.
+/// Script results: 0 is success, 1 a change already made under the same idempotency key;
+/// negative values name what stopped the change.
 const OK: i64 = 0;
+const REPLAYED: i64 = 1;
 const NO_CART: i64 = -1;
 const OVER_QUANTITY: i64 = -2;
 const OVER_LINES: i64 = -3;
 const NO_LINE: i64 = -4;
 const OVER_STOCK: i64 = -5;
+const KEY_REUSED: i64 = -6;
+
+/// How long a change is remembered under its idempotency key (the contract says 24 hours).
+pub const IDEMPOTENCY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 const CREATE: &str = r"
 redis.call('HSET', KEYS[1], 'created_at', ARGV[1], 'updated_at', ARGV[1], 'seq', 0)
@@ -40,57 +46,75 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {0, 0}
 ";
 
-/// ARGV: product, units to add, max quantity, max lines, ttl, now, price JSON, stock.
-const ADD: &str = r"
+/// The start of every change script. KEYS[1] is the cart; KEYS[2], when the client sent an
+/// idempotency key, is that key's record. ARGV[1] describes the change (`add <product>
+/// <units>`, ...) and ARGV[2] is how long to keep the record, in seconds; the change's own
+/// arguments follow. A change already recorded under the key is not made again; `done`
+/// records it in the same step as the change itself.
+const CHANGE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-local qty = 'qty:' .. ARGV[1]
+if KEYS[2] then
+  local recorded = redis.call('GET', KEYS[2])
+  if recorded == ARGV[1] then return {1, 0} end
+  if recorded then return {-6, 0} end
+end
+local function done(value)
+  if KEYS[2] then redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end
+  return {0, value}
+end
+";
+
+/// ARGV[3..]: product, units to add, max quantity, max lines, ttl, now, price JSON, stock.
+const ADD: &str = r"
+local product, units, max_quantity, max_lines, ttl, now, price, stock = unpack(ARGV, 3, 10)
+local qty = 'qty:' .. product
 local current = tonumber(redis.call('HGET', KEYS[1], qty) or '0')
-local wanted = current + tonumber(ARGV[2])
-if wanted > tonumber(ARGV[3]) then return {-2, current} end
-if wanted > tonumber(ARGV[8]) then return {-5, current} end
+local wanted = current + tonumber(units)
+if wanted > tonumber(max_quantity) then return {-2, current} end
+if wanted > tonumber(stock) then return {-5, current} end
 if current == 0 then
   local lines = 0
   for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
     if string.sub(field, 1, 4) == 'qty:' then lines = lines + 1 end
   end
-  if lines >= tonumber(ARGV[4]) then return {-3, lines} end
-  redis.call('HSET', KEYS[1], 'order:' .. ARGV[1], redis.call('HINCRBY', KEYS[1], 'seq', 1))
+  if lines >= tonumber(max_lines) then return {-3, lines} end
+  redis.call('HSET', KEYS[1], 'order:' .. product, redis.call('HINCRBY', KEYS[1], 'seq', 1))
 end
-redis.call('HSET', KEYS[1], qty, wanted, 'price:' .. ARGV[1], ARGV[7], 'updated_at', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {0, wanted}
+redis.call('HSET', KEYS[1], qty, wanted, 'price:' .. product, price, 'updated_at', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+return done(wanted)
 ";
 
-/// ARGV: product, quantity, ttl, now, price JSON.
+/// ARGV[3..]: product, quantity, ttl, now, price JSON.
 const SET: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-if redis.call('HEXISTS', KEYS[1], 'qty:' .. ARGV[1]) == 0 then return {-4, 0} end
-redis.call('HSET', KEYS[1], 'qty:' .. ARGV[1], ARGV[2], 'price:' .. ARGV[1], ARGV[5], 'updated_at', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return {0, tonumber(ARGV[2])}
+local product, quantity, ttl, now, price = unpack(ARGV, 3, 7)
+if redis.call('HEXISTS', KEYS[1], 'qty:' .. product) == 0 then return {-4, 0} end
+redis.call('HSET', KEYS[1], 'qty:' .. product, quantity, 'price:' .. product, price, 'updated_at', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+return done(tonumber(quantity))
 ";
 
-/// ARGV: product, ttl, now.
+/// ARGV[3..]: product, ttl, now.
 const REMOVE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-if redis.call('HDEL', KEYS[1], 'qty:' .. ARGV[1], 'order:' .. ARGV[1], 'price:' .. ARGV[1]) == 0 then
+local product, ttl, now = unpack(ARGV, 3, 5)
+if redis.call('HDEL', KEYS[1], 'qty:' .. product, 'order:' .. product, 'price:' .. product) == 0 then
   return {-4, 0}
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {0, 0}
+redis.call('HSET', KEYS[1], 'updated_at', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+return done(0)
 ";
 
-/// ARGV: ttl, now.
+/// ARGV[3..]: ttl, now.
 const CLEAR: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local ttl, now = unpack(ARGV, 3, 4)
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   local kind = string.match(field, '^(%a+):')
   if kind == 'qty' or kind == 'order' or kind == 'price' then redis.call('HDEL', KEYS[1], field) end
 end
-redis.call('HSET', KEYS[1], 'updated_at', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-return {0, 0}
+redis.call('HSET', KEYS[1], 'updated_at', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+return done(0)
 ";
 
 /// Updates the last known prices of lines still in the cart, without touching the TTL.
@@ -104,6 +128,48 @@ for i = 1, #ARGV, 2 do
 end
 return {0, 0}
 ";
+
+/// A client's `Idempotency-Key`: the change first made under it is not made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Uuid);
+
+/// A change to a cart as the client asked for it, recorded under its idempotency key so
+/// that a repeat is recognised and the key's reuse for another change is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Add { product: Uuid, units: u32 },
+    Set { product: Uuid, quantity: u32 },
+    Remove { product: Uuid },
+    Clear,
+}
+
+impl Change {
+    fn describe(&self) -> String {
+        match self {
+            Self::Add { product, units } => format!("add {product} {units}"),
+            Self::Set { product, quantity } => format!("set {product} {quantity}"),
+            Self::Remove { product } => format!("remove {product}"),
+            Self::Clear => "clear".to_owned(),
+        }
+    }
+}
+
+/// What a change script did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Made,
+    /// The change had been made under the same idempotency key; nothing was written.
+    Replayed,
+}
+
+/// A line before a change, as [`Store::line`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// 0 when the product is not in the cart.
+    pub quantity: u32,
+    /// The change was already made under the client's idempotency key.
+    pub replayed: bool,
+}
 
 /// A line as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,12 +242,13 @@ impl Store {
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
         let redis = ConnectionManager::new_with_config(client, config).await?;
+        let change = |body: &str| Script::new(&format!("{CHANGE}{body}"));
         let scripts = Scripts {
             create: Script::new(CREATE),
-            add: Script::new(ADD),
-            set: Script::new(SET),
-            remove: Script::new(REMOVE),
-            clear: Script::new(CLEAR),
+            add: change(ADD),
+            set: change(SET),
+            remove: change(REMOVE),
+            clear: change(CLEAR),
             remember_prices: Script::new(REMEMBER_PRICES),
         };
         Ok(Self {
@@ -196,8 +263,30 @@ impl Store {
         format!("{}{cart}", self.prefix)
     }
 
+    /// Where the change made under a client's idempotency key is recorded: beside its
+    /// cart, so a key of one cart never answers for another.
+    fn record_key(&self, cart: Uuid, key: IdempotencyKey) -> String {
+        format!("{}{cart}:idempotency:{}", self.prefix, key.0)
+    }
+
     fn ttl_seconds(&self) -> u64 {
         self.ttl.as_secs().max(1)
+    }
+
+    /// Runs a change script (one built on `CHANGE`) with its own arguments after the
+    /// record's; a change already made under `key` answers `REPLAYED` without running.
+    async fn change(
+        &self,
+        script: &Script,
+        cart: Uuid,
+        key: Option<IdempotencyKey>,
+        change: &Change,
+        args: &[String],
+    ) -> Result<(i64, i64), CartError> {
+        let record = key.map(|key| self.record_key(cart, key));
+        let mut all_args = vec![change.describe(), IDEMPOTENCY_WINDOW.as_secs().to_string()];
+        all_args.extend_from_slice(args);
+        self.invoke(script, cart, record, &all_args).await
     }
 
     async fn run(
@@ -206,7 +295,21 @@ impl Store {
         cart: Uuid,
         args: &[String],
     ) -> Result<(i64, i64), CartError> {
+        self.invoke(script, cart, None, args).await
+    }
+
+    /// Runs a script on the cart's key (and `record`, when there is one).
+    async fn invoke(
+        &self,
+        script: &Script,
+        cart: Uuid,
+        record: Option<String>,
+        args: &[String],
+    ) -> Result<(i64, i64), CartError> {
         let mut invocation = script.key(self.key(cart));
+        if let Some(record) = record {
+            invocation.key(record);
+        }
         for arg in args {
             invocation.arg(arg);
         }
@@ -216,6 +319,7 @@ impl Store {
             .map_err(CartError::StoreUnavailable)?;
         match status {
             NO_CART => Err(CartError::CartNotFound(cart)),
+            KEY_REUSED => Err(CartError::IdempotencyKeyReused),
             _ => Ok((status, value)),
         }
     }
@@ -231,31 +335,57 @@ impl Store {
         Ok(id)
     }
 
-    /// The quantity of a product in the cart now (0 when absent); fails if there is no cart.
-    pub async fn quantity(&self, cart: Uuid, product: Uuid) -> Result<u32, CartError> {
+    /// The quantity of a product in the cart now (0 when absent), and whether `change` was
+    /// already made under `key`; fails if there is no cart, or if the key was used for
+    /// another change. One round trip: the change scripts check the same again when they
+    /// write, so this is what the Catalog is asked about, not what decides.
+    pub async fn line(
+        &self,
+        cart: Uuid,
+        product: Uuid,
+        key: Option<IdempotencyKey>,
+        change: &Change,
+    ) -> Result<Line, CartError> {
         let mut redis = self.redis.clone();
-        let (exists, quantity): (bool, Option<u32>) = redis::pipe()
-            .exists(self.key(cart))
-            .hget(self.key(cart), format!("qty:{product}"))
-            .query_async(&mut redis)
-            .await
-            .map_err(CartError::StoreUnavailable)?;
+        let mut pipe = redis::pipe();
+        pipe.exists(self.key(cart))
+            .hget(self.key(cart), format!("qty:{product}"));
+        let read: Result<(bool, Option<u32>, Option<String>), _> = match key {
+            Some(key) => {
+                pipe.get(self.record_key(cart, key));
+                pipe.query_async(&mut redis).await
+            }
+            None => pipe
+                .query_async(&mut redis)
+                .await
+                .map(|(exists, quantity)| (exists, quantity, None)),
+        };
+        let (exists, quantity, recorded) = read.map_err(CartError::StoreUnavailable)?;
         if !exists {
             return Err(CartError::CartNotFound(cart));
         }
-        Ok(quantity.unwrap_or(0))
+        let replayed = match recorded {
+            None => false,
+            Some(recorded) if recorded == change.describe() => true,
+            Some(_) => return Err(CartError::IdempotencyKeyReused),
+        };
+        Ok(Line {
+            quantity: quantity.unwrap_or(0),
+            replayed,
+        })
     }
 
     /// Adds `units` of a product, creating the line if needed, unless the line would then
-    /// hold more than `stock`; returns the new quantity.
+    /// hold more than `stock`.
     pub async fn add(
         &self,
         cart: Uuid,
+        key: Option<IdempotencyKey>,
         product: Uuid,
         units: u32,
         price: &Price,
         stock: u32,
-    ) -> Result<u32, CartError> {
+    ) -> Result<Written, CartError> {
         let args = [
             product.to_string(),
             units.to_string(),
@@ -266,8 +396,13 @@ impl Store {
             price_json(price)?,
             stock.to_string(),
         ];
-        match self.run(&self.scripts.add, cart, &args).await? {
-            (OK, quantity) => Ok(u32::try_from(quantity).unwrap_or(0)),
+        let change = Change::Add { product, units };
+        match self
+            .change(&self.scripts.add, cart, key, &change, &args)
+            .await?
+        {
+            (OK, _) => Ok(Written::Made),
+            (REPLAYED, _) => Ok(Written::Replayed),
             (OVER_QUANTITY, current) => Err(CartError::QuantityLimit {
                 current: u32::try_from(current).unwrap_or(0),
                 max: MAX_QUANTITY,
@@ -278,9 +413,7 @@ impl Store {
                 available: i32::try_from(stock).unwrap_or(i32::MAX),
                 wanted: u32::try_from(current).unwrap_or(0) + units,
             }),
-            (status, _) => Err(CartError::Corrupt(format!(
-                "the add script answered {status}"
-            ))),
+            (status, _) => Err(unexpected("add", status)),
         }
     }
 
@@ -288,10 +421,11 @@ impl Store {
     pub async fn set(
         &self,
         cart: Uuid,
+        key: Option<IdempotencyKey>,
         product: Uuid,
         quantity: u32,
         price: &Price,
-    ) -> Result<(), CartError> {
+    ) -> Result<Written, CartError> {
         let args = [
             product.to_string(),
             quantity.to_string(),
@@ -299,40 +433,51 @@ impl Store {
             now(),
             price_json(price)?,
         ];
-        match self.run(&self.scripts.set, cart, &args).await? {
-            (OK, _) => Ok(()),
-            (NO_LINE, _) => Err(CartError::LineNotFound(product)),
-            (status, _) => Err(CartError::Corrupt(format!(
-                "the set script answered {status}"
-            ))),
-        }
-    }
-
-    pub async fn remove(&self, cart: Uuid, product: Uuid) -> Result<(), CartError> {
+        let change = Change::Set { product, quantity };
         match self
-            .run(
-                &self.scripts.remove,
-                cart,
-                &[product.to_string(), self.ttl_seconds().to_string(), now()],
-            )
+            .change(&self.scripts.set, cart, key, &change, &args)
             .await?
         {
-            (OK, _) => Ok(()),
+            (OK, _) => Ok(Written::Made),
+            (REPLAYED, _) => Ok(Written::Replayed),
             (NO_LINE, _) => Err(CartError::LineNotFound(product)),
-            (status, _) => Err(CartError::Corrupt(format!(
-                "the remove script answered {status}"
-            ))),
+            (status, _) => Err(unexpected("set", status)),
         }
     }
 
-    pub async fn clear(&self, cart: Uuid) -> Result<(), CartError> {
-        self.run(
-            &self.scripts.clear,
-            cart,
-            &[self.ttl_seconds().to_string(), now()],
-        )
-        .await
-        .map(drop)
+    pub async fn remove(
+        &self,
+        cart: Uuid,
+        key: Option<IdempotencyKey>,
+        product: Uuid,
+    ) -> Result<Written, CartError> {
+        let args = [product.to_string(), self.ttl_seconds().to_string(), now()];
+        let change = Change::Remove { product };
+        match self
+            .change(&self.scripts.remove, cart, key, &change, &args)
+            .await?
+        {
+            (OK, _) => Ok(Written::Made),
+            (REPLAYED, _) => Ok(Written::Replayed),
+            (NO_LINE, _) => Err(CartError::LineNotFound(product)),
+            (status, _) => Err(unexpected("remove", status)),
+        }
+    }
+
+    pub async fn clear(
+        &self,
+        cart: Uuid,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Written, CartError> {
+        let args = [self.ttl_seconds().to_string(), now()];
+        match self
+            .change(&self.scripts.clear, cart, key, &Change::Clear, &args)
+            .await?
+        {
+            (OK, _) => Ok(Written::Made),
+            (REPLAYED, _) => Ok(Written::Replayed),
+            (status, _) => Err(unexpected("clear", status)),
+        }
     }
 
     /// Keeps the prices just fetched as the cart's last known ones.
@@ -380,6 +525,10 @@ impl platform::http::Readiness for Store {
             .map(drop)
             .map_err(|err| format!("Redis does not answer: {err}"))
     }
+}
+
+fn unexpected(script: &str, status: i64) -> CartError {
+    CartError::Corrupt(format!("the {script} script answered {status}"))
 }
 
 fn now() -> String {

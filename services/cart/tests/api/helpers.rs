@@ -15,6 +15,10 @@ pub struct Options {
     pub own_redis: bool,
     /// Requests the Cart serves at once.
     pub max_in_flight: usize,
+    /// The request deadline, when not the default.
+    pub deadline: Option<Duration>,
+    /// The deadline of each Redis command, when not the test configuration's.
+    pub redis_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -23,6 +27,8 @@ impl Default for Options {
             ttl: Duration::from_secs(7 * 24 * 60 * 60),
             own_redis: false,
             max_in_flight: platform::overload::Limits::default().max_in_flight,
+            deadline: None,
+            redis_timeout: None,
         }
     }
 }
@@ -49,6 +55,8 @@ pub async fn spawn_with(options: Options) -> TestCart {
         .expect("a test configuration");
     config.ttl = options.ttl;
     config.limits.max_in_flight = options.max_in_flight;
+    config.limits.deadline = options.deadline.unwrap_or(config.limits.deadline);
+    config.redis_timeout = options.redis_timeout.unwrap_or(config.redis_timeout);
     let redis = if options.own_redis {
         let server = RedisServer::start().await.expect("a Redis of its own");
         config.redis_url = server.url();
@@ -108,13 +116,27 @@ impl TestCart {
         product: uuid::Uuid,
         quantity: u32,
     ) -> Result<cart_api::types::Cart, (u16, cart_api::types::Error)> {
-        let body = cart_api::types::AddLine {
-            product_id: product,
-            quantity: std::num::NonZeroU32::new(quantity)
-                .expect("a quantity above 0")
-                .into(),
-        };
+        let body = add_line(product, quantity);
         into_result(self.client.add_line().cart_id(cart).body(body).send().await)
+    }
+
+    /// Adds `quantity` of a product with an `Idempotency-Key`.
+    pub async fn add_keyed(
+        &self,
+        cart: uuid::Uuid,
+        product: uuid::Uuid,
+        quantity: u32,
+        key: uuid::Uuid,
+    ) -> Result<cart_api::types::Cart, (u16, cart_api::types::Error)> {
+        let request = self.client.add_line().cart_id(cart).idempotency_key(key);
+        into_result(request.body(add_line(product, quantity)).send().await)
+    }
+
+    /// The quantity of a product's line in the cart now (0 without a line).
+    pub async fn quantity(&self, cart: uuid::Uuid, product: uuid::Uuid) -> i32 {
+        let lines = self.cart(cart).await.lines;
+        let line = lines.iter().find(|line| line.product_id == product);
+        line.map_or(0, |line| line.quantity)
     }
 
     /// The status the Cart answers a GET of `path` with (`/readyz`, `/healthz`, ...).
@@ -152,6 +174,15 @@ impl TestCart {
                 .map_err(|(status, e)| anyhow::anyhow!("{status} {}", e.message))
         })
         .await
+    }
+}
+
+pub fn add_line(product: uuid::Uuid, quantity: u32) -> cart_api::types::AddLine {
+    cart_api::types::AddLine {
+        product_id: product,
+        quantity: std::num::NonZeroU32::new(quantity)
+            .expect("a quantity above 0")
+            .into(),
     }
 }
 

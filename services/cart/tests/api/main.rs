@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod helpers;
+mod idempotency;
 mod lines;
 mod resilience;
