@@ -30,6 +30,8 @@ pub enum ReviewsError {
     CatalogFailed(String),
     #[error("the review store cannot be reached; try again shortly")]
     StoreUnavailable(#[source] mongodb::error::Error),
+    #[error("the review store did not answer within {} ms; try again shortly", .0.as_millis())]
+    StoreTimedOut(std::time::Duration),
     #[error("the review store failed")]
     Store(#[source] mongodb::error::Error),
     #[error("stored review data is corrupt: {0}")]

@@ -218,7 +218,7 @@ impl From<ReviewsError> for ServiceError {
             ReviewsError::CatalogUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
             }
-            ReviewsError::StoreUnavailable(_) => {
+            ReviewsError::StoreUnavailable(_) | ReviewsError::StoreTimedOut(_) => {
                 return Self::unavailable("store_unavailable", err);
             }
             ReviewsError::Store(_) | ReviewsError::CatalogFailed(_) | ReviewsError::Corrupt(_) => {

@@ -5,6 +5,7 @@
 //! `$match` and a `$group` with a single `$sum` (the average is computed in Rust).
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -55,11 +56,15 @@ pub const INDEXES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Store {
     reviews: Collection<Review>,
+    /// The longest one call may take. The driver bounds connecting and finding a server,
+    /// but not waiting for an answer, so a frozen server would hold a request until its
+    /// deadline without this.
+    timeout: Duration,
 }
 
 impl Store {
     /// Connects and creates the indexes; without a reachable database it fails after
-    /// `timeout`.
+    /// `timeout`, which also bounds every later call.
     pub async fn connect(uri: &str, database: &str, timeout: Duration) -> anyhow::Result<Self> {
         let mut options = ClientOptions::parse(uri).await?;
         options.app_name = Some("localmart-reviews".to_owned());
@@ -68,8 +73,9 @@ impl Store {
         let client = Client::with_options(options)?;
         let store = Self {
             reviews: client.database(database).collection("reviews"),
+            timeout,
         };
-        store.create_indexes().await?;
+        store.bounded(store.create_indexes()).await?;
         Ok(store)
     }
 
@@ -110,21 +116,42 @@ impl Store {
         Ok(())
     }
 
+    /// Runs one call to the store within [`Self::timeout`]; past it the answer is a 503.
+    /// A write cut short this way may still be made; every write here is safe to repeat
+    /// (a second insert of the review is refused as a duplicate, a vote counts once, a
+    /// delete of the deleted is a 404).
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, ReviewsError>>,
+    ) -> Result<T, ReviewsError> {
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| ReviewsError::StoreTimedOut(self.timeout))?
+    }
+
     pub async fn index_names(&self) -> Result<Vec<String>, ReviewsError> {
-        Ok(self.reviews.list_index_names().await?)
+        self.bounded(async { Ok(self.reviews.list_index_names().await?) })
+            .await
     }
 
     pub async fn insert(&self, review: &Review) -> Result<(), ReviewsError> {
-        match self.reviews.insert_one(review).await {
-            Ok(_) => Ok(()),
-            Err(err) if is_duplicate_key(&err) => Err(ReviewsError::DuplicateReview {
-                author: review.author.clone(),
-            }),
-            Err(err) => Err(err.into()),
-        }
+        self.bounded(async {
+            match self.reviews.insert_one(review).await {
+                Ok(_) => Ok(()),
+                Err(err) if is_duplicate_key(&err) => Err(ReviewsError::DuplicateReview {
+                    author: review.author.clone(),
+                }),
+                Err(err) => Err(err.into()),
+            }
+        })
+        .await
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Review, ReviewsError> {
+        self.bounded(self.find(id)).await
+    }
+
+    async fn find(&self, id: Uuid) -> Result<Review, ReviewsError> {
         self.reviews
             .find_one(doc! { "_id": id.to_string() })
             .await?
@@ -133,8 +160,12 @@ impl Store {
 
     pub async fn delete(&self, id: Uuid) -> Result<(), ReviewsError> {
         let deleted = self
-            .reviews
-            .delete_one(doc! { "_id": id.to_string() })
+            .bounded(async {
+                Ok(self
+                    .reviews
+                    .delete_one(doc! { "_id": id.to_string() })
+                    .await?)
+            })
             .await?;
         if deleted.deleted_count == 0 {
             return Err(ReviewsError::ReviewNotFound(id));
@@ -145,13 +176,16 @@ impl Store {
     /// Counts `voter` once: the filter only matches while they have not voted, and the
     /// update adds them and the count in one atomic step on the document.
     pub async fn mark_helpful(&self, id: Uuid, voter: &str) -> Result<Review, ReviewsError> {
-        self.reviews
-            .update_one(
-                doc! { "_id": id.to_string(), "voters": { "$ne": voter } },
-                doc! { "$addToSet": { "voters": voter }, "$inc": { "helpful_count": 1 } },
-            )
-            .await?;
-        self.get(id).await
+        self.bounded(async {
+            self.reviews
+                .update_one(
+                    doc! { "_id": id.to_string(), "voters": { "$ne": voter } },
+                    doc! { "$addToSet": { "voters": voter }, "$inc": { "helpful_count": 1 } },
+                )
+                .await?;
+            self.find(id).await
+        })
+        .await
     }
 
     /// One page of a product's reviews in `order`, starting after `after`.
@@ -176,12 +210,14 @@ impl Store {
             None => doc! { "created_at": -1, "_id": -1 },
         };
         let mut reviews: Vec<Review> = self
-            .reviews
-            .find(filter)
-            .sort(sort)
-            .limit(i64::from(limit) + 1)
-            .await?
-            .try_collect()
+            .bounded(async {
+                let found = self.reviews.find(filter).sort(sort);
+                Ok(found
+                    .limit(i64::from(limit) + 1)
+                    .await?
+                    .try_collect()
+                    .await?)
+            })
             .await?;
         let next = if reviews.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
             reviews.truncate(usize::try_from(limit).unwrap_or(0));
@@ -214,10 +250,14 @@ impl Store {
             doc! { "$group": { "_id": { "product": "$product_id", "rating": "$rating" }, "count": { "$sum": 1 } } },
         ];
         let groups: Vec<Document> = self
-            .reviews
-            .aggregate(pipeline)
-            .await?
-            .try_collect()
+            .bounded(async {
+                Ok(self
+                    .reviews
+                    .aggregate(pipeline)
+                    .await?
+                    .try_collect()
+                    .await?)
+            })
             .await?;
         let mut counts: HashMap<Uuid, [i64; 5]> = products.iter().map(|id| (*id, [0; 5])).collect();
         for group in groups {

@@ -28,7 +28,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
         admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
         catalog_cache_ttl: Duration::from_secs(60),
         catalog_timeout: Duration::from_secs(1),
-        mongodb_timeout: Duration::from_secs(5),
+        mongodb_timeout: Duration::from_secs(2),
         limits: Limits::default(),
     })
 }

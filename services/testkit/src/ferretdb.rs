@@ -1,55 +1,138 @@
-//! A private FerretDB (the MongoDB wire protocol on SQLite) for one test binary; tests
-//! keep apart with a database each ([`unique_database`]).
+//! Private FerretDB servers (the MongoDB wire protocol on SQLite): one shared per test
+//! binary (tests keep apart with a database each, [`unique_database`]), or one of a test's
+//! own that it can freeze, kill and start again to see what its service does meanwhile.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::supervised::Supervised;
 use crate::{free_port, poll_until};
 
-/// The watchdog: run FerretDB until stdin closes, then stop it and remove its data.
+/// The watchdog: run FerretDB until stdin closes, then stop it. The data directory belongs
+/// to the [`FerretDbServer`], so a restart finds the data again.
 const WATCHDOG: &str = r#"
 set -eu
-dir=$(mktemp -d "${TMPDIR:-/tmp}/localmart-ferretdb.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-"$FERRETDB" --handler=sqlite --sqlite-url="file:$dir/" --state-dir="$dir" \
+"$FERRETDB" --handler=sqlite --sqlite-url="file:$FERRETDB_DIR/" --state-dir="$FERRETDB_DIR" \
   --listen-addr="127.0.0.1:$FERRETDB_PORT" --telemetry=disable --debug-addr=- --log-level=warn \
-  >"$dir/ferretdb.log" 2>&1 &
+  >>"$FERRETDB_DIR/ferretdb.log" 2>&1 &
 ferretdb=$!
+echo "$ferretdb" >"$FERRETDB_DIR/ferretdb.pid"
 cat >/dev/null || true
 kill -TERM "$ferretdb" 2>/dev/null || true
 wait "$ferretdb" || true
+if [ "${FERRETDB_REMOVE_DIR:-}" = 1 ]; then rm -rf "$FERRETDB_DIR"; fi
 "#;
+
+/// A FerretDB server on a private port with a data directory of its own.
+#[derive(Debug)]
+pub struct FerretDbServer {
+    port: u16,
+    dir: tempfile::TempDir,
+    process: Supervised,
+    /// Whether the watchdog removes the data directory when it stops the server.
+    watchdog_removes_dir: bool,
+}
+
+impl FerretDbServer {
+    /// Starts a new server and waits until it accepts connections.
+    pub async fn start() -> Result<Self> {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(watchdog_removes_dir: bool) -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("localmart-ferretdb")
+            .tempdir()?;
+        let process = Supervised::new("FerretDB", dir.path().join("ferretdb.pid"));
+        let mut server = Self {
+            port: free_port()?,
+            dir,
+            process,
+            watchdog_removes_dir,
+        };
+        server.resume().await?;
+        Ok(server)
+    }
+
+    pub fn uri(&self) -> String {
+        format!("mongodb://127.0.0.1:{}/", self.port)
+    }
+
+    /// Freezes the server (SIGSTOP): it keeps its connections but answers nothing, until
+    /// [`thaw`](Self::thaw).
+    pub fn freeze(&mut self) -> Result<()> {
+        self.process.freeze()
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&mut self) -> Result<()> {
+        self.process.thaw()
+    }
+
+    /// Kills the server (SIGKILL): no shutdown, as in a crash. [`resume`](Self::resume)
+    /// starts it again on the same data.
+    pub fn kill(&mut self) -> Result<()> {
+        self.process.kill()
+    }
+
+    /// Stops the server (SIGTERM) and waits for it.
+    pub fn stop(&mut self) -> Result<()> {
+        self.process.stop()
+    }
+
+    /// Starts the server again on the same port with the same data.
+    pub async fn resume(&mut self) -> Result<()> {
+        if self.process.is_running() {
+            return Ok(());
+        }
+        let binary = crate::tool("ferretdb")?;
+        let watchdog = Command::new("sh")
+            .args(["-c", WATCHDOG])
+            .env("FERRETDB", &binary)
+            .env("FERRETDB_PORT", self.port.to_string())
+            .env("FERRETDB_DIR", self.dir.path())
+            .env(
+                "FERRETDB_REMOVE_DIR",
+                if self.watchdog_removes_dir { "1" } else { "0" },
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {} (run `make deps`)", binary.display()))?;
+        self.process.started(watchdog)?;
+        let port = self.port;
+        poll_until(
+            "FerretDB accepting connections",
+            Duration::from_secs(30),
+            || async move {
+                tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+                Ok(())
+            },
+        )
+        .await
+    }
+}
+
+impl Drop for FerretDbServer {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
 
 static SHARED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
-/// The MongoDB URI of this test binary's FerretDB, started on first use.
+/// The MongoDB URI of this test binary's shared FerretDB, started on first use.
 pub async fn shared_uri() -> Result<String> {
     let uri = SHARED
         .get_or_try_init(|| async {
-            let port = free_port()?;
-            let binary = crate::tool("ferretdb")?;
-            let watchdog: Child = Command::new("sh")
-                .args(["-c", WATCHDOG])
-                .env("FERRETDB", &binary)
-                .env("FERRETDB_PORT", port.to_string())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .with_context(|| format!("starting {} (run `make deps`)", binary.display()))?;
-            // The watchdog lives as long as the test process; its stdin closes with it.
-            std::mem::forget(watchdog);
-            poll_until(
-                "FerretDB accepting connections",
-                Duration::from_secs(30),
-                || async move {
-                    tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-                    Ok(())
-                },
-            )
-            .await?;
-            anyhow::Ok(format!("mongodb://127.0.0.1:{port}/"))
+            // Never dropped: the server lives as long as the test process, and its watchdog
+            // stops it and removes its data when the process exits.
+            let server = FerretDbServer::start_with(true).await?;
+            let uri = server.uri();
+            std::mem::forget(server);
+            anyhow::Ok(uri)
         })
         .await?;
     Ok(uri.clone())

@@ -11,6 +11,7 @@ pub mod load;
 pub mod postgres;
 pub mod process;
 pub mod redis;
+mod supervised;
 
 use std::future::Future;
 use std::net::TcpListener;

@@ -3,11 +3,12 @@
 //! service does meanwhile.
 
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::supervised::Supervised;
 use crate::{free_port, poll_until};
 
 /// The watchdog: run Redis until stdin closes, then stop it. The data directory belongs
@@ -29,10 +30,9 @@ if [ "${REDIS_REMOVE_DIR:-}" = 1 ]; then rm -rf "$REDIS_DIR"; fi
 pub struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
-    running: Option<(Child, ChildStdin)>,
+    process: Supervised,
     /// Whether the watchdog removes the data directory when it stops the server.
     watchdog_removes_dir: bool,
-    frozen: bool,
 }
 
 impl RedisServer {
@@ -45,12 +45,12 @@ impl RedisServer {
         let dir = tempfile::Builder::new()
             .prefix("localmart-redis")
             .tempdir()?;
+        let process = Supervised::new("Redis", dir.path().join("redis.pid"));
         let mut server = Self {
             port: free_port()?,
             dir,
-            running: None,
+            process,
             watchdog_removes_dir,
-            frozen: false,
         };
         server.resume().await?;
         Ok(server)
@@ -67,42 +67,31 @@ impl RedisServer {
     /// Freezes the server (SIGSTOP): it keeps its connections but answers nothing, as a
     /// server does that is swapping or stuck, until [`thaw`](Self::thaw).
     pub fn freeze(&mut self) -> Result<()> {
-        self.signal("STOP")?;
-        self.frozen = true;
-        Ok(())
+        self.process.freeze()
     }
 
     /// Lets a frozen server go on (SIGCONT).
     pub fn thaw(&mut self) -> Result<()> {
-        if self.frozen {
-            self.signal("CONT")?;
-            self.frozen = false;
-        }
-        Ok(())
+        self.process.thaw()
     }
 
-    fn signal(&self, signal: &str) -> Result<()> {
-        let pid = std::fs::read_to_string(self.dir.path().join("redis.pid"))
-            .context("Redis is not running")?;
-        crate::signal(pid.trim(), signal)
+    /// Kills the server (SIGKILL): no shutdown, as in a crash; what the append-only file
+    /// holds is what [`resume`](Self::resume) finds.
+    pub fn kill(&mut self) -> Result<()> {
+        self.process.kill()
     }
 
     /// Stops the server (SIGTERM, so the append-only file is complete) and waits for it.
     pub fn stop(&mut self) -> Result<()> {
-        self.thaw()?;
-        if let Some((mut watchdog, stdin)) = self.running.take() {
-            drop(stdin);
-            watchdog.wait().context("waiting for Redis to stop")?;
-        }
-        Ok(())
+        self.process.stop()
     }
 
     /// Starts the server again on the same port with the same data.
     pub async fn resume(&mut self) -> Result<()> {
-        if self.running.is_some() {
+        if self.process.is_running() {
             return Ok(());
         }
-        let mut watchdog = Command::new("sh")
+        let watchdog = Command::new("sh")
             .args(["-c", WATCHDOG])
             .env("REDIS_PORT", self.port.to_string())
             .env("REDIS_DIR", self.dir.path())
@@ -114,8 +103,7 @@ impl RedisServer {
             .stdout(Stdio::null())
             .spawn()
             .context("starting redis-server (is it installed? `make deps`)")?;
-        let stdin = watchdog.stdin.take().context("the watchdog's stdin")?;
-        self.running = Some((watchdog, stdin));
+        self.process.started(watchdog)?;
         let url = self.url();
         poll_until("Redis answering PING", Duration::from_secs(30), || {
             let url = url.clone();

@@ -2,6 +2,7 @@
 //! through the generated client, with the dependencies stopped and restarted on purpose.
 
 mod bad_input;
+mod faults;
 mod helpers;
 mod idempotency;
 mod lines;

@@ -3,9 +3,11 @@
 
 use catalog::seed::SeedProduct;
 use catalog::testing::TestCatalog;
+use platform::config::Secret;
 use reviews::testing::{ADMIN_TOKEN, TestReviews as Server};
 use reviews_api::client::HeaderHook;
 use reviews_api::types;
+use testkit::ferretdb::FerretDbServer;
 
 pub struct TestReviews {
     /// The generated client, as the storefront uses it.
@@ -18,12 +20,31 @@ pub struct TestReviews {
     pub catalog: TestCatalog,
     pub mongodb_uri: String,
     pub database: String,
+    /// A FerretDB of the test's own, which it may freeze or kill; otherwise the shared one.
+    pub ferretdb: Option<FerretDbServer>,
     _server: Server,
 }
 
 pub async fn spawn() -> TestReviews {
+    spawn_with(false).await
+}
+
+/// A Reviews service on a FerretDB of its own (`own_ferretdb`) or on the shared one.
+pub async fn spawn_with(own_ferretdb: bool) -> TestReviews {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let server = reviews::testing::start(catalog.http_url())
+    let mut config = reviews::testing::config(catalog.http_url())
+        .await
+        .expect("a test configuration");
+    let ferretdb = if own_ferretdb {
+        let server = FerretDbServer::start()
+            .await
+            .expect("a FerretDB of its own");
+        config.mongodb_uri = Secret::new(server.uri());
+        Some(server)
+    } else {
+        None
+    };
+    let server = Server::start(config)
         .await
         .expect("the reviews service starts");
     let base_url = server.http_url();
@@ -44,6 +65,7 @@ pub async fn spawn() -> TestReviews {
         catalog,
         mongodb_uri: server.config().mongodb_uri.expose().clone(),
         database: server.config().database.clone(),
+        ferretdb,
         _server: server,
     }
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL), driven through the generated client.
 
 mod bad_input;
+mod faults;
 mod helpers;
 mod resilience;
 mod reviews;
