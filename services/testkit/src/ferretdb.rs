@@ -21,7 +21,7 @@ ferretdb=$!
 echo "$ferretdb" >"$FERRETDB_DIR/ferretdb.pid"
 cat >/dev/null || true
 kill -TERM "$ferretdb" 2>/dev/null || true
-wait "$ferretdb" || true
+wait "$ferretdb" 2>/dev/null || true
 if [ "${FERRETDB_REMOVE_DIR:-}" = 1 ]; then rm -rf "$FERRETDB_DIR"; fi
 "#;
 

@@ -21,7 +21,7 @@ redis=$!
 echo "$redis" >"$REDIS_DIR/redis.pid"
 cat >/dev/null || true
 kill -TERM "$redis" 2>/dev/null || true
-wait "$redis" || true
+wait "$redis" 2>/dev/null || true
 if [ "${REDIS_REMOVE_DIR:-}" = 1 ]; then rm -rf "$REDIS_DIR"; fi
 "#;
 
