@@ -154,14 +154,6 @@ impl Change {
     }
 }
 
-/// What a change script did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    Made,
-    /// The change had been made under the same idempotency key; nothing was written.
-    Replayed,
-}
-
 /// A line before a change, as [`Store::line`] reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Line {
@@ -274,7 +266,8 @@ impl Store {
     }
 
     /// Runs a change script (one built on `CHANGE`) with its own arguments after the
-    /// record's; a change already made under `key` answers `REPLAYED` without running.
+    /// record's. A change already made under `key` answers `OK` without writing: to the
+    /// client, a repeat succeeds as the first did.
     async fn change(
         &self,
         script: &Script,
@@ -286,7 +279,10 @@ impl Store {
         let record = key.map(|key| self.record_key(cart, key));
         let mut all_args = vec![change.describe(), IDEMPOTENCY_WINDOW.as_secs().to_string()];
         all_args.extend_from_slice(args);
-        self.invoke(script, cart, record, &all_args).await
+        match self.invoke(script, cart, record, &all_args).await? {
+            (REPLAYED, _) => Ok((OK, 0)),
+            answer => Ok(answer),
+        }
     }
 
     async fn run(
@@ -385,7 +381,7 @@ impl Store {
         units: u32,
         price: &Price,
         stock: u32,
-    ) -> Result<Written, CartError> {
+    ) -> Result<(), CartError> {
         let args = [
             product.to_string(),
             units.to_string(),
@@ -401,8 +397,7 @@ impl Store {
             .change(&self.scripts.add, cart, key, &change, &args)
             .await?
         {
-            (OK, _) => Ok(Written::Made),
-            (REPLAYED, _) => Ok(Written::Replayed),
+            (OK, _) => Ok(()),
             (OVER_QUANTITY, current) => Err(CartError::QuantityLimit {
                 current: u32::try_from(current).unwrap_or(0),
                 max: MAX_QUANTITY,
@@ -425,7 +420,7 @@ impl Store {
         product: Uuid,
         quantity: u32,
         price: &Price,
-    ) -> Result<Written, CartError> {
+    ) -> Result<(), CartError> {
         let args = [
             product.to_string(),
             quantity.to_string(),
@@ -438,8 +433,7 @@ impl Store {
             .change(&self.scripts.set, cart, key, &change, &args)
             .await?
         {
-            (OK, _) => Ok(Written::Made),
-            (REPLAYED, _) => Ok(Written::Replayed),
+            (OK, _) => Ok(()),
             (NO_LINE, _) => Err(CartError::LineNotFound(product)),
             (status, _) => Err(unexpected("set", status)),
         }
@@ -450,32 +444,26 @@ impl Store {
         cart: Uuid,
         key: Option<IdempotencyKey>,
         product: Uuid,
-    ) -> Result<Written, CartError> {
+    ) -> Result<(), CartError> {
         let args = [product.to_string(), self.ttl_seconds().to_string(), now()];
         let change = Change::Remove { product };
         match self
             .change(&self.scripts.remove, cart, key, &change, &args)
             .await?
         {
-            (OK, _) => Ok(Written::Made),
-            (REPLAYED, _) => Ok(Written::Replayed),
+            (OK, _) => Ok(()),
             (NO_LINE, _) => Err(CartError::LineNotFound(product)),
             (status, _) => Err(unexpected("remove", status)),
         }
     }
 
-    pub async fn clear(
-        &self,
-        cart: Uuid,
-        key: Option<IdempotencyKey>,
-    ) -> Result<Written, CartError> {
+    pub async fn clear(&self, cart: Uuid, key: Option<IdempotencyKey>) -> Result<(), CartError> {
         let args = [self.ttl_seconds().to_string(), now()];
         match self
             .change(&self.scripts.clear, cart, key, &Change::Clear, &args)
             .await?
         {
-            (OK, _) => Ok(Written::Made),
-            (REPLAYED, _) => Ok(Written::Replayed),
+            (OK, _) => Ok(()),
             (status, _) => Err(unexpected("clear", status)),
         }
     }

@@ -75,7 +75,7 @@ impl Store {
             reviews: client.database(database).collection("reviews"),
             timeout,
         };
-        store.bounded(store.create_indexes()).await?;
+        store.create_indexes().await?;
         Ok(store)
     }
 
@@ -111,7 +111,8 @@ impl Store {
             ),
             index(INDEXES[3], doc! { "product_id": 1, "author_key": 1 }, true),
         ] {
-            self.reviews.create_index(model).await?;
+            self.bounded(async { Ok(self.reviews.create_index(model).await?) })
+                .await?;
         }
         Ok(())
     }
