@@ -33,6 +33,27 @@ where
     Ok(var(name)?.unwrap_or(default))
 }
 
+/// Whether the switch in variable `name` is on: `1`, `true`, `yes` or `on` (in any case)
+/// is on; unset, empty, `0`, `false`, `no` or `off` is off; anything else is refused.
+pub fn flag(name: &str) -> Result<bool> {
+    Ok(var::<Flag>(name)?.is_some_and(|Flag(on)| on))
+}
+
+/// The value of a switch, as [`flag`] reads it.
+struct Flag(bool);
+
+impl FromStr for Flag {
+    type Err = &'static str;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Self(true)),
+            "0" | "false" | "no" | "off" => Ok(Self(false)),
+            _ => Err("a switch is 1 or 0 (true or false, yes or no, on or off)"),
+        }
+    }
+}
+
 /// A value that must never reach a log: its `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret<T>(T);
@@ -73,7 +94,7 @@ pub const MIN_ADMIN_TOKEN_LEN: usize = 24;
 /// never starts guarded by a token anyone could guess; `make up` generates one per
 /// installation.
 pub fn admin_token(name: &str) -> Result<Secret<String>> {
-    let dev_mode = var_or("LOCALMART_DEV_MODE", false)?;
+    let dev_mode = flag("LOCALMART_DEV_MODE")?;
     check_admin_token(name, var(name)?, dev_mode)
 }
 
@@ -112,6 +133,17 @@ impl<T: FromStr> FromStr for Secret<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_switch_is_read_as_people_write_it() {
+        for on in ["1", "true", "TRUE", "yes", "On"] {
+            assert!(on.parse::<Flag>().expect("a switch").0, "{on}");
+        }
+        for off in ["0", "false", "False", "no", "off"] {
+            assert!(!off.parse::<Flag>().expect("a switch").0, "{off}");
+        }
+        assert!("2".parse::<Flag>().is_err() && "enabled".parse::<Flag>().is_err());
+    }
 
     #[test]
     fn secrets_do_not_print() {
