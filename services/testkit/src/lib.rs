@@ -1,16 +1,22 @@
 //! Real datastores for integration tests: each test binary starts its own servers on
 //! free ports with throw-away data directories, and each test gets a fresh database.
-//! Nothing here relies on a server already running on the machine.
+//! Nothing here relies on a server already running on the machine. For the fault suite,
+//! a service's binary run as a process a test can kill ([`service`]), a proxy that makes
+//! a real service slow or frozen to its callers ([`proxy`]), and the writers that keep
+//! the load on meanwhile ([`faults`]).
 //!
 //! A server runs under a small shell watchdog that holds a pipe from the test process:
 //! when the test process exits, however it exits, the pipe closes and the watchdog stops
 //! the server and deletes its data directory.
 
+pub mod faults;
 pub mod ferretdb;
 pub mod load;
 pub mod postgres;
 pub mod process;
+pub mod proxy;
 pub mod redis;
+pub mod service;
 mod supervised;
 
 use std::future::Future;
@@ -22,6 +28,12 @@ use anyhow::{Result, bail};
 /// A port that was free a moment ago.
 pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A loopback address with a port that was free a moment ago, for a server that must
+/// be told its port before it starts (a service's binary).
+pub fn free_addr() -> Result<std::net::SocketAddr> {
+    Ok((std::net::Ipv4Addr::LOCALHOST, free_port()?).into())
 }
 
 /// Polls `attempt` until it succeeds or `deadline` passes; the last error explains a failure.

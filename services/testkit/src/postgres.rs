@@ -1,56 +1,107 @@
 //! Private PostgreSQL servers for tests: one shared per test binary, with a fresh database
-//! per test, or one of a test's own ([`PostgresServer`]) that it may freeze.
+//! per test, or one of a test's own ([`PostgresServer`]) that it may freeze or kill.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
+use crate::supervised::Supervised;
 use crate::{free_port, poll_until, running_as_root};
 
-/// The watchdog: initialise a cluster in a temporary directory, start the server and print
-/// its pid, wait for stdin to close, then stop the server (letting it go on first, in case
-/// it was frozen) and remove the directory.
+/// The watchdog: initialise a cluster in the server's directory unless it holds one, start
+/// the server and write its pid, wait for stdin to close, then stop the server (letting it
+/// go on first, in case it was frozen). `fsync=off` because a test needs no protection
+/// from a crash of the machine; commits stay synchronous, so a commit acknowledged is in
+/// the write-ahead log when the server is killed.
 const WATCHDOG: &str = r#"
 set -eu
-dir=$(mktemp -d "${TMPDIR:-/tmp}/localmart-pg.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-if ! "$PG_BIN/initdb" -D "$dir/data" -U localmart --auth=trust -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1; then
-  cat "$dir/initdb.log" >&2
-  exit 1
+if [ ! -d "$PG_DIR/data" ]; then
+  if ! "$PG_BIN/initdb" -D "$PG_DIR/data" -U localmart --auth=trust -E UTF8 --no-locale --no-sync >"$PG_DIR/initdb.log" 2>&1; then
+    cat "$PG_DIR/initdb.log" >&2
+    exit 1
+  fi
 fi
-"$PG_BIN/postgres" -D "$dir/data" -p "$PG_PORT" -k "$dir" -c listen_addresses=127.0.0.1 \
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
-  >"$dir/postgres.log" 2>&1 &
+"$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" -k "$PG_DIR" -c listen_addresses=127.0.0.1 \
+  -c fsync=off -c full_page_writes=off -c max_connections=200 \
+  >>"$PG_DIR/postgres.log" 2>&1 &
 pg=$!
-echo "$pg"
+echo "$pg" >"$PG_DIR/postgres.pid"
 cat >/dev/null || true
 pkill -CONT -P "$pg" 2>/dev/null || true
 kill -CONT "$pg" 2>/dev/null || true
 kill -INT "$pg" 2>/dev/null || true
-wait "$pg" || true
+wait "$pg" 2>/dev/null || true
+if [ "${PG_REMOVE_DIR:-}" = 1 ]; then rm -rf "$PG_DIR"; fi
 "#;
 
-/// A PostgreSQL server on a private port, stopped (and its data removed) when dropped or
-/// when the test process exits.
+/// A PostgreSQL server on a private port with a cluster of its own, stopped when dropped
+/// or when the test process exits.
 #[derive(Debug)]
 pub struct PostgresServer {
     port: u16,
-    /// The postmaster's pid.
-    pid: String,
-    // Held so the watchdog's stdin stays open for as long as the server should run.
-    _watchdog: Mutex<Child>,
+    /// The cluster, its socket, log and pid file.
+    dir: tempfile::TempDir,
+    process: Supervised,
+    /// Whether the watchdog removes the directory when it stops the server.
+    watchdog_removes_dir: bool,
 }
 
 impl PostgresServer {
     /// Starts a server; [`fresh_database`](Self::fresh_database) waits until it accepts.
     pub fn start() -> Result<Self> {
-        let port = free_port()?;
+        Self::start_with(false)
+    }
+
+    fn start_with(watchdog_removes_dir: bool) -> Result<Self> {
+        let dir = tempfile::Builder::new().prefix("localmart-pg").tempdir()?;
+        if running_as_root() {
+            // The server runs as the postgres user, who must own the cluster.
+            let status = Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .context("chown")?;
+            anyhow::ensure!(status.success(), "chown postgres {}", dir.path().display());
+        }
+        let process = Supervised::new("PostgreSQL", dir.path().join("postgres.pid"));
+        let mut server = Self {
+            port: free_port()?,
+            dir,
+            process: process.with_children(),
+            watchdog_removes_dir,
+        };
+        server.resume()?;
+        Ok(server)
+    }
+
+    /// Freezes the server and its backends (SIGSTOP): connections stay open, nothing is
+    /// answered, until [`thaw`](Self::thaw) (or the end of the test).
+    pub fn freeze(&mut self) -> Result<()> {
+        self.process.freeze()
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&mut self) -> Result<()> {
+        self.process.thaw()
+    }
+
+    /// Kills the server and its backends (SIGKILL), as in a crash; what the write-ahead
+    /// log holds is what [`resume`](Self::resume) recovers.
+    pub fn kill(&mut self) -> Result<()> {
+        self.process.kill()
+    }
+
+    /// Starts the server again on the same port with the same cluster; it recovers from
+    /// a kill before it accepts connections.
+    pub fn resume(&mut self) -> Result<()> {
+        if self.process.is_running() {
+            return Ok(());
+        }
         let mut command = if running_as_root() {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--", "sh", "-c", WATCHDOG]);
@@ -60,58 +111,29 @@ impl PostgresServer {
             command.args(["-c", WATCHDOG]);
             command
         };
-        let mut watchdog = command
+        let watchdog = command
             .env("PG_BIN", bin_dir()?)
-            .env("PG_PORT", port.to_string())
+            .env("PG_PORT", self.port.to_string())
+            .env("PG_DIR", self.dir.path())
+            .env(
+                "PG_REMOVE_DIR",
+                if self.watchdog_removes_dir { "1" } else { "0" },
+            )
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .spawn()
             .context("starting the PostgreSQL watchdog")?;
-        let mut pid = String::new();
-        let stdout = watchdog.stdout.take().context("the watchdog's stdout")?;
-        BufReader::new(stdout)
-            .read_line(&mut pid)
-            .context("reading the server's pid")?;
-        anyhow::ensure!(!pid.trim().is_empty(), "PostgreSQL did not start");
-        Ok(Self {
-            port,
-            pid: pid.trim().to_owned(),
-            _watchdog: Mutex::new(watchdog),
-        })
+        self.process.started(watchdog)
     }
 
-    /// Freezes the server and its backends (SIGSTOP): connections stay open, nothing is
-    /// answered, until [`thaw`](Self::thaw) (or the end of the test). Each backend is a
-    /// session of its own, so they are reached as the postmaster's children.
-    pub fn freeze(&self) -> Result<()> {
-        crate::signal(&self.pid, "STOP")?;
-        self.signal_backends("STOP")
+    /// The URL of database `name` on this server.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://localmart@127.0.0.1:{}/{name}", self.port)
     }
 
-    /// Lets a frozen server go on (SIGCONT).
-    pub fn thaw(&self) -> Result<()> {
-        self.signal_backends("CONT")?;
-        crate::signal(&self.pid, "CONT")
-    }
-
-    fn signal_backends(&self, signal: &str) -> Result<()> {
-        let status = Command::new("pkill")
-            .arg(format!("-{signal}"))
-            .args(["-P", &self.pid])
-            .status()
-            .context("pkill (procps)")?;
-        // 1: no process matched, which is no failure here.
-        anyhow::ensure!(
-            matches!(status.code(), Some(0 | 1)),
-            "pkill -{signal} -P {} failed",
-            self.pid
-        );
-        Ok(())
-    }
-
-    /// Creates an empty database on this server.
+    /// Creates an empty database on this server, once it accepts connections.
     pub async fn fresh_database(&self) -> Result<TestDatabase> {
-        let admin_url = format!("postgres://localmart@127.0.0.1:{}/postgres", self.port);
+        let admin_url = self.url("postgres");
         let mut admin = poll_until(
             "PostgreSQL accepting connections",
             Duration::from_secs(60),
@@ -126,9 +148,8 @@ impl PostgresServer {
             .execute(&mut admin)
             .await?;
         admin.close().await?;
-        let url = format!("postgres://localmart@127.0.0.1:{}/{name}", self.port);
         Ok(TestDatabase {
-            url,
+            url: self.url(&name),
             name,
             port: self.port,
         })
@@ -137,8 +158,7 @@ impl PostgresServer {
 
 impl Drop for PostgresServer {
     fn drop(&mut self) {
-        // A frozen server could not stop; the watchdog also lets it go on before stopping it.
-        let _ = self.thaw();
+        let _ = self.process.stop();
     }
 }
 
@@ -162,7 +182,11 @@ fn bin_dir() -> Result<PathBuf> {
 
 fn server() -> Result<&'static PostgresServer> {
     SERVER
-        .get_or_init(|| PostgresServer::start().map_err(|err| format!("{err:#}")))
+        .get_or_init(|| {
+            // Never dropped: the server lives as long as the test process, and its
+            // watchdog stops it and removes its cluster when the process exits.
+            PostgresServer::start_with(true).map_err(|err| format!("{err:#}"))
+        })
         .as_ref()
         .map_err(|err| anyhow::anyhow!("{err}"))
 }

@@ -1,30 +1,40 @@
-//! What the datastores a test starts and stops have in common: a shell watchdog that runs
+//! What the servers a test starts and stops have in common: a shell watchdog that runs
 //! the server, writes its pid to a file and stops it when its stdin closes, and the
 //! signals a test sends the server to freeze, thaw or kill it.
 
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin};
+use std::process::{Child, ChildStdin, Command};
 
 use anyhow::{Context, Result};
 
 #[derive(Debug)]
 pub(crate) struct Supervised {
     /// The server's name, for messages.
-    name: &'static str,
+    name: String,
     /// Where the watchdog writes the server's pid.
     pid_file: PathBuf,
     running: Option<(Child, ChildStdin)>,
     frozen: bool,
+    /// Whether the server's child processes get its signals too (PostgreSQL's backends).
+    with_children: bool,
 }
 
 impl Supervised {
-    pub(crate) fn new(name: &'static str, pid_file: PathBuf) -> Self {
+    pub(crate) fn new(name: impl Into<String>, pid_file: PathBuf) -> Self {
         Self {
-            name,
+            name: name.into(),
             pid_file,
             running: None,
             frozen: false,
+            with_children: false,
         }
+    }
+
+    /// A server whose child processes do its work, and are frozen, thawed and killed
+    /// with it.
+    pub(crate) fn with_children(mut self) -> Self {
+        self.with_children = true;
+        self
     }
 
     pub(crate) fn is_running(&self) -> bool {
@@ -38,25 +48,33 @@ impl Supervised {
         Ok(())
     }
 
-    /// SIGSTOP: the server keeps its connections but answers nothing.
+    /// SIGSTOP: the server keeps its connections but answers nothing. The server first,
+    /// so that it starts no child meanwhile.
     pub(crate) fn freeze(&mut self) -> Result<()> {
-        self.signal("STOP")?;
+        let pid = self.pid()?;
+        crate::signal(&pid, "STOP")?;
         self.frozen = true;
-        Ok(())
+        self.signal_children(&pid, "STOP")
     }
 
-    /// SIGCONT, when frozen.
+    /// SIGCONT, when frozen: the children first, so the server finds them going on.
     pub(crate) fn thaw(&mut self) -> Result<()> {
         if self.frozen {
-            self.signal("CONT")?;
+            let pid = self.pid()?;
+            self.signal_children(&pid, "CONT")?;
+            crate::signal(&pid, "CONT")?;
             self.frozen = false;
         }
         Ok(())
     }
 
-    /// SIGKILL, as in a crash, then the watchdog is let go.
+    /// SIGKILL, as in a crash (of the children too: frozen first, the server starts no
+    /// new one and they stay its children until killed), then the watchdog is let go.
     pub(crate) fn kill(&mut self) -> Result<()> {
-        self.signal("KILL")?;
+        let pid = self.pid()?;
+        crate::signal(&pid, "STOP")?;
+        self.signal_children(&pid, "KILL")?;
+        crate::signal(&pid, "KILL")?;
         self.frozen = false;
         self.stop()
     }
@@ -66,17 +84,33 @@ impl Supervised {
         self.thaw()?;
         if let Some((mut watchdog, stdin)) = self.running.take() {
             drop(stdin);
-            let name = self.name;
             watchdog
                 .wait()
-                .with_context(|| format!("waiting for {name} to stop"))?;
+                .with_context(|| format!("waiting for {} to stop", self.name))?;
         }
         Ok(())
     }
 
-    fn signal(&self, signal: &str) -> Result<()> {
+    fn pid(&self) -> Result<String> {
         let pid = std::fs::read_to_string(&self.pid_file)
             .with_context(|| format!("{} is not running", self.name))?;
-        crate::signal(pid.trim(), signal)
+        Ok(pid.trim().to_owned())
+    }
+
+    fn signal_children(&self, pid: &str, signal: &str) -> Result<()> {
+        if !self.with_children {
+            return Ok(());
+        }
+        let status = Command::new("pkill")
+            .arg(format!("-{signal}"))
+            .args(["-P", pid])
+            .status()
+            .context("pkill (procps)")?;
+        // 1: no process matched, which is no failure here.
+        anyhow::ensure!(
+            matches!(status.code(), Some(0 | 1)),
+            "pkill -{signal} -P {pid} failed"
+        );
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use testkit::postgres::PostgresServer;
 
 #[tokio::test]
 async fn with_postgresql_frozen_requests_get_a_prompt_503_and_it_recovers_by_itself() {
-    let postgres = PostgresServer::start().expect("a PostgreSQL of the test's own");
+    let mut postgres = PostgresServer::start().expect("a PostgreSQL of the test's own");
     let database = postgres.fresh_database().await.expect("a database");
     let catalog = TestCatalog::start_on(database).await.expect("a catalog");
     let http = reqwest::Client::new();
