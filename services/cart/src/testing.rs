@@ -31,6 +31,38 @@ pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
     })
 }
 
+/// `config` as the environment [`Config::from_env`] reads, to run the Cart's binary with
+/// it (the fault suite kills it).
+pub fn env(config: &Config) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("REDIS_URL", config.redis_url.clone()),
+        ("CART_KEY_PREFIX", config.key_prefix.clone()),
+        ("CART_HTTP_ADDR", config.http_addr.to_string()),
+        ("CATALOG_GRPC_URL", config.catalog_url.clone()),
+        ("CART_TTL_SECONDS", config.ttl.as_secs().to_string()),
+        ("CART_CURRENCY", config.currency.clone()),
+        (
+            "CATALOG_TIMEOUT_MS",
+            config.catalog_timeout.as_millis().to_string(),
+        ),
+        ("CATALOG_RETRIES", config.catalog_retries.to_string()),
+        (
+            "CATALOG_BREAKER_FAILURES",
+            config.breaker_failures.to_string(),
+        ),
+        (
+            "CATALOG_BREAKER_OPEN_SECONDS",
+            config.breaker_open_for.as_secs().to_string(),
+        ),
+        (
+            "REDIS_TIMEOUT_MS",
+            config.redis_timeout.as_millis().to_string(),
+        ),
+    ];
+    env.extend(config.limits.env());
+    env
+}
+
 /// A Cart with [`config`], running.
 pub async fn start(catalog_grpc_url: String) -> anyhow::Result<TestCart> {
     TestCart::start(config(catalog_grpc_url).await?).await

@@ -31,6 +31,29 @@ pub fn config(database: &TestDatabase) -> anyhow::Result<Config> {
     })
 }
 
+/// `config` as the environment [`Config::from_env`] reads, to run the Catalog's binary
+/// with it (the fault suite kills it). The test admin token is short, so development
+/// mode is on.
+pub fn env(config: &Config) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("DATABASE_URL", config.database_url.expose().clone()),
+        ("CATALOG_HTTP_ADDR", config.http_addr.to_string()),
+        ("CATALOG_GRPC_ADDR", config.grpc_addr.to_string()),
+        ("CATALOG_ADMIN_TOKEN", config.admin_token.expose().clone()),
+        ("LOCALMART_DEV_MODE", "1".to_owned()),
+        (
+            "CATALOG_DB_MAX_CONNECTIONS",
+            config.db_max_connections.to_string(),
+        ),
+        (
+            "CATALOG_DB_TIMEOUT_MS",
+            config.db_timeout.as_millis().to_string(),
+        ),
+    ];
+    env.extend(config.limits.env());
+    env
+}
+
 #[derive(Debug)]
 pub struct TestCatalog {
     database: TestDatabase,

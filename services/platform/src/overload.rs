@@ -56,6 +56,18 @@ impl Limits {
         })
     }
 
+    /// The variables [`from_env`](Self::from_env) reads, set to these limits (to run a
+    /// service's binary with them).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LOCALMART_MAX_IN_FLIGHT", self.max_in_flight.to_string()),
+            (
+                "LOCALMART_REQUEST_DEADLINE_MS",
+                self.deadline.as_millis().to_string(),
+            ),
+        ]
+    }
+
     /// A tonic server builder with these limits: calls beyond `max_in_flight` on one
     /// connection are refused with RESOURCE_EXHAUSTED, and a call still running after
     /// `deadline` is ended with CANCELLED.

@@ -33,6 +33,34 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
     })
 }
 
+/// `config` as the environment [`Config::from_env`] reads, to run the Reviews binary
+/// with it (the fault suite kills it). The test admin token is short, so development
+/// mode is on.
+pub fn env(config: &Config) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("MONGODB_URI", config.mongodb_uri.expose().clone()),
+        ("REVIEWS_DATABASE", config.database.clone()),
+        ("REVIEWS_HTTP_ADDR", config.http_addr.to_string()),
+        ("CATALOG_HTTP_URL", config.catalog_url.clone()),
+        ("REVIEWS_ADMIN_TOKEN", config.admin_token.expose().clone()),
+        ("LOCALMART_DEV_MODE", "1".to_owned()),
+        (
+            "CATALOG_CACHE_SECONDS",
+            config.catalog_cache_ttl.as_secs().to_string(),
+        ),
+        (
+            "CATALOG_TIMEOUT_MS",
+            config.catalog_timeout.as_millis().to_string(),
+        ),
+        (
+            "MONGODB_TIMEOUT_MS",
+            config.mongodb_timeout.as_millis().to_string(),
+        ),
+    ];
+    env.extend(config.limits.env());
+    env
+}
+
 /// A Reviews service with [`config`], running.
 pub async fn start(catalog_http_url: String) -> anyhow::Result<TestReviews> {
     TestReviews::start(config(catalog_http_url).await?).await

@@ -7,6 +7,7 @@ use cart::testing::TestCart as Server;
 use cart_api::client::HeaderHook;
 use catalog::seed::SeedProduct;
 use catalog::testing::TestCatalog;
+use testkit::proxy::FaultProxy;
 use testkit::redis::RedisServer;
 
 pub struct Options {
@@ -19,6 +20,9 @@ pub struct Options {
     pub deadline: Option<Duration>,
     /// The deadline of each Redis command, when not the test configuration's.
     pub redis_timeout: Option<Duration>,
+    /// The Cart reaches the Catalog through a [`FaultProxy`], which the test may make slow
+    /// or freeze.
+    pub catalog_proxy: bool,
 }
 
 impl Default for Options {
@@ -29,6 +33,7 @@ impl Default for Options {
             max_in_flight: platform::overload::Limits::default().max_in_flight,
             deadline: None,
             redis_timeout: None,
+            catalog_proxy: false,
         }
     }
 }
@@ -41,6 +46,8 @@ pub struct TestCart {
     pub base_url: String,
     pub catalog: TestCatalog,
     pub redis: Option<RedisServer>,
+    /// Between the Cart and the Catalog, when spawned with `catalog_proxy`.
+    pub catalog_proxy: Option<FaultProxy>,
     server: Server,
 }
 
@@ -50,7 +57,16 @@ pub async fn spawn() -> TestCart {
 
 pub async fn spawn_with(options: Options) -> TestCart {
     let catalog = TestCatalog::start().await.expect("a catalog");
-    let mut config = cart::testing::config(catalog.grpc_url())
+    let catalog_proxy = if options.catalog_proxy {
+        let proxy = FaultProxy::start(catalog.grpc_addr()).await;
+        Some(proxy.expect("a proxy before the catalog"))
+    } else {
+        None
+    };
+    let catalog_url = catalog_proxy
+        .as_ref()
+        .map_or_else(|| catalog.grpc_url(), FaultProxy::url);
+    let mut config = cart::testing::config(catalog_url)
         .await
         .expect("a test configuration");
     config.ttl = options.ttl;
@@ -72,6 +88,7 @@ pub async fn spawn_with(options: Options) -> TestCart {
         base_url,
         catalog,
         redis,
+        catalog_proxy,
         server,
     }
 }
@@ -88,6 +105,12 @@ impl TestCart {
 
     pub fn redis(&mut self) -> &mut RedisServer {
         self.redis.as_mut().expect("spawned with own_redis")
+    }
+
+    pub fn catalog_proxy(&self) -> &FaultProxy {
+        self.catalog_proxy
+            .as_ref()
+            .expect("spawned with catalog_proxy")
     }
 
     pub async fn new_cart(&self) -> uuid::Uuid {

@@ -1,8 +1,10 @@
-//! The Cart when its dependencies fail: the Catalog stopped mid-test, Redis stopped and
-//! restarted, the Cart itself restarted. Nothing is lost, and it recovers by itself.
+//! The Cart when its dependencies fail: the Catalog stopped, frozen or slow mid-test,
+//! Redis stopped and restarted, the Cart itself restarted. Nothing is lost, and it
+//! recovers by itself.
 
 use std::time::Duration;
 
+use testkit::proxy::Fault;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{self, Options, in_stock, into_result};
@@ -231,4 +233,115 @@ async fn with_redis_frozen_the_cart_answers_503_fast_and_sheds_what_it_cannot_ho
         .await
         .expect("the cart recovers by itself");
     assert_eq!(back.lines[0].quantity, 2, "nothing lost");
+}
+
+/// Sends adds while the Catalog is away (frozen or too slow) until the breaker answers one
+/// without asking it: each is a 503 `catalog_unavailable` with `Retry-After` that changes
+/// nothing, none waits past the Cart's Catalog timeout and one retry, and the breaker
+/// opens within a few adds. Returns how many adds that took.
+async fn adds_until_the_breaker_answers(cart: &helpers::TestCart, id: uuid::Uuid) -> usize {
+    let product = in_stock(10);
+    for adds in 1..=6 {
+        let sent = std::time::Instant::now();
+        let response = cart
+            .http
+            .post(cart.url(&format!("/v1/carts/{id}/lines")))
+            .json(&serde_json::json!({"product_id": product.id, "quantity": 1}))
+            .send()
+            .await
+            .expect("an answer");
+        let took = sent.elapsed();
+        assert_eq!(response.status(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        assert_eq!(body["code"], "catalog_unavailable", "{body}");
+        // Two attempts of 500 ms each (the test configuration), and a backoff between.
+        assert!(took < Duration::from_millis(1500), "an add took {took:?}");
+        if took < Duration::from_millis(100) {
+            return adds;
+        }
+    }
+    panic!("the breaker did not open within 6 adds");
+}
+
+/// The Catalog is back: how long until an add works again (the breaker lets a probe
+/// through once its 1 s open period is over).
+async fn recovery(cart: &helpers::TestCart, id: uuid::Uuid, product: uuid::Uuid) -> Duration {
+    let back = std::time::Instant::now();
+    cart.add_within(Duration::from_secs(15), id, product, 1)
+        .await
+        .expect("the cart recovers by itself");
+    back.elapsed()
+}
+
+#[tokio::test]
+async fn with_the_catalog_frozen_writes_fail_fast_once_the_breaker_opens_and_reads_go_on() {
+    let cart = helpers::spawn_with(Options {
+        catalog_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, 2).await.expect("added");
+
+    // Connections stay open and nothing comes back, as from a Catalog under SIGSTOP.
+    cart.catalog_proxy().set(Fault::Frozen);
+    let adds = adds_until_the_breaker_answers(&cart, id).await;
+    let read = cart.cart(id).await;
+    assert!(
+        read.prices_stale,
+        "the open breaker serves the last known prices"
+    );
+    assert_eq!(read.lines[0].quantity, 2, "no refused add changed the cart");
+
+    cart.catalog_proxy().set(Fault::None);
+    let recovered = recovery(&cart, id, lamp.id).await;
+    assert_eq!(cart.quantity(id, lamp.id).await, 3);
+    println!(
+        "Catalog frozen: the breaker answered the add {adds} at once; adds worked again \
+         {} ms after the Catalog went on",
+        recovered.as_millis()
+    );
+}
+
+#[tokio::test]
+async fn with_the_catalog_slow_writes_wait_within_the_timeout_and_fail_fast_beyond_it() {
+    let cart = helpers::spawn_with(Options {
+        catalog_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, 1).await.expect("added");
+
+    // Slow but within the Cart's 500 ms Catalog timeout: every add works, only slower.
+    cart.catalog_proxy()
+        .set(Fault::Delay(Duration::from_millis(100)));
+    for _ in 0..5 {
+        cart.add(id, lamp.id, 1)
+            .await
+            .expect("a slow add still works");
+    }
+    assert_eq!(cart.quantity(id, lamp.id).await, 6);
+
+    // Slower than the timeout: the same as no Catalog, answered at once once it opens.
+    cart.catalog_proxy()
+        .set(Fault::Delay(Duration::from_millis(800)));
+    let adds = adds_until_the_breaker_answers(&cart, id).await;
+    assert_eq!(
+        cart.quantity(id, lamp.id).await,
+        6,
+        "no refused add changed the cart"
+    );
+
+    cart.catalog_proxy().set(Fault::None);
+    let recovered = recovery(&cart, id, lamp.id).await;
+    assert_eq!(cart.quantity(id, lamp.id).await, 7);
+    println!(
+        "Catalog slow (800 ms): the breaker answered the add {adds} at once; adds worked \
+         again {} ms after the Catalog was fast",
+        recovered.as_millis()
+    );
 }

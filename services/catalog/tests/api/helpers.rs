@@ -42,6 +42,19 @@ async fn with_clients(catalog: catalog::testing::TestCatalog) -> TestCatalog {
     .await
     .expect("a gRPC connection");
 
+    TestCatalog {
+        client: catalog_api::Client::new(&base_url, HeaderHook::default()),
+        admin: admin_client(&base_url),
+        http: reqwest::Client::new(),
+        base_url,
+        grpc,
+        grpc_addr,
+        catalog,
+    }
+}
+
+/// The generated client with the test admin token, for the Catalog at `base_url`.
+pub fn admin_client(base_url: &str) -> catalog_api::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -53,15 +66,7 @@ async fn with_clients(catalog: catalog::testing::TestCatalog) -> TestCatalog {
         .default_headers(headers)
         .build()
         .expect("a client");
-    TestCatalog {
-        client: catalog_api::Client::new(&base_url, HeaderHook::default()),
-        admin: catalog_api::Client::new_with_client(&base_url, admin_http, HeaderHook::default()),
-        http: reqwest::Client::new(),
-        base_url,
-        grpc,
-        grpc_addr,
-        catalog,
-    }
+    catalog_api::Client::new_with_client(base_url, admin_http, HeaderHook::default())
 }
 
 impl TestCatalog {

@@ -2,6 +2,7 @@
 //! the generated tonic client, as other services and the storefront drive it.
 
 mod bad_input;
+mod faults;
 mod grpc;
 mod helpers;
 mod resilience;
