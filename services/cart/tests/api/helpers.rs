@@ -107,6 +107,24 @@ impl TestCart {
         self.redis.as_mut().expect("spawned with own_redis")
     }
 
+    /// The gRPC calls the Catalog has answered so far, from its `/metrics`.
+    pub async fn catalog_grpc_calls(&self) -> u64 {
+        let url = format!("{}/metrics", self.catalog.http_url());
+        let metrics = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("the Catalog's metrics");
+        let metrics = metrics.text().await.expect("text");
+        metrics
+            .lines()
+            .filter(|line| line.starts_with("localmart_requests_total{"))
+            .filter(|line| line.contains(r#"protocol="grpc""#))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
     pub fn catalog_proxy(&self) -> &FaultProxy {
         self.catalog_proxy
             .as_ref()

@@ -264,6 +264,24 @@ async fn adds_until_the_breaker_answers(cart: &helpers::TestCart, id: uuid::Uuid
     panic!("the breaker did not open within 6 adds");
 }
 
+/// The value `read` gives once it has not changed for a second (within 15 s).
+async fn settled<F: Future<Output = u64>>(read: impl Fn() -> F) -> u64 {
+    let started = std::time::Instant::now();
+    let (mut value, mut since) = (read().await, std::time::Instant::now());
+    while since.elapsed() < Duration::from_secs(1) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "it never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = read().await;
+        if now != value {
+            (value, since) = (now, std::time::Instant::now());
+        }
+    }
+    value
+}
+
 /// The Catalog is back: how long until an add works again (the breaker lets a probe
 /// through once its 1 s open period is over).
 async fn recovery(cart: &helpers::TestCart, id: uuid::Uuid, product: uuid::Uuid) -> Duration {
@@ -327,6 +345,7 @@ async fn with_the_catalog_slow_writes_wait_within_the_timeout_and_fail_fast_beyo
     assert_eq!(cart.quantity(id, lamp.id).await, 6);
 
     // Slower than the timeout: the same as no Catalog, answered at once once it opens.
+    let calls_before = cart.catalog_grpc_calls().await;
     cart.catalog_proxy()
         .set(Fault::Delay(Duration::from_millis(800)));
     let adds = adds_until_the_breaker_answers(&cart, id).await;
@@ -335,13 +354,21 @@ async fn with_the_catalog_slow_writes_wait_within_the_timeout_and_fail_fast_beyo
         6,
         "no refused add changed the cart"
     );
+    // What the Cart sent reaches the Catalog 800 ms late; the count settles once it has.
+    let calls = settled(|| cart.catalog_grpc_calls()).await - calls_before;
+    let waited = u64::try_from(adds - 1).expect("a count");
+    assert!(
+        (waited..=2 * waited).contains(&calls),
+        "{waited} adds waited on the Catalog and cost {calls} calls: one try and at most \
+         one retry each, none once the breaker answers"
+    );
 
     cart.catalog_proxy().set(Fault::None);
     let recovered = recovery(&cart, id, lamp.id).await;
     assert_eq!(cart.quantity(id, lamp.id).await, 7);
     println!(
-        "Catalog slow (800 ms): the breaker answered the add {adds} at once; adds worked \
-         again {} ms after the Catalog was fast",
+        "Catalog slow (800 ms): {calls} Catalog calls for {waited} adds, the breaker \
+         answered the add {adds} at once; adds worked again {} ms after the Catalog was fast",
         recovered.as_millis()
     );
 }
