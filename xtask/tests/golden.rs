@@ -168,3 +168,14 @@ fn a_cookie_parameter_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn a_pattern_without_a_linear_time_equivalent_is_refused() {
+    let message = error_after(|spec| {
+        spec["components"]["schemas"]["ItemName"]["pattern"] = serde_yaml::Value::from("^(a+)\\1$");
+    });
+    assert!(
+        message.contains("backreferences") && message.contains("^(a+)\\1$"),
+        "{message}"
+    );
+}

@@ -53,8 +53,8 @@ impl ::std::str::FromStr for AttributeMapValue {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
@@ -151,8 +151,8 @@ impl ::std::str::FromStr for CategorySlug {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\"".into());
         }
@@ -207,8 +207,8 @@ impl ::std::str::FromStr for CurrencyCode {
     fn from_str(
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z]{3}$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[A-Z]{3}$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
         }
@@ -316,8 +316,8 @@ impl ::std::str::FromStr for ProductDescription {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
@@ -399,8 +399,8 @@ impl ::std::str::FromStr for ProductName {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
@@ -559,8 +559,8 @@ impl ::std::str::FromStr for SearchText {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
@@ -621,8 +621,8 @@ impl ::std::str::FromStr for Sku {
         if value.chars().count() < 3usize {
             return Err("shorter than 3 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\"".into());
         }

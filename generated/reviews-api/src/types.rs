@@ -27,8 +27,13 @@ impl ::std::str::FromStr for AuthorName {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        {
+            ::regex_lite::Regex::new(
+                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+                )
+                .unwrap()
+        });
         if PATTERN.find(value).is_none() {
             return Err(
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
@@ -118,8 +123,13 @@ impl ::std::str::FromStr for HelpfulVoteVoter {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        {
+            ::regex_lite::Regex::new(
+                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+                )
+                .unwrap()
+        });
         if PATTERN.find(value).is_none() {
             return Err(
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
@@ -329,8 +339,8 @@ impl ::std::str::FromStr for ReviewAttributesValue {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
@@ -391,8 +401,13 @@ impl ::std::str::FromStr for ReviewBody {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        {
+            ::regex_lite::Regex::new(
+                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+                )
+                .unwrap()
+        });
         if PATTERN.find(value).is_none() {
             return Err(
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
@@ -547,8 +562,13 @@ impl ::std::str::FromStr for ReviewTitle {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[^\\x00]*[^\\x00\\s][^\\x00]*$").unwrap() });
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
+        {
+            ::regex_lite::Regex::new(
+                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+                )
+                .unwrap()
+        });
         if PATTERN.find(value).is_none() {
             return Err(
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),

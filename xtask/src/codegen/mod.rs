@@ -6,6 +6,7 @@
 
 mod model;
 pub mod openapi;
+mod pattern;
 mod proto;
 mod rules;
 mod server;

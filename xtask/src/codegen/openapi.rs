@@ -1,7 +1,8 @@
 //! One OpenAPI document becomes one crate, `generated/<name>-api`:
 //!
 //! - `types.rs`: the schemas as Rust types (typify, through progenitor), shared by
-//!   client and server so the two can never disagree;
+//!   client and server so the two can never disagree, their patterns checked in linear
+//!   time ([`super::pattern`]);
 //! - `client.rs` (feature `client`): the progenitor client with the builder interface;
 //!   it uses reqwest and so also compiles for wasm32;
 //! - `server.rs` (feature `server`): a handler trait, a response type per operation and
@@ -19,7 +20,7 @@ use openapiv3::OpenAPI;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use super::{Files, HEADER, model, rules, rust_file, server};
+use super::{Files, HEADER, model, pattern, rules, rust_file, server};
 
 /// Generates the crate of the spec at `root`/`spec_path` into `root`/`crates_dir`/<name>-api.
 pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Files) -> Result<()> {
@@ -99,7 +100,8 @@ fn types_and_client(
     for item in file.items {
         match item {
             syn::Item::Mod(module) if module.ident == "types" => {
-                let (_, items) = module.content.context("the types module is empty")?;
+                let (_, mut items) = module.content.context("the types module is empty")?;
+                pattern::make_linear(&mut items)?;
                 types = Some(quote! {
                     //! The contract's schemas as Rust types, shared by client and server.
                     #(#items)*
@@ -146,7 +148,7 @@ server = ["api-runtime/server", "dep:axum"]
 [dependencies]
 api-runtime.workspace = true
 chrono.workspace = true
-regress.workspace = true
+regex-lite.workspace = true
 serde.workspace = true
 serde_json.workspace = true
 uuid.workspace = true

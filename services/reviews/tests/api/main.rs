@@ -4,5 +4,6 @@
 mod bad_input;
 mod faults;
 mod helpers;
+mod hostile;
 mod resilience;
 mod reviews;
