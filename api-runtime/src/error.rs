@@ -27,6 +27,8 @@ pub struct ServiceError {
     code: &'static str,
     message: String,
     cause: Option<Box<dyn Error + Send + Sync>>,
+    /// The `Retry-After` seconds of the answer, when the caller is told when to return.
+    retry_after: Option<u32>,
 }
 
 impl ServiceError {
@@ -37,6 +39,7 @@ impl ServiceError {
             code,
             message: message.into(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -48,6 +51,7 @@ impl ServiceError {
             code: "internal",
             message: String::new(),
             cause: Some(cause.into()),
+            retry_after: None,
         }
     }
 
@@ -64,6 +68,17 @@ impl ServiceError {
     pub fn caused_by(mut self, cause: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         self.cause = Some(cause.into());
         self
+    }
+
+    /// Answers with `Retry-After: seconds` (a 429 says when to come back).
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
     }
 
     pub fn status(&self) -> StatusCode {

@@ -1,4 +1,4 @@
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::{RequestContext, ServiceError};
@@ -58,7 +58,13 @@ pub fn respond<R: Operation>(ctx: &RequestContext, result: Result<R, ServiceErro
         }
         ctx.error(error.code(), error.message())
     };
-    (status, axum::Json(body)).into_response()
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Some(seconds) = error.retry_after().filter(|_| status == error.status()) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// The router's answer to a path that no operation has.

@@ -102,6 +102,15 @@ fn a_secured_operation_without_401_is_refused() {
 }
 
 #[test]
+fn a_secured_operation_without_429_is_refused() {
+    let message = error_after(|spec| {
+        let responses = &mut spec["paths"]["/v1/items"]["post"]["responses"];
+        responses.as_mapping_mut().expect("a mapping").remove("429");
+    });
+    assert!(message.contains("must declare a 429"), "{message}");
+}
+
+#[test]
 fn an_operation_without_an_id_is_refused() {
     let message = error_after(|spec| {
         let get = &mut spec["paths"]["/v1/items/{item_id}"]["get"];

@@ -172,7 +172,7 @@ impl IntoResponse for CreateProductResponse {
 impl api_runtime::Operation for CreateProductResponse {
     const ID: &'static str = "createProduct";
     const ERRORS: &'static [u16] = &[
-        400u16, 401u16, 409u16, 415u16, 422u16, 500u16, 503u16,
+        400u16, 401u16, 409u16, 415u16, 422u16, 429u16, 500u16, 503u16,
     ];
 }
 /// The path parameters of `getProduct`.
@@ -220,7 +220,7 @@ impl IntoResponse for UpdateProductResponse {
 impl api_runtime::Operation for UpdateProductResponse {
     const ID: &'static str = "updateProduct";
     const ERRORS: &'static [u16] = &[
-        400u16, 401u16, 404u16, 409u16, 415u16, 422u16, 500u16, 503u16,
+        400u16, 401u16, 404u16, 409u16, 415u16, 422u16, 429u16, 500u16, 503u16,
     ];
 }
 /// The path parameters of `deleteProduct`.
@@ -244,7 +244,7 @@ impl IntoResponse for DeleteProductResponse {
 }
 impl api_runtime::Operation for DeleteProductResponse {
     const ID: &'static str = "deleteProduct";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16, 503u16];
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 429u16, 500u16, 503u16];
 }
 /// The path parameters of `getProductImage`.
 #[derive(Debug, Clone, Deserialize)]

@@ -248,7 +248,7 @@ impl IntoResponse for DeleteReviewResponse {
 }
 impl api_runtime::Operation for DeleteReviewResponse {
     const ID: &'static str = "deleteReview";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 500u16, 503u16];
+    const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 429u16, 500u16, 503u16];
 }
 /// The path parameters of `markHelpful`.
 #[derive(Debug, Clone, Deserialize)]

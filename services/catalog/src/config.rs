@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
+use platform::admin::AttemptLimit;
 use platform::config::{Secret, admin_token, var_or};
 use platform::overload::Limits;
 
@@ -18,6 +19,9 @@ pub struct Config {
     /// `CATALOG_ADMIN_TOKEN`: the bearer token of the admin operations; required, and
     /// unguessable unless `LOCALMART_DEV_MODE=1` (see `platform::config::admin_token`).
     pub admin_token: Secret<String>,
+    /// Wrong admin tokens taken per window (`LOCALMART_ADMIN_FAILURES`,
+    /// `LOCALMART_ADMIN_FAILURE_WINDOW_SECONDS`; see `platform::admin`).
+    pub admin_attempts: AttemptLimit,
     /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool.
     pub db_max_connections: u32,
     /// `CATALOG_DB_TIMEOUT_MS`: the longest a request waits for a connection, and the
@@ -44,6 +48,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 18081)),
             )?,
             admin_token: admin_token("CATALOG_ADMIN_TOKEN")?,
+            admin_attempts: AttemptLimit::from_env()?,
             db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
             db_timeout: Duration::from_millis(var_or("CATALOG_DB_TIMEOUT_MS", 2000)?),
             limits: Limits::from_env()?,

@@ -81,7 +81,13 @@ impl Service for Catalog {
             }
         });
 
-        let api = rest::Api::new(self.store.clone(), self.config.admin_token.clone());
+        let api = rest::Api::new(
+            self.store.clone(),
+            platform::admin::AdminGuard::new(
+                self.config.admin_token.clone(),
+                self.config.admin_attempts,
+            ),
+        );
         let app = platform::http::app(
             catalog_api::server::router(api),
             catalog_api::server::OPENAPI_JSON,

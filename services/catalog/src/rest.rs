@@ -14,7 +14,7 @@ use catalog_api::server::{
     ListProductsResponse, UpdateProductPath, UpdateProductResponse,
 };
 use catalog_api::types;
-use platform::config::Secret;
+use platform::admin::AdminGuard;
 
 use crate::error::CatalogError;
 use crate::store::{NewProduct, Product, ProductFilter, Sort, Store};
@@ -22,17 +22,17 @@ use crate::store::{NewProduct, Product, ProductFilter, Sort, Store};
 #[derive(Debug, Clone)]
 pub struct Api {
     store: Store,
-    admin_token: Secret<String>,
+    admin: AdminGuard,
 }
 
 impl Api {
-    pub fn new(store: Store, admin_token: Secret<String>) -> Self {
-        Self { store, admin_token }
+    pub fn new(store: Store, admin: AdminGuard) -> Self {
+        Self { store, admin }
     }
 
-    /// Refuses any token but the admin token, compared in constant time.
+    /// Refuses any token but the admin token (see `platform::admin`).
     fn require_admin(&self, token: &BearerToken) -> Result<(), ServiceError> {
-        token.require(|token| self.admin_token.matches(token))
+        self.admin.check(token)
     }
 }
 

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use platform::admin::AttemptLimit;
 use platform::config::Secret;
 use platform::overload::Limits;
 use platform::testing::TestServer;
@@ -25,6 +26,12 @@ pub fn config(database: &TestDatabase) -> anyhow::Result<Config> {
         http_addr: any_port,
         grpc_addr: any_port,
         admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
+        // The contract tests send wrong tokens on purpose, many of them; the limit's own
+        // test sets a small one.
+        admin_attempts: AttemptLimit {
+            max_failures: 1000,
+            window: Duration::from_secs(60),
+        },
         db_max_connections: 5,
         db_timeout: Duration::from_secs(1),
         limits: Limits::default(),
@@ -51,6 +58,7 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ),
     ];
     env.extend(config.limits.env());
+    env.extend(config.admin_attempts.env());
     env
 }
 

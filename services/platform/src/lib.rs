@@ -1,5 +1,6 @@
 //! What every LocalMart service shares, so that each service's own code is only its domain.
 //!
+//! - [`admin`]: the guard of the admin operations: the token, and a limit on wrong ones;
 //! - [`config`]: typed settings from environment variables, and [`config::Secret`];
 //! - [`telemetry`]: JSON logs carrying trace ids, W3C trace context, and OTLP export of
 //!   traces and metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
@@ -15,6 +16,7 @@
 //! - [`shutdown`]: the signal that starts a graceful shutdown;
 //! - [`text`]: checks on free text that every service applies.
 
+pub mod admin;
 pub mod config;
 pub mod grpc;
 pub mod http;

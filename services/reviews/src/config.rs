@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
+use platform::admin::AttemptLimit;
 use platform::config::{Secret, admin_token, var_or};
 use platform::overload::Limits;
 
@@ -20,6 +21,9 @@ pub struct Config {
     /// `REVIEWS_ADMIN_TOKEN`: the bearer token that may delete reviews; required, and
     /// unguessable unless `LOCALMART_DEV_MODE=1` (see `platform::config::admin_token`).
     pub admin_token: Secret<String>,
+    /// Wrong admin tokens taken per window (`LOCALMART_ADMIN_FAILURES`,
+    /// `LOCALMART_ADMIN_FAILURE_WINDOW_SECONDS`; see `platform::admin`).
+    pub admin_attempts: AttemptLimit,
     /// `CATALOG_CACHE_SECONDS`: how long a product's review context is kept in memory.
     pub catalog_cache_ttl: Duration,
     /// `CATALOG_TIMEOUT_MS`: the deadline of a call to the Catalog.
@@ -46,6 +50,7 @@ impl Config {
             )?,
             catalog_url: var_or("CATALOG_HTTP_URL", "http://127.0.0.1:18080".to_owned())?,
             admin_token: admin_token("REVIEWS_ADMIN_TOKEN")?,
+            admin_attempts: AttemptLimit::from_env()?,
             catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
             catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),
             mongodb_timeout: Duration::from_millis(var_or("MONGODB_TIMEOUT_MS", 2000)?),

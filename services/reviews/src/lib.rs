@@ -83,7 +83,10 @@ impl Service for Reviews {
         let api = rest::Api::new(
             self.store.clone(),
             Arc::clone(&self.catalog),
-            self.config.admin_token.clone(),
+            platform::admin::AdminGuard::new(
+                self.config.admin_token.clone(),
+                self.config.admin_attempts,
+            ),
         );
         let api_router = platform::http::retry_after_on_unavailable(
             reviews_api::server::router(api),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
 use mongodb::bson;
-use platform::config::Secret;
+use platform::admin::AdminGuard;
 use reviews_api::server::{
     CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
     GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse, GetReviewPath,
@@ -28,21 +28,21 @@ pub const MAX_BATCH: usize = 100;
 pub struct Api {
     store: Store,
     catalog: Arc<Catalog>,
-    admin_token: Secret<String>,
+    admin: AdminGuard,
 }
 
 impl Api {
-    pub fn new(store: Store, catalog: Arc<Catalog>, admin_token: Secret<String>) -> Self {
+    pub fn new(store: Store, catalog: Arc<Catalog>, admin: AdminGuard) -> Self {
         Self {
             store,
             catalog,
-            admin_token,
+            admin,
         }
     }
 
     /// Refuses any token but the admin token, compared in constant time.
     fn require_admin(&self, token: &BearerToken) -> Result<(), ServiceError> {
-        token.require(|token| self.admin_token.matches(token))
+        self.admin.check(token)
     }
 
     async fn create(

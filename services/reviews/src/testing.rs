@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use platform::admin::AttemptLimit;
 use platform::config::Secret;
 use platform::overload::Limits;
 use platform::testing::TestServer;
@@ -26,6 +27,12 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
         http_addr: "127.0.0.1:0".parse()?,
         catalog_url: catalog_http_url,
         admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
+        // The contract tests send wrong tokens on purpose, many of them; the limit's own
+        // test sets a small one.
+        admin_attempts: AttemptLimit {
+            max_failures: 1000,
+            window: Duration::from_secs(60),
+        },
         catalog_cache_ttl: Duration::from_secs(60),
         catalog_timeout: Duration::from_secs(1),
         mongodb_timeout: Duration::from_secs(2),
@@ -58,6 +65,7 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ),
     ];
     env.extend(config.limits.env());
+    env.extend(config.admin_attempts.env());
     env
 }
 

@@ -323,11 +323,16 @@ fn read_reply_body(spec: &OpenAPI, response: &Response, status: StatusCode) -> R
     let code = status.as_u16();
     for header in response.headers.keys() {
         // A 503's `Retry-After` is added by the service's middleware
-        // (`platform::http::retry_after_on_unavailable`); no other header is.
-        if !(header.eq_ignore_ascii_case("retry-after")
-            && status == StatusCode::SERVICE_UNAVAILABLE)
-        {
-            bail!("response {code}: header `{header}` is not supported (only a 503's Retry-After)");
+        // (`platform::http::retry_after_on_unavailable`), a 429's by the handler's error
+        // (`ServiceError::with_retry_after`); no other header is.
+        let says_when = matches!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        );
+        if !(header.eq_ignore_ascii_case("retry-after") && says_when) {
+            bail!(
+                "response {code}: header `{header}` is not supported (only the Retry-After of a 429 or a 503)"
+            );
         }
     }
     let mut content = response.content.iter();

@@ -71,6 +71,10 @@ fn check_operation(op: &Op) -> Result<()> {
     }
     if op.secured {
         required.push((StatusCode::UNAUTHORIZED, "it requires a bearer token"));
+        required.push((
+            StatusCode::TOO_MANY_REQUESTS,
+            "it requires a bearer token, and wrong tokens are limited (`platform::admin`)",
+        ));
     }
     for (status, why) in required {
         if !op.replies.iter().any(|reply| reply.status == status) {

@@ -1,6 +1,7 @@
 //! The Catalog against a real PostgreSQL, driven through the generated REST client and
 //! the generated tonic client, as other services and the storefront drive it.
 
+mod admin;
 mod bad_input;
 mod faults;
 mod grpc;

@@ -121,7 +121,9 @@ impl IntoResponse for CreateItemResponse {
 }
 impl api_runtime::Operation for CreateItemResponse {
     const ID: &'static str = "createItem";
-    const ERRORS: &'static [u16] = &[400u16, 401u16, 415u16, 422u16, 500u16, 503u16];
+    const ERRORS: &'static [u16] = &[
+        400u16, 401u16, 415u16, 422u16, 429u16, 500u16, 503u16,
+    ];
 }
 /// The path parameters of `getItem`.
 #[derive(Debug, Clone, Deserialize)]
