@@ -5,6 +5,7 @@
 //! [`catalog`]); reading never needs the Catalog. The store ([`store::Store`]) runs the
 //! same queries on MongoDB 7 and on FerretDB v1.
 
+mod author;
 pub mod catalog;
 mod config;
 mod cursor;
@@ -43,8 +44,9 @@ pub struct Reviews {
 impl Service for Reviews {
     type Config = Config;
 
-    /// Connects to the store (which must be up: the indexes are created now) and binds the
-    /// listener; port 0 picks a free one. The Catalog need not be up.
+    /// Connects to the store (which must be up: the indexes are created, and the authors'
+    /// keys brought up to date, now) and binds the listener; port 0 picks a free one. The
+    /// Catalog need not be up.
     async fn build(mut config: Config) -> Result<Self> {
         let store = Store::connect(
             config.mongodb_uri.expose(),
@@ -53,6 +55,13 @@ impl Service for Reviews {
         )
         .await
         .context("connecting to the review store (MONGODB_URI)")?;
+        let refolded = store
+            .refold_author_keys(author::key)
+            .await
+            .context("bringing the authors' keys up to date")?;
+        if refolded > 0 {
+            tracing::info!(refolded, "authors' keys brought up to date");
+        }
         let catalog = catalog::Catalog::new(
             &config.catalog_url,
             config.catalog_timeout,

@@ -16,6 +16,7 @@ use reviews_api::server::{
 use reviews_api::types;
 use uuid::Uuid;
 
+use crate::author;
 use crate::catalog::Catalog;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
@@ -89,7 +90,7 @@ impl Api {
         let review = store::Review {
             id: Uuid::new_v4().to_string(),
             product_id: product.to_string(),
-            author_key: author.trim().to_lowercase(),
+            author_key: author::key(&author),
             author,
             rating: i32::try_from(rating).unwrap_or(0),
             title: input.title.to_string(),

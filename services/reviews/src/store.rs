@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
 
-/// A review as stored. `author_key` (the author folded to lower case) backs the unique
+/// A review as stored. `author_key` (the author as names are compared, `author::key`) backs the unique
 /// index that allows one review per author and product; `voters` makes helpful votes
 /// idempotent per voter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,15 @@ pub struct Review {
     pub voters: Vec<String>,
     pub created_at: bson::DateTime,
     pub updated_at: bson::DateTime,
+}
+
+/// What [`Store::refold_author_keys`] reads of a review.
+#[derive(Debug, Deserialize)]
+struct StoredAuthor {
+    #[serde(rename = "_id")]
+    id: String,
+    author: String,
+    author_key: String,
 }
 
 /// One page of a listing, and the cursor of the next when there is one.
@@ -128,6 +137,57 @@ impl Store {
         tokio::time::timeout(self.timeout, call)
             .await
             .map_err(|_| ReviewsError::StoreTimedOut(self.timeout))?
+    }
+
+    /// Brings every review's `author_key` up to `key`: how names are compared has
+    /// changed before, and a review keeps the key of the day it was written. A review
+    /// whose new key another review of its product already has keeps its old key, since
+    /// both were allowed when written. Returns how many keys changed. It reads every
+    /// review's author (within the store timeout), once per start.
+    pub async fn refold_author_keys(
+        &self,
+        key: impl Fn(&str) -> String,
+    ) -> Result<u64, ReviewsError> {
+        let authors = self.reviews.clone_with_type::<StoredAuthor>();
+        let stored: Vec<StoredAuthor> = self
+            .bounded(async {
+                let found = authors
+                    .find(doc! {})
+                    .projection(doc! { "author": 1, "author_key": 1 })
+                    .await?;
+                Ok(found.try_collect().await?)
+            })
+            .await?;
+        let mut changed = 0;
+        for review in stored {
+            let folded = key(&review.author);
+            if folded == review.author_key {
+                continue;
+            }
+            let refolded = self
+                .bounded(async {
+                    let update = doc! { "$set": { "author_key": &folded } };
+                    match self
+                        .reviews
+                        .update_one(doc! { "_id": &review.id }, update)
+                        .await
+                    {
+                        Ok(_) => Ok(true),
+                        Err(err) if is_duplicate_key(&err) => Ok(false),
+                        Err(err) => Err(err.into()),
+                    }
+                })
+                .await?;
+            if refolded {
+                changed += 1;
+            } else {
+                tracing::warn!(
+                    review = review.id,
+                    "a look-alike of this review's author reviewed the product too; both stay"
+                );
+            }
+        }
+        Ok(changed)
     }
 
     pub async fn index_names(&self) -> Result<Vec<String>, ReviewsError> {

@@ -22,7 +22,7 @@ pub struct TestReviews {
     pub database: String,
     /// A FerretDB of the test's own, which it may freeze or kill; otherwise the shared one.
     pub ferretdb: Option<FerretDbServer>,
-    _server: Server,
+    server: Server,
 }
 
 pub async fn spawn() -> TestReviews {
@@ -66,11 +66,16 @@ pub async fn spawn_with(own_ferretdb: bool) -> TestReviews {
         mongodb_uri: server.config().mongodb_uri.expose().clone(),
         database: server.config().database.clone(),
         ferretdb,
-        _server: server,
+        server,
     }
 }
 
 impl TestReviews {
+    /// Stops the service and starts a new one on the same port and database.
+    pub async fn restart_service(&mut self) {
+        self.server.restart().await.expect("the service restarts");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

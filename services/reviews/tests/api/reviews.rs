@@ -251,12 +251,52 @@ async fn one_review_per_author_and_product() {
         "{}",
         error.message
     );
+    // Written to look the same: a Cyrillic capital A, a zero-width space, full-width
+    // letters.
+    for look_alike in ["\u{410}da", "Ad\u{200b}a", "\u{ff21}\u{ff44}\u{ff41}"] {
+        let (status, error) = reviews
+            .write(product.id, look_alike, 1)
+            .await
+            .expect_err("a look-alike of the same name");
+        assert_eq!(
+            (status, error.code.as_str()),
+            (409, "duplicate_review"),
+            "{look_alike:?}"
+        );
+    }
     reviews
         .write(product_in("books").id, "Ada", 4)
         .await
         .expect("another product is fine");
     let page = reviews.list(product.id, ReviewSort::Newest, 10, None).await;
-    assert_eq!(page.items.len(), 1, "the refused review was not stored");
+    assert_eq!(page.items.len(), 1, "the refused reviews were not stored");
+}
+
+#[tokio::test]
+async fn reviews_stored_under_an_older_fold_are_compared_the_new_way_after_a_restart() {
+    let mut reviews = helpers::spawn().await;
+    let product = product_in("toys-games");
+    let written = reviews.write(product.id, "J0hn", 4).await.expect("created");
+    // As a review written before names were folded (only lower-cased) was stored.
+    let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
+        .await
+        .expect("the store");
+    let collection = client
+        .database(&reviews.database)
+        .collection::<mongodb::bson::Document>("reviews");
+    let filter = mongodb::bson::doc! { "_id": written.id.to_string() };
+    let old_key = mongodb::bson::doc! { "$set": { "author_key": "j0hn" } };
+    collection
+        .update_one(filter, old_key)
+        .await
+        .expect("the old key set");
+
+    reviews.restart_service().await;
+    let (status, error) = reviews
+        .write(product.id, "John", 5)
+        .await
+        .expect_err("John and J0hn look the same");
+    assert_eq!((status, error.code.as_str()), (409, "duplicate_review"));
 }
 
 #[tokio::test]
