@@ -68,6 +68,13 @@ if refusal=$(CATALOG_ADMIN_TOKEN=localmart-admin CATALOG_HTTP_ADDR=127.0.0.1:0 C
 fi
 grep -q "well-known" <<<"$refusal" || fail "the Catalog's refusal does not say why: $refusal"
 
+# Redis asks for the installation's password (the Cart, which added the line above, has
+# it) and has a memory bound that evicts the carts closest to expiring first.
+reply=$(redis-cli -p "$redis" ping 2>&1 || true)
+grep -q NOAUTH <<<"$reply" || fail "Redis answered without a password: $reply"
+policy=$(REDISCLI_AUTH=$(cat "$LOCALMART_STATE/redis-password") redis-cli -p "$redis" config get maxmemory-policy | tail -n 1)
+[ "$policy" = volatile-ttl ] || fail "Redis's eviction policy is '$policy', not volatile-ttl"
+
 # A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"

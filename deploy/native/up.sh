@@ -21,6 +21,22 @@ fi
 admin_token=$(cat "$token_file")
 export CATALOG_ADMIN_TOKEN=${CATALOG_ADMIN_TOKEN:-$admin_token}
 export REVIEWS_ADMIN_TOKEN=${REVIEWS_ADMIN_TOKEN:-$admin_token}
+# Redis asks for a password of this installation's own, made and kept like the admin token.
+# Its settings file, readable by the owner alone, holds it, so it is on no command line.
+redis_password_file=$LOCALMART_STATE/redis-password
+if [ ! -s "$redis_password_file" ]; then
+  (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$redis_password_file")
+fi
+redis_password=$(cat "$redis_password_file")
+(umask 077 && cat >"$LOCALMART_STATE/redis/redis.conf" <<CONF
+requirepass $redis_password
+# Every cart and idempotency record expires; when memory runs short, the keys closest to
+# expiring (the carts abandoned longest) go first and the carts in use stay.
+maxmemory ${LOCALMART_REDIS_MAXMEMORY:-256mb}
+maxmemory-policy volatile-ttl
+CONF
+)
+export REDIS_URL=${REDIS_URL:-redis://:$redis_password@127.0.0.1:$LOCALMART_REDIS_PORT}
 # What runs is a copy of what was just built: a build in another checkout that shares the
 # target directory cannot swap the binaries under a running stack.
 built=$CARGO_TARGET_DIR/$([ "$LOCALMART_PROFILE" = dev ] && echo debug || echo "$LOCALMART_PROFILE")
@@ -74,7 +90,7 @@ if ! ctl pid >/dev/null 2>&1; then
   echo "$fingerprint" >"$fingerprint_file"
 fi
 wait_for "PostgreSQL accepting connections" 60 pg_isready -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT"
-wait_for "Redis answering" 60 redis-cli -p "$LOCALMART_REDIS_PORT" ping
+wait_for "Redis answering" 60 env REDISCLI_AUTH="$redis_password" redis-cli -p "$LOCALMART_REDIS_PORT" ping
 wait_for "FerretDB accepting connections" 60 bash -c "</dev/tcp/127.0.0.1/$LOCALMART_FERRETDB_PORT"
 # Something else listening on one of the ports would answer the checks above; make sure
 # the answers come from the stack's own processes.

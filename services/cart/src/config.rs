@@ -4,13 +4,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Result;
-use platform::config::var_or;
+use platform::config::{Secret, var_or};
 use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `REDIS_URL`: where carts are kept.
-    pub redis_url: String,
+    /// `REDIS_URL`: where carts are kept (it may hold a password, so it is never logged).
+    pub redis_url: Secret<String>,
     /// `CART_KEY_PREFIX`: every cart's key starts with it (tests use one each).
     pub key_prefix: String,
     /// `CART_HTTP_ADDR`: where REST listens.
@@ -41,7 +41,10 @@ pub struct Config {
 impl Config {
     pub fn from_env() -> Result<Self> {
         Ok(Self {
-            redis_url: var_or("REDIS_URL", "redis://127.0.0.1:56379".to_owned())?,
+            redis_url: var_or(
+                "REDIS_URL",
+                Secret::new("redis://127.0.0.1:56379".to_owned()),
+            )?,
             key_prefix: var_or("CART_KEY_PREFIX", "cart:".to_owned())?,
             http_addr: var_or("CART_HTTP_ADDR", SocketAddr::from(([127, 0, 0, 1], 18082)))?,
             catalog_url: var_or("CATALOG_GRPC_URL", "http://127.0.0.1:18081".to_owned())?,

@@ -45,7 +45,7 @@ impl Service for Cart {
     /// not be: it connects on first use), then binds the listener; port 0 picks a free one.
     async fn build(mut config: Config) -> Result<Self> {
         let store = Store::connect(
-            &config.redis_url,
+            config.redis_url.expose(),
             config.key_prefix.clone(),
             config.ttl,
             config.redis_timeout,

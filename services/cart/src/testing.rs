@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use platform::config::Secret;
 use platform::overload::Limits;
 use platform::testing::TestServer;
 
@@ -16,7 +17,7 @@ pub type TestCart = TestServer<Cart>;
 /// circuit breaker, so that an outage shows within a second.
 pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
     Ok(Config {
-        redis_url: testkit::redis::shared_url().await?,
+        redis_url: Secret::new(testkit::redis::shared_url().await?),
         key_prefix: testkit::redis::unique_prefix(),
         http_addr: "127.0.0.1:0".parse()?,
         catalog_url: catalog_grpc_url,
@@ -35,7 +36,7 @@ pub async fn config(catalog_grpc_url: String) -> anyhow::Result<Config> {
 /// it (the fault suite kills it).
 pub fn env(config: &Config) -> Vec<(&'static str, String)> {
     let mut env = vec![
-        ("REDIS_URL", config.redis_url.clone()),
+        ("REDIS_URL", config.redis_url.expose().clone()),
         ("CART_KEY_PREFIX", config.key_prefix.clone()),
         ("CART_HTTP_ADDR", config.http_addr.to_string()),
         ("CATALOG_GRPC_URL", config.catalog_url.clone()),

@@ -75,7 +75,7 @@ pub async fn spawn_with(options: Options) -> TestCart {
     config.redis_timeout = options.redis_timeout.unwrap_or(config.redis_timeout);
     let redis = if options.own_redis {
         let server = RedisServer::start().await.expect("a Redis of its own");
-        config.redis_url = server.url();
+        config.redis_url = platform::config::Secret::new(server.url());
         Some(server)
     } else {
         None
