@@ -16,7 +16,7 @@ export PATH="$LOCALMART_TOOLS/bin:$PATH"
 export LOCALMART_PG_PORT=${LOCALMART_PG_PORT:-55432}
 export CATALOG_HTTP_ADDR=${CATALOG_HTTP_ADDR:-127.0.0.1:18080}
 export CATALOG_GRPC_ADDR=${CATALOG_GRPC_ADDR:-127.0.0.1:18081}
-export DATABASE_URL=${DATABASE_URL:-postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog}
+# DATABASE_URL, with the serving role's password, is set by up.sh.
 
 export LOCALMART_REDIS_PORT=${LOCALMART_REDIS_PORT:-56379}
 # REDIS_URL, with this installation's Redis password, is set by up.sh.

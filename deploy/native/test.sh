@@ -75,6 +75,15 @@ grep -q NOAUTH <<<"$reply" || fail "Redis answered without a password: $reply"
 policy=$(REDISCLI_AUTH=$(cat "$LOCALMART_STATE/redis-password") redis-cli -p "$redis" config get maxmemory-policy | tail -n 1)
 [ "$policy" = volatile-ttl ] || fail "Redis's eviction policy is '$policy', not volatile-ttl"
 
+# PostgreSQL asks every role for its password, and the role the Catalog serves with may
+# read and write rows but not change the schema.
+if psql -w -h 127.0.0.1 -p "$pg" -U localmart -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+  fail "PostgreSQL let its superuser in without a password"
+fi
+denied=$(PGPASSWORD=$(cat "$LOCALMART_STATE/catalog-app-password") psql -w -h 127.0.0.1 -p "$pg" \
+  -U catalog_app -d catalog -c 'CREATE TABLE intruder ()' 2>&1 || true)
+grep -q "permission denied" <<<"$denied" || fail "the Catalog's role could change the schema: $denied"
+
 # A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"

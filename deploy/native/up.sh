@@ -12,22 +12,32 @@ $stage build cargo build --profile "$LOCALMART_PROFILE" --locked -p catalog -p c
 $stage storefront cargo xtask storefront
 
 mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb" "$LOCALMART_BIN"
-# One admin token per installation, made on the first `make up` and kept (readable by the
-# owner alone) in the state folder; the services refuse to start with a guessable one.
+# The secrets of this installation: each made on the first `make up` and kept, readable by
+# the owner alone, in the state folder, never the same on two machines.
+secret() {
+  local file=$LOCALMART_STATE/$1
+  if [ ! -s "$file" ]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$file")
+  fi
+  cat "$file"
+}
+# The admin token; the services refuse to start with a guessable one.
 token_file=$LOCALMART_STATE/admin-token
-if [ ! -s "$token_file" ]; then
-  (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$token_file")
-fi
-admin_token=$(cat "$token_file")
+admin_token=$(secret admin-token)
 export CATALOG_ADMIN_TOKEN=${CATALOG_ADMIN_TOKEN:-$admin_token}
 export REVIEWS_ADMIN_TOKEN=${REVIEWS_ADMIN_TOKEN:-$admin_token}
-# Redis asks for a password of this installation's own, made and kept like the admin token.
-# Its settings file, readable by the owner alone, holds it, so it is on no command line.
-redis_password_file=$LOCALMART_STATE/redis-password
-if [ ! -s "$redis_password_file" ]; then
-  (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$redis_password_file")
-fi
-redis_password=$(cat "$redis_password_file")
+# PostgreSQL's superuser, the catalog database's owner (who migrates and seeds) and the
+# role the Catalog serves with (who reads and writes rows, and nothing more) each have a
+# password; connections from anywhere need one.
+pg_superuser_password=$(secret postgres-password)
+pg_owner_password=$(secret catalog-owner-password)
+pg_app_password=$(secret catalog-app-password)
+catalog_owner_url=postgres://catalog_owner:$pg_owner_password@127.0.0.1:$LOCALMART_PG_PORT/catalog
+export DATABASE_URL=${DATABASE_URL:-postgres://catalog_app:$pg_app_password@127.0.0.1:$LOCALMART_PG_PORT/catalog}
+export PGPASSWORD=$pg_superuser_password
+# Redis asks for a password too. Its settings file, readable by the owner alone, holds it,
+# so it is on no command line.
+redis_password=$(secret redis-password)
 (umask 077 && cat >"$LOCALMART_STATE/redis/redis.conf" <<CONF
 requirepass $redis_password
 # Every cart and idempotency record expires; when memory runs short, the keys closest to
@@ -68,7 +78,14 @@ if [ ! -f "$data/PG_VERSION" ]; then
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres:postgres "$data"
   fi
-  as_postgres "$(pg_bin)/initdb" -D "$data" -U localmart --auth=trust -E UTF8 --no-locale >"$LOCALMART_STATE/logs/initdb.log"
+  pwfile=$(umask 077 && mktemp)
+  echo "$pg_superuser_password" >"$pwfile"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$pwfile"
+  fi
+  as_postgres "$(pg_bin)/initdb" -D "$data" -U localmart --auth=scram-sha-256 --pwfile="$pwfile" \
+    -E UTF8 --no-locale >"$LOCALMART_STATE/logs/initdb.log"
+  rm -f "$pwfile"
 fi
 
 # supervisord expands its configuration with the environment it was started with, so
@@ -102,13 +119,50 @@ for program in postgres redis ferretdb; do
     exit 1
   fi
 done
-psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -tc \
-  "SELECT 1 FROM pg_database WHERE datname = 'catalog'" | grep -q 1 ||
-  psql -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart -d postgres -c "CREATE DATABASE catalog"
+# The roles and their rights, made (or brought up to date) on every run: a cluster made
+# before passwords were asked for still trusts every local process until the new
+# pg_hba.conf is loaded at the end.
+pg_sql() {
+  psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart "$@"
+}
+pg_sql -d postgres -v superuser="$pg_superuser_password" -v owner="$pg_owner_password" \
+  -v app="$pg_app_password" <<'SQL' >/dev/null
+ALTER ROLE localmart PASSWORD :'superuser';
+SELECT 'CREATE ROLE catalog_owner LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_owner') \gexec
+SELECT 'CREATE ROLE catalog_app LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_app') \gexec
+ALTER ROLE catalog_owner PASSWORD :'owner';
+ALTER ROLE catalog_app PASSWORD :'app';
+SELECT 'CREATE DATABASE catalog OWNER catalog_owner' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'catalog') \gexec
+ALTER DATABASE catalog OWNER TO catalog_owner;
+REVOKE ALL ON DATABASE catalog FROM PUBLIC;
+GRANT CONNECT ON DATABASE catalog TO catalog_app;
+SQL
+pg_sql -d catalog <<'SQL' >/dev/null
+ALTER SCHEMA public OWNER TO catalog_owner;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO catalog_app;
+-- Tables made before the owner role existed (by the superuser) go to it.
+SELECT format('ALTER TABLE public.%I OWNER TO catalog_owner', tablename) FROM pg_tables
+  WHERE schemaname = 'public' AND tableowner <> 'catalog_owner' \gexec
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO catalog_app;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO catalog_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE catalog_owner IN SCHEMA public
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO catalog_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE catalog_owner IN SCHEMA public
+  GRANT USAGE, SELECT ON SEQUENCES TO catalog_app;
+SQL
+# Every connection, over TCP or the socket, with a password.
+as_postgres tee "$data/pg_hba.conf" >/dev/null <<'HBA'
+# Written by deploy/native/up.sh: every connection needs its role's password.
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+HBA
+pg_sql -d postgres -c "SELECT pg_reload_conf()" >/dev/null
 
 seed_log=$LOCALMART_STATE/logs/catalog-seed.log
 echo "==> migrating and seeding the catalog (log: $seed_log)"
-if ! "$LOCALMART_BIN/catalog" seed >>"$seed_log" 2>&1; then
+if ! DATABASE_URL=$catalog_owner_url "$LOCALMART_BIN/catalog" seed >>"$seed_log" 2>&1; then
   tail -n 20 "$seed_log" >&2
   exit 1
 fi
@@ -138,7 +192,8 @@ LocalMart is up. Shop at
   Cart REST     http://$CART_HTTP_ADDR
   Reviews REST  http://$REVIEWS_HTTP_ADDR
   Edge (nginx)  http://$STOREFRONT_ADDR   (/api/catalog/, /api/cart/, /api/reviews/ route to the services)
-  PostgreSQL    postgres://localmart@127.0.0.1:$LOCALMART_PG_PORT/catalog  (data in $data)
+  PostgreSQL    postgres://catalog_app@127.0.0.1:$LOCALMART_PG_PORT/catalog  (data in $data;
+                passwords in $LOCALMART_STATE/*-password)
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
   FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/

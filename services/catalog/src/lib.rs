@@ -45,11 +45,11 @@ pub struct Catalog {
 impl Service for Catalog {
     type Config = Config;
 
-    /// Connects to the database, applies migrations and binds both listeners; port 0
-    /// picks free ports, which [`bound`](Self::bound) then reports.
+    /// Connects to the database, checks that it is migrated and binds both listeners;
+    /// port 0 picks free ports, which [`bound`](Self::bound) then reports.
     async fn build(mut config: Config) -> Result<Self> {
         let pool = connect(&config).await?;
-        MIGRATOR.run(&pool).await.context("applying migrations")?;
+        check_migrated(&pool).await?;
         // From here on the configuration says where the service really listens.
         let http = platform::http::bind(&mut config.http_addr, "REST").await?;
         let grpc = platform::http::bind(&mut config.grpc_addr, "gRPC").await?;
@@ -132,6 +132,28 @@ pub async fn migrate(config: &Config) -> Result<()> {
     let pool = connect(config).await?;
     MIGRATOR.run(&pool).await.context("applying migrations")?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Fails unless every migration has been applied. The service does not apply them
+/// itself: it may run as a role that can read and write the tables but not change them
+/// (`make up` migrates as the database's owner, with `catalog migrate` or `seed`).
+async fn check_migrated(pool: &PgPool) -> Result<()> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .context("reading the applied migrations; run `catalog migrate` first")?;
+    let missing: Vec<String> = MIGRATOR
+        .iter()
+        .filter(|migration| !applied.contains(&migration.version))
+        .map(|migration| format!("{} {}", migration.version, migration.description))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the database lacks migrations ({}); run `catalog migrate` first",
+        missing.join(", ")
+    );
     Ok(())
 }
 

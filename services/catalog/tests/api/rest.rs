@@ -496,3 +496,19 @@ async fn a_price_range_with_its_minimum_above_its_maximum_matches_nothing() {
         .into_inner();
     assert_eq!((page.total_items, page.items.len()), (0, 0));
 }
+
+#[tokio::test]
+async fn the_catalog_serves_only_a_migrated_database_and_does_not_migrate_it_itself() {
+    let database = testkit::postgres::fresh_database()
+        .await
+        .expect("a database");
+    let config = catalog::testing::config(&database).expect("a configuration");
+    let refused = platform::testing::TestServer::<catalog::Catalog>::start(config.clone()).await;
+    let message = format!("{:#}", refused.expect_err("an empty database is refused"));
+    assert!(message.contains("run `catalog migrate` first"), "{message}");
+
+    catalog::migrate(&config).await.expect("migrated");
+    platform::testing::TestServer::<catalog::Catalog>::start(config)
+        .await
+        .expect("a migrated database is served");
+}
