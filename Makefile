@@ -31,11 +31,12 @@ logs: ## Follow the services' logs
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, clippy, the storefront bundle, contract gates, all tests (browser ones too), make up and down on private ports
+test: deps ## Formatting, codegen freshness, buf lint, clippy, cargo deny, the storefront bundle, contract gates, all tests (browser ones too), make up and down on private ports
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
 	@$(STAGE) clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+	@$(STAGE) deny cargo deny --offline check licenses bans sources
 	@$(STAGE) clippy-wasm32 cargo clippy --locked -p storefront --target wasm32-unknown-unknown -- -D warnings
 	@$(STAGE) storefront cargo xtask storefront
 	@$(STAGE) contracts cargo xtask contracts

@@ -20,6 +20,7 @@ ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
 buf_version=1.75.0
 binaryen_version=132.0.0
+cargo_deny_version=0.20.2
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
 wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
 
@@ -130,6 +131,14 @@ if [ ! -x "$tools/bin/wasm-bindgen" ] || [ ! -e "$tools/bin/.wasm-bindgen-$wasm_
   scratch build_dir
   cargo install --quiet --root "$tools" --target-dir "$build_dir" --version "$wasm_bindgen_version" wasm-bindgen-cli
   touch "$tools/bin/.wasm-bindgen-$wasm_bindgen_version"
+fi
+
+# The dependency graph's licenses, bans and sources (deny.toml), checked by `make test`.
+if [ ! -x "$tools/bin/cargo-deny" ] || [ ! -e "$tools/bin/.cargo-deny-$cargo_deny_version" ]; then
+  echo "installing cargo-deny $cargo_deny_version with cargo install"
+  scratch build_dir
+  cargo install --quiet --locked --root "$tools" --target-dir "$build_dir" --version "$cargo_deny_version" cargo-deny
+  touch "$tools/bin/.cargo-deny-$cargo_deny_version"
 fi
 
 if [ ! -x "$tools/bin/wasm-opt" ] || [ ! -e "$tools/bin/.binaryen-$binaryen_version" ]; then
