@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what LocalMart needs on Debian 12, skipping whatever is already there:
 # system packages with apt, Rust components with rustup, Python tools with pip in a
-# virtual environment and npm tools with npm, each pinned. Tools go to $LOCALMART_TOOLS (outside the
-# checkout), so every clone shares them.
+# virtual environment and npm tools with npm ci, each pinned and hashed (requirements.txt,
+# npm/package-lock.json), Go tools by module version (checked against go.sum), cargo
+# tools by version. Tools go to $LOCALMART_TOOLS (outside the checkout), so every clone
+# shares them.
 set -euo pipefail
 
 tools=${LOCALMART_TOOLS:-$HOME/.cache/localmart/tools}
@@ -14,12 +16,8 @@ apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chro
 apt_packages+=(procps)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
-supervisor_version=4.2.5
-schemathesis_version=4.32.5
 ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
-buf_version=1.75.0
-binaryen_version=132.0.0
 cargo_deny_version=0.20.2
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
 wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
@@ -76,23 +74,20 @@ for component in rustfmt clippy rust-std-wasm32-unknown-unknown; do
 done
 
 # A stamp per pinned version, so changing a pin reinstalls.
-# supervisord runs the native stack (deploy/native/supervisord.conf).
-if [ ! -x "$tools/bin/supervisord" ] || [ ! -e "$tools/bin/.supervisor-$supervisor_version" ]; then
-  echo "installing supervisor $supervisor_version with pip"
+# The Python tools: supervisord runs the native stack (deploy/native/supervisord.conf),
+# schemathesis fuzzes each service against its OpenAPI contract (contract-tests/). Every
+# package, dependencies included, is pinned and hashed in requirements.txt.
+requirements=$(dirname "$0")/requirements.txt
+python_tools=$(sha256sum "$requirements" | cut -c1-16)
+if [ ! -x "$tools/bin/supervisord" ] || [ ! -x "$tools/bin/schemathesis" ] ||
+  [ ! -e "$tools/bin/.python-tools-$python_tools" ]; then
+  echo "installing supervisor and schemathesis with pip (requirements.txt, hashes required)"
   python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "supervisor==$supervisor_version"
-  ln -sf "$tools/venv/bin/supervisord" "$tools/bin/supervisord"
-  ln -sf "$tools/venv/bin/supervisorctl" "$tools/bin/supervisorctl"
-  touch "$tools/bin/.supervisor-$supervisor_version"
-fi
-
-# schemathesis fuzzes each service against its OpenAPI contract (contract-tests/).
-if [ ! -x "$tools/bin/schemathesis" ] || [ ! -e "$tools/bin/.schemathesis-$schemathesis_version" ]; then
-  echo "installing schemathesis $schemathesis_version with pip"
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
-  ln -sf "$tools/venv/bin/schemathesis" "$tools/bin/schemathesis"
-  touch "$tools/bin/.schemathesis-$schemathesis_version"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$requirements"
+  for tool in supervisord supervisorctl schemathesis; do
+    ln -sf "$tools/venv/bin/$tool" "$tools/bin/$tool"
+  done
+  touch "$tools/bin/.python-tools-$python_tools"
 fi
 
 # FerretDB: the MongoDB wire protocol on SQLite, for the Reviews service. Built from its
@@ -118,11 +113,18 @@ if [ ! -x "$tools/bin/oasdiff" ] || [ ! -e "$tools/bin/.oasdiff-$oasdiff_version
   touch "$tools/bin/.oasdiff-$oasdiff_version"
 fi
 
-if [ ! -x "$tools/bin/buf" ] || [ ! -e "$tools/bin/.buf-$buf_version" ]; then
-  echo "installing buf $buf_version with npm"
-  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "@bufbuild/buf@$buf_version" >/dev/null
+# buf lints the protos and judges their changes; binaryen's wasm-opt shrinks the
+# storefront's module. Both from npm, pinned with every package's integrity hash in
+# npm/package-lock.json, which `npm ci` checks.
+npm_tools=$(sha256sum <"$(dirname "$0")/npm/package-lock.json" | cut -c1-16)
+if [ ! -x "$tools/bin/buf" ] || [ ! -x "$tools/bin/wasm-opt" ] || [ ! -e "$tools/bin/.npm-tools-$npm_tools" ]; then
+  echo "installing buf and binaryen with npm ci (npm/package-lock.json)"
+  mkdir -p "$tools/npm"
+  cp "$(dirname "$0")/npm/package.json" "$(dirname "$0")/npm/package-lock.json" "$tools/npm/"
+  npm ci --silent --no-audit --no-fund --prefix "$tools/npm" >/dev/null
   ln -sf "$tools/npm/node_modules/.bin/buf" "$tools/bin/buf"
-  touch "$tools/bin/.buf-$buf_version"
+  ln -sf "$tools/npm/node_modules/.bin/wasm-opt" "$tools/bin/wasm-opt"
+  touch "$tools/bin/.npm-tools-$npm_tools"
 fi
 
 # The storefront's bundle: wasm-bindgen writes the JavaScript glue, wasm-opt shrinks the module.
@@ -141,9 +143,3 @@ if [ ! -x "$tools/bin/cargo-deny" ] || [ ! -e "$tools/bin/.cargo-deny-$cargo_den
   touch "$tools/bin/.cargo-deny-$cargo_deny_version"
 fi
 
-if [ ! -x "$tools/bin/wasm-opt" ] || [ ! -e "$tools/bin/.binaryen-$binaryen_version" ]; then
-  echo "installing binaryen $binaryen_version (wasm-opt) with npm"
-  npm install --silent --no-audit --no-fund --prefix "$tools/npm" "binaryen@$binaryen_version" >/dev/null
-  ln -sf "$tools/npm/node_modules/.bin/wasm-opt" "$tools/bin/wasm-opt"
-  touch "$tools/bin/.binaryen-$binaryen_version"
-fi
