@@ -97,7 +97,6 @@ impl Api {
             body: input.body.to_string(),
             attributes,
             helpful_count: 0,
-            voters: Vec::new(),
             created_at: now,
             updated_at: now,
         };

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -18,9 +19,9 @@ use uuid::Uuid;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
 
-/// A review as stored. `author_key` (the author as names are compared, `author::key`) backs the unique
-/// index that allows one review per author and product; `voters` makes helpful votes
-/// idempotent per voter.
+/// A review as stored. `author_key` (the author as names are compared, `author::key`)
+/// backs the unique index that allows one review per author and product. Its helpful
+/// votes are documents of their own ([`Vote`]); the review keeps only their count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     #[serde(rename = "_id")]
@@ -33,9 +34,36 @@ pub struct Review {
     pub body: String,
     pub attributes: BTreeMap<String, String>,
     pub helpful_count: i32,
-    pub voters: Vec<String>,
     pub created_at: bson::DateTime,
     pub updated_at: bson::DateTime,
+}
+
+/// One voter's helpful vote on one review. Its id is both, so a voter counts once per
+/// review; votes are never read with the reviews.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Vote {
+    #[serde(rename = "_id")]
+    id: String,
+    review_id: String,
+    voter: String,
+}
+
+impl Vote {
+    fn new(review_id: &str, voter: &str) -> Self {
+        Self {
+            id: format!("{review_id}:{voter}"),
+            review_id: review_id.to_owned(),
+            voter: voter.to_owned(),
+        }
+    }
+}
+
+/// A review stored before votes were documents of their own, with its voters inside.
+#[derive(Debug, Deserialize)]
+struct VotersInside {
+    #[serde(rename = "_id")]
+    id: String,
+    voters: Vec<String>,
 }
 
 /// What [`Store::refold_author_keys`] reads of a review.
@@ -54,6 +82,9 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// The index of the votes, by review (to count them and to delete them with it).
+pub const VOTES_BY_REVIEW: &str = "votes_by_review";
+
 /// The indexes, one per query shape; the unique one enforces one review per author.
 pub const INDEXES: &[&str] = &[
     "product_newest",
@@ -65,6 +96,12 @@ pub const INDEXES: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Store {
     reviews: Collection<Review>,
+    votes: Collection<Vote>,
+    /// Held while a review's count is set from its votes. FerretDB v1 reads and writes a
+    /// document in two steps, so two updates at once can lose one (20 voters at once left
+    /// a count of 19); in one process they take turns. Several Reviews processes on
+    /// FerretDB could still race; on MongoDB each update is atomic anyway.
+    recounting: Arc<tokio::sync::Mutex<()>>,
     /// The longest one call may take. The driver bounds connecting and finding a server,
     /// but not waiting for an answer, so a frozen server would hold a request until its
     /// deadline without this.
@@ -80,11 +117,15 @@ impl Store {
         options.server_selection_timeout = Some(timeout);
         options.connect_timeout = Some(timeout);
         let client = Client::with_options(options)?;
+        let database = client.database(database);
         let store = Self {
-            reviews: client.database(database).collection("reviews"),
+            reviews: database.collection("reviews"),
+            votes: database.collection("votes"),
+            recounting: Arc::default(),
             timeout,
         };
         store.create_indexes().await?;
+        store.move_voters_out().await?;
         Ok(store)
     }
 
@@ -123,6 +164,69 @@ impl Store {
             self.bounded(async { Ok(self.reviews.create_index(model).await?) })
                 .await?;
         }
+        let by_review = index(VOTES_BY_REVIEW, doc! { "review_id": 1 }, false);
+        self.bounded(async { Ok(self.votes.create_index(by_review).await?) })
+            .await?;
+        Ok(())
+    }
+
+    /// Moves the voters that reviews stored before kept inside them to votes of their own,
+    /// and drops the list. Each step is safe to repeat, so a start cut short finishes on
+    /// the next one.
+    async fn move_voters_out(&self) -> Result<(), ReviewsError> {
+        let inside = self.reviews.clone_with_type::<VotersInside>();
+        let stored: Vec<VotersInside> = self
+            .bounded(async {
+                let found = inside
+                    .find(doc! { "voters": { "$exists": true } })
+                    .projection(doc! { "voters": 1 })
+                    .await?;
+                Ok(found.try_collect().await?)
+            })
+            .await?;
+        for review in stored {
+            for voter in &review.voters {
+                self.bounded(self.record_vote(&review.id, voter)).await?;
+            }
+            self.bounded(async {
+                let unset = doc! { "$unset": { "voters": "" } };
+                self.reviews
+                    .update_one(doc! { "_id": &review.id }, unset)
+                    .await?;
+                Ok(())
+            })
+            .await?;
+            self.bounded(self.recount(&review.id)).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores `voter`'s vote on the review; a vote already there is no error.
+    async fn record_vote(&self, review_id: &str, voter: &str) -> Result<(), ReviewsError> {
+        match self.votes.insert_one(Vote::new(review_id, voter)).await {
+            Ok(_) => Ok(()),
+            Err(err) if is_duplicate_key(&err) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Sets the review's count to its votes, counted now. Votes are only ever added while
+    /// the review exists, so a later count is never smaller, and `$max` keeps the larger
+    /// of two counts that arrive out of order: the count is never above the votes, and a
+    /// count cut short by a crash is made good by the next vote on the review.
+    async fn recount(&self, review_id: &str) -> Result<(), ReviewsError> {
+        let _turn = self.recounting.lock().await;
+        let votes = self
+            .votes
+            .count_documents(doc! { "review_id": review_id })
+            .await?;
+        let votes = i64::try_from(votes).unwrap_or(i64::MAX);
+        self.reviews
+            .update_one(
+                doc! { "_id": review_id },
+                doc! { "$max": { "helpful_count": votes } },
+            )
+            .await?;
         Ok(())
     }
 
@@ -219,6 +323,8 @@ impl Store {
             .ok_or(ReviewsError::ReviewNotFound(id))
     }
 
+    /// Deletes the review, then its votes (a delete cut short between the two leaves
+    /// votes of no review, which nothing reads).
     pub async fn delete(&self, id: Uuid) -> Result<(), ReviewsError> {
         let deleted = self
             .bounded(async {
@@ -231,19 +337,24 @@ impl Store {
         if deleted.deleted_count == 0 {
             return Err(ReviewsError::ReviewNotFound(id));
         }
-        Ok(())
+        self.bounded(async {
+            let votes = doc! { "review_id": id.to_string() };
+            self.votes.delete_many(votes).await?;
+            Ok(())
+        })
+        .await
     }
 
-    /// Counts `voter` once: the filter only matches while they have not voted, and the
-    /// update adds them and the count in one atomic step on the document.
+    /// Counts `voter` once: the vote is a document whose id is the review and the voter,
+    /// so a second one is refused by the store, and the review's count is then set from
+    /// its votes ([`recount`](Self::recount)).
     pub async fn mark_helpful(&self, id: Uuid, voter: &str) -> Result<Review, ReviewsError> {
         self.bounded(async {
-            self.reviews
-                .update_one(
-                    doc! { "_id": id.to_string(), "voters": { "$ne": voter } },
-                    doc! { "$addToSet": { "voters": voter }, "$inc": { "helpful_count": 1 } },
-                )
-                .await?;
+            // A vote only for a review that exists.
+            self.find(id).await?;
+            let review_id = id.to_string();
+            self.record_vote(&review_id, voter).await?;
+            self.recount(&review_id).await?;
             self.find(id).await
         })
         .await

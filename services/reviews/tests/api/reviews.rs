@@ -382,3 +382,119 @@ async fn the_store_has_an_index_for_every_query() {
         );
     }
 }
+
+/// The store as the test sees it: the reviews and the votes collections.
+async fn collections(
+    reviews: &helpers::TestReviews,
+) -> (
+    mongodb::Collection<mongodb::bson::Document>,
+    mongodb::Collection<mongodb::bson::Document>,
+) {
+    let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
+        .await
+        .expect("the store");
+    let database = client.database(&reviews.database);
+    (database.collection("reviews"), database.collection("votes"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_are_kept_apart_from_the_review_and_each_counts_once_when_they_race() {
+    let reviews = helpers::spawn().await;
+    let review = reviews
+        .write(product_in("garden").id, "Gardener", 5)
+        .await
+        .expect("created");
+    // 20 voters at once, each voting twice.
+    let votes: Vec<_> = (0..40)
+        .map(|n| {
+            let client = reviews.client.clone();
+            let vote = types::HelpfulVote {
+                voter: format!("voter-{}", n % 20).parse().expect("a voter"),
+            };
+            let id = review.id;
+            tokio::spawn(async move {
+                let request = client.mark_helpful().review_id(id).body(vote);
+                request.send().await.map(drop)
+            })
+        })
+        .collect();
+    for vote in votes {
+        vote.await.expect("a voter").expect("voted");
+    }
+    let read = into_result(
+        reviews
+            .client
+            .get_review()
+            .review_id(review.id)
+            .send()
+            .await,
+    )
+    .expect("the review");
+    assert_eq!(read.helpful_count, 20);
+
+    let (stored_reviews, stored_votes) = collections(&reviews).await;
+    let stored = stored_reviews
+        .find_one(mongodb::bson::doc! { "_id": review.id.to_string() })
+        .await
+        .expect("a read")
+        .expect("the review");
+    assert!(
+        !stored.contains_key("voters"),
+        "the review holds no voter list: {stored}"
+    );
+    let filter = mongodb::bson::doc! { "review_id": review.id.to_string() };
+    let counted = stored_votes.count_documents(filter.clone()).await;
+    assert_eq!(counted.expect("a count"), 20);
+
+    let deleted = reviews
+        .admin
+        .delete_review()
+        .review_id(review.id)
+        .send()
+        .await;
+    deleted.expect("deleted");
+    let counted = stored_votes.count_documents(filter).await;
+    assert_eq!(counted.expect("a count"), 0, "its votes went with it");
+}
+
+#[tokio::test]
+async fn voters_kept_inside_a_review_before_are_moved_out_at_start() {
+    let mut reviews = helpers::spawn().await;
+    let review = reviews
+        .write(product_in("garden").id, "Gardener", 5)
+        .await
+        .expect("created");
+    // As reviews were stored before: the voters inside, the count beside them.
+    let (stored_reviews, stored_votes) = collections(&reviews).await;
+    let filter = mongodb::bson::doc! { "_id": review.id.to_string() };
+    let inside = mongodb::bson::doc! {
+        "$set": { "voters": ["old-1", "old-2"], "helpful_count": 2 }
+    };
+    stored_reviews
+        .update_one(filter.clone(), inside)
+        .await
+        .expect("the old shape");
+
+    reviews.restart_service().await;
+    let stored = stored_reviews.find_one(filter).await.expect("a read");
+    assert!(!stored.expect("the review").contains_key("voters"));
+    let moved = mongodb::bson::doc! { "review_id": review.id.to_string() };
+    assert_eq!(
+        stored_votes.count_documents(moved).await.expect("a count"),
+        2
+    );
+    let again = reviews
+        .client
+        .mark_helpful()
+        .review_id(review.id)
+        .body(types::HelpfulVote {
+            voter: "old-1".parse().expect("a voter"),
+        })
+        .send()
+        .await;
+    assert_eq!(
+        again.expect("voted").into_inner().helpful_count,
+        2,
+        "an old voter still counts once"
+    );
+}
