@@ -282,6 +282,22 @@ async fn settled<F: Future<Output = u64>>(read: impl Fn() -> F) -> u64 {
     value
 }
 
+/// A Cart that reaches the Catalog through a proxy, and a cart holding `quantity` of a
+/// product in stock.
+async fn cart_behind_a_proxy(
+    quantity: u32,
+) -> (helpers::TestCart, uuid::Uuid, catalog::seed::SeedProduct) {
+    let cart = helpers::spawn_with(Options {
+        catalog_proxy: true,
+        ..Options::default()
+    })
+    .await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    cart.add(id, lamp.id, quantity).await.expect("added");
+    (cart, id, lamp)
+}
+
 /// The Catalog is back: how long until an add works again (the breaker lets a probe
 /// through once its 1 s open period is over).
 async fn recovery(cart: &helpers::TestCart, id: uuid::Uuid, product: uuid::Uuid) -> Duration {
@@ -294,14 +310,7 @@ async fn recovery(cart: &helpers::TestCart, id: uuid::Uuid, product: uuid::Uuid)
 
 #[tokio::test]
 async fn with_the_catalog_frozen_writes_fail_fast_once_the_breaker_opens_and_reads_go_on() {
-    let cart = helpers::spawn_with(Options {
-        catalog_proxy: true,
-        ..Options::default()
-    })
-    .await;
-    let id = cart.new_cart().await;
-    let lamp = in_stock(10);
-    cart.add(id, lamp.id, 2).await.expect("added");
+    let (cart, id, lamp) = cart_behind_a_proxy(2).await;
 
     // Connections stay open and nothing comes back, as from a Catalog under SIGSTOP.
     cart.catalog_proxy().set(Fault::Frozen);
@@ -325,14 +334,7 @@ async fn with_the_catalog_frozen_writes_fail_fast_once_the_breaker_opens_and_rea
 
 #[tokio::test]
 async fn with_the_catalog_slow_writes_wait_within_the_timeout_and_fail_fast_beyond_it() {
-    let cart = helpers::spawn_with(Options {
-        catalog_proxy: true,
-        ..Options::default()
-    })
-    .await;
-    let id = cart.new_cart().await;
-    let lamp = in_stock(10);
-    cart.add(id, lamp.id, 1).await.expect("added");
+    let (cart, id, lamp) = cart_behind_a_proxy(1).await;
 
     // Slow but within the Cart's 500 ms Catalog timeout: every add works, only slower.
     cart.catalog_proxy()
