@@ -26,6 +26,9 @@ token_file=$LOCALMART_STATE/admin-token
 admin_token=$(secret admin-token)
 export CATALOG_ADMIN_TOKEN=${CATALOG_ADMIN_TOKEN:-$admin_token}
 export REVIEWS_ADMIN_TOKEN=${REVIEWS_ADMIN_TOKEN:-$admin_token}
+# The key Reviews signs the voters it issues with: whoever holds it can make up voters.
+voter_key=$(secret voter-key)
+export REVIEWS_VOTER_KEY=${REVIEWS_VOTER_KEY:-$voter_key}
 # PostgreSQL's superuser, the catalog database's owner (who migrates and seeds) and the
 # role the Catalog serves with (who reads and writes rows, and nothing more) each have a
 # password; connections from anywhere need one.

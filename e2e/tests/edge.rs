@@ -1,8 +1,9 @@
 //! The edge as an attacker meets it: the shop's one public port, with the real services
 //! behind it. What a visitor can reach there is what the storefront uses, nothing more;
 //! every answer carries the browser's security headers; the edge's own refusals are the
-//! contracts' JSON error; writes are rate-limited; and the access log keeps no ids and no
-//! search text. Run on its own: `cargo test -p e2e --test edge`.
+//! contracts' JSON error; writes are rate-limited, and voters too, so one client cannot
+//! stuff helpful votes; and the access log keeps no ids and no search text. Run on its
+//! own: `cargo test -p e2e --test edge`.
 
 use anyhow::{Context, Result, ensure};
 use e2e::Shop;
@@ -163,6 +164,66 @@ async fn a_flood_of_writes_from_one_client_is_slowed_with_429s() -> Result<()> {
         .send()
         .await?;
     assert_eq!(read.status(), 200);
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_gets_a_handful_of_voters_so_cannot_stuff_helpful_votes() -> Result<()> {
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    let product = shop.first_product().await?;
+    let review: Value = http
+        .post(shop.page(&format!(
+            "/api/reviews/v1/products/{}/reviews",
+            product["id"].as_str().unwrap_or_default()
+        )))
+        .json(&json!({"author": "Ada", "rating": 5, "title": "Good", "body": "Works well."}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let vote_url = shop.page(&format!(
+        "/api/reviews/v1/reviews/{}/helpful",
+        review["id"].as_str().unwrap_or_default()
+    ));
+
+    // 200 tries at a fresh voter, each voting as soon as it has one.
+    let (mut issued, mut limited, mut helpful) = (0, 0, 0);
+    for _ in 0..200 {
+        let response = http
+            .post(shop.page("/api/reviews/v1/voters"))
+            .send()
+            .await?;
+        match response.status().as_u16() {
+            201 => {
+                issued += 1;
+                let voter: Value = response.json().await?;
+                let voted: Value = http
+                    .post(&vote_url)
+                    .json(&voter)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                helpful = voted["helpful_count"].as_i64().context("a count")?;
+            }
+            429 => {
+                assert_eq!(response.headers()["retry-after"], "60");
+                assert_eq!(error_code(response).await?.1, "too_many_requests");
+                limited += 1;
+            }
+            other => anyhow::bail!("asking for a voter answered {other}"),
+        }
+    }
+    // The first and a burst of five, and the next minute's if the test spans one.
+    assert!((6..=7).contains(&issued), "{issued} voters issued");
+    assert_eq!((helpful, limited), (issued, 200 - issued));
+
+    // A voter the client makes up counts for nothing.
+    let made_up = json!({"voter": "visitor-1"});
+    let response = http.post(&vote_url).json(&made_up).send().await?;
+    assert_eq!(response.status(), 422);
     shop.stop().await
 }
 

@@ -305,6 +305,33 @@ async fn a_shopper_reviews_a_product() -> Result<()> {
         "the Reviews service does not hold the review"
     );
     snap(&browser, "product-reviewed").await?;
+
+    // A helpful vote: the browser is issued a voter on its first vote, keeps it, and so
+    // counts once however often it votes, across reloads.
+    browser.click_on("[data-testid=helpful]").await?;
+    let once = |text: &str| text == "1 person found this helpful";
+    browser
+        .find_text("[data-testid=helpful-count]", "1 vote", once)
+        .await?;
+    let voter = browser
+        .execute("return localStorage.getItem('localmart.voter');")
+        .await?;
+    ensure!(
+        voter.as_str().is_some_and(|voter| voter.len() == 76),
+        "the browser keeps no voter: {voter}"
+    );
+    browser
+        .goto(&shop.page(&format!("/product/{}", product.id)))
+        .await?;
+    browser.click_on("[data-testid=helpful]").await?;
+    browser
+        .find_text("[data-testid=helpful]", "thanks", |text| {
+            text == "Thanks for your vote"
+        })
+        .await?;
+    browser
+        .find_text("[data-testid=helpful-count]", "still 1 vote", once)
+        .await?;
     let reports = browser.security_reports().await?;
     ensure!(
         reports.is_empty(),

@@ -1,11 +1,12 @@
-//! What the storefront keeps in the browser: the cart's id and an anonymous shopper id
-//! (the voter behind "helpful" votes), both in `localStorage` so they survive a reload;
-//! and the document's title.
+//! What the storefront keeps in the browser: the cart's id and the anonymous voter
+//! Reviews issued it (who "helpful" votes come from), both in `localStorage` so they
+//! survive a reload; and the document's title.
 
+use reviews_api::types::HelpfulVote;
 use uuid::Uuid;
 
 const CART_KEY: &str = "localmart.cart_id";
-const SHOPPER_KEY: &str = "localmart.shopper_id";
+const VOTER_KEY: &str = "localmart.voter";
 
 #[cfg(target_arch = "wasm32")]
 fn storage() -> Option<web_sys::Storage> {
@@ -54,12 +55,13 @@ pub fn set_cart_id(id: Option<Uuid>) {
     store(CART_KEY, id.map(|id| id.to_string()).as_deref());
 }
 
-/// This browser's anonymous shopper id, made on first use.
-pub fn shopper_id() -> Uuid {
-    if let Some(id) = load(SHOPPER_KEY).and_then(|id| id.parse().ok()) {
-        return id;
-    }
-    let id = uuid::Builder::from_random_bytes(storefront_api::random_bytes()).into_uuid();
-    store(SHOPPER_KEY, Some(&id.to_string()));
-    id
+/// The voter Reviews issued this browser, if it has one (and it is still of the
+/// contract's shape).
+pub fn voter() -> Option<HelpfulVote> {
+    let voter = load(VOTER_KEY)?.parse().ok()?;
+    Some(HelpfulVote { voter })
+}
+
+pub fn set_voter(voter: &HelpfulVote) {
+    store(VOTER_KEY, Some(&voter.voter.to_string()));
 }

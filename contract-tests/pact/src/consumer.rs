@@ -21,6 +21,8 @@ pub const UUID: &str =
 pub const TIMESTAMP: &str = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$";
 /// An ISO 4217 currency code.
 pub const CURRENCY: &str = "^[A-Z]{3}$";
+/// A voter id Reviews issued: an id and its signature.
+pub const VOTER: &str = "^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$";
 
 /// One consumer's pact with one provider, being recorded.
 #[derive(Debug)]

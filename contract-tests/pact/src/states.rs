@@ -23,7 +23,7 @@ pub const CART_WITH_PRODUCT: &str = "a cart holds the product";
 /// No cart has `cart_id` (it expired, say).
 pub const NO_SUCH_CART: &str = "no cart has the id";
 /// `product_id` (which is for sale) has a four-star review; its id comes back as
-/// `review_id`.
+/// `review_id`, and a voter Reviews issued, who has not voted yet, as `voter`.
 pub const PRODUCT_REVIEWED: &str = "the product has a review";
 
 /// The name of the product for sale: a search for "desk lamp" finds it.

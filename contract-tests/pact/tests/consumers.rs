@@ -12,9 +12,13 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use anyhow::Result;
-use pact_consumer::builders::ResponseBuilder;
+use pact_consumer::builders::{
+    HttpPartBuilder, InteractionBuilder, RequestBuilder, ResponseBuilder,
+};
 use pact_consumer::prelude::*;
-use pact_tests::consumer::{CURRENCY, MockProvider, Recording, TIMESTAMP, UUID};
+use pact_models::generators::Generator;
+use pact_models::prelude::DataType;
+use pact_tests::consumer::{CURRENCY, MockProvider, Recording, TIMESTAMP, UUID, VOTER};
 use pact_tests::states;
 use serde_json::json;
 use uuid::Uuid;
@@ -28,8 +32,13 @@ const CART: &str = "8d2f6a0e-3c4b-4e59-a1f7-6b9c0d2e4f81";
 const EMPTY_CART: &str = "1e7a9c3b-5d2f-4a60-8b4e-9f0a2c6d8e13";
 const EXPIRED_CART: &str = "f4b1d8e2-7a3c-4c95-9e60-2d5b7f9a1c04";
 const REVIEW: &str = "3a9e5c1f-2b7d-4f80-9c6a-e1d4b8f20a57";
-/// The storefront's anonymous shopper id, as a helpful vote's voter.
-const SHOPPER: &str = "6b3d9f1a-4e8c-4d27-b5a0-c7e2f9d1a364";
+/// A voter Reviews issued, as the example of every voter the pact names; the provider
+/// puts in one its state issued.
+const VOTER_EXAMPLE: &str =
+    "6b3d9f1a4e8c4d27b5a0c7e2f9d1a364.Zm9yIGV4YW1wbGUgb25seSwgc2lnbmVkIGJ5IG5vYm9";
+/// A voter of the right shape that Reviews never issued (say, before its key changed).
+const STALE_VOTER: &str =
+    "0b1c2d3e4f5a4b6c8d7e9f0a1b2c3d4e.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 fn id(value: &str) -> Uuid {
     value.parse().expect("a uuid")
@@ -93,6 +102,11 @@ fn error() -> JsonPattern {
         "message": like!("no such thing"),
         "request_id": like!("a1b2c3"),
     })
+}
+
+/// A request value the provider fills in from what its state set up.
+fn provider_state(expression: &str) -> Generator {
+    Generator::ProviderStateGenerator(expression.to_owned(), Some(DataType::STRING))
 }
 
 fn product_state() -> serde_json::Value {
@@ -456,22 +470,54 @@ async fn the_storefront_reads_and_writes_reviews() -> Result<()> {
             answer(&mut i.response, 201, review(term!(UUID, REVIEW).into(), 0));
             i
         })
+        .interaction("issue a voter", "", |mut i| {
+            i.request.post().path("/v1/voters");
+            answer(
+                &mut i.response,
+                201,
+                json_pattern!({ "voter": term!(VOTER, VOTER_EXAMPLE) }),
+            );
+            i
+        })
         .interaction("mark a review helpful", "", |mut i| {
-            i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
-            i.request
-                .post()
-                .path_from_provider_state(
-                    "/v1/reviews/${review_id}/helpful",
-                    format!("/v1/reviews/{REVIEW}/helpful"),
-                )
-                .content_type("application/json")
-                .json_body(json_pattern!({ "voter": term!(UUID, SHOPPER) }));
+            vote_on_the_review(&mut i, VOTER_EXAMPLE)
+                .body_generator("$.voter", provider_state("${voter}"));
             answer(&mut i.response, 200, review(term!(UUID, REVIEW).into(), 1));
             i
-        });
+        })
+        .interaction(
+            "mark a review helpful as a voter Reviews did not issue",
+            "",
+            |mut i| {
+                vote_on_the_review(&mut i, STALE_VOTER);
+                answer(
+                    &mut i.response,
+                    422,
+                    json_pattern!({
+                        "code": "unknown_voter",
+                        "message": like!("the voter was not issued by this service"),
+                        "request_id": like!("a1b2c3"),
+                    }),
+                );
+                i
+            },
+        );
     let mock = recording.start();
     storefront_reads_and_writes_reviews(&mock).await?;
     recording.finish(mock)
+}
+
+/// A helpful vote as `voter` on the review the provider's state wrote.
+fn vote_on_the_review<'i>(i: &'i mut InteractionBuilder, voter: &str) -> &'i mut RequestBuilder {
+    i.given_with_params(states::PRODUCT_REVIEWED, &product_state());
+    i.request
+        .post()
+        .path_from_provider_state(
+            "/v1/reviews/${review_id}/helpful",
+            format!("/v1/reviews/{REVIEW}/helpful"),
+        )
+        .content_type("application/json")
+        .json_body(json_pattern!({ "voter": voter }))
 }
 
 async fn storefront_reads_and_writes_reviews(mock: &MockProvider) -> Result<()> {
@@ -498,8 +544,18 @@ async fn storefront_reads_and_writes_reviews(mock: &MockProvider) -> Result<()> 
     let written = shop.write_review(id(PRODUCT), input).await?;
     assert_eq!(written.product_id, id(PRODUCT));
 
-    let voted = shop.mark_helpful(id(REVIEW), id(SHOPPER)).await?;
+    // A browser without a voter gets one first, and keeps it.
+    let (voted, voter) = shop.mark_helpful(id(REVIEW), None).await?;
     assert_eq!(voted.helpful_count, 1);
+    assert_eq!(voter.voter.as_str(), VOTER_EXAMPLE);
+
+    // One whose voter Reviews no longer knows gets a new one, and the vote still counts.
+    let stale = reviews_api::types::HelpfulVote {
+        voter: STALE_VOTER.parse()?,
+    };
+    let (voted, voter) = shop.mark_helpful(id(REVIEW), Some(stale)).await?;
+    assert_eq!(voted.helpful_count, 1);
+    assert_eq!(voter.voter.as_str(), VOTER_EXAMPLE);
     Ok(())
 }
 

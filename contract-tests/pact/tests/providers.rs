@@ -205,7 +205,11 @@ impl States for ReviewsStates {
             })
             .send()
             .await?;
-        Ok(HashMap::from([("review_id".to_owned(), json!(review.id))]))
+        let voter = self.reviews.issue_voter().send().await?;
+        Ok(HashMap::from([
+            ("review_id".to_owned(), json!(review.id)),
+            ("voter".to_owned(), json!(voter.voter)),
+        ]))
     }
 }
 

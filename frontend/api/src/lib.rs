@@ -78,7 +78,7 @@ fn add_traceparent(headers: &mut reqwest::header::HeaderMap) {
 
 /// `N` random bytes: from the browser's crypto source in the shop, from the operating
 /// system's (through random UUIDs) outside a browser.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     fill_random(&mut bytes);
     bytes

@@ -207,20 +207,41 @@ impl Api {
         request.send().await.classify(Service::Reviews)
     }
 
-    /// Marks a review helpful on behalf of the anonymous `shopper`.
-    pub async fn mark_helpful(&self, review: Uuid, shopper: Uuid) -> Result<Review, ApiError> {
-        let voter = shopper
-            .to_string()
-            .parse()
-            .map_err(|_| ApiError::Refused("That shopper id is not valid.".to_owned()))?;
+    /// A new anonymous voter from Reviews, for this browser to keep and vote as.
+    pub async fn issue_voter(&self) -> Result<HelpfulVote, ApiError> {
+        let issued = self.reviews.issue_voter().send().await;
+        issued.classify(Service::Reviews)
+    }
+
+    /// Marks a review helpful as `voter`, the one this browser keeps. Without one, or with
+    /// one Reviews no longer knows (its signing key changed), a new voter is issued first.
+    /// Answers the review and the voter to keep.
+    pub async fn mark_helpful(
+        &self,
+        review: Uuid,
+        voter: Option<HelpfulVote>,
+    ) -> Result<(Review, HelpfulVote), ApiError> {
+        if let Some(voter) = voter {
+            let request = self.reviews.mark_helpful().review_id(review);
+            match request.body(voter.clone()).send().await {
+                Err(reviews_api::client::Error::ErrorResponse(refusal))
+                    if refusal.code == UNKNOWN_VOTER => {}
+                voted => {
+                    return voted
+                        .classify(Service::Reviews)
+                        .map(|review| (review, voter));
+                }
+            }
+        }
+        let voter = self.issue_voter().await?;
         let request = self.reviews.mark_helpful().review_id(review);
-        request
-            .body(HelpfulVote { voter })
-            .send()
-            .await
-            .classify(Service::Reviews)
+        let voted = request.body(voter.clone()).send().await;
+        Ok((voted.classify(Service::Reviews)?, voter))
     }
 }
+
+/// The code Reviews refuses a voter it did not issue with.
+const UNKNOWN_VOTER: &str = "unknown_voter";
 
 #[cfg(test)]
 mod tests {

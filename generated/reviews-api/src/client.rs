@@ -18,8 +18,11 @@ unreachable Catalog a 503 with `Retry-After`), while reading reviews never needs
 Catalog. Text is stored exactly as written and is never HTML. Every error response,
 whatever its status, has the `Error` body.
 
+Helpful votes name a voter this service issued (`issueVoter`), so a client cannot
+make up voters; 2.0.0 made that so (1.x took any string as the voter).
 
-Version: 1.0.0*/
+
+Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -61,7 +64,7 @@ impl Client {
 }
 impl ClientInfo<api_runtime::HeaderHook> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -174,7 +177,25 @@ let response = client.delete_review()
     pub fn delete_review(&self) -> builder::DeleteReview<'_> {
         builder::DeleteReview::new(self)
     }
+    /**A new anonymous voter id, signed by this service, to name in helpful votes
+
+Keep it and send it with every vote: a voter counts once per review. The storefront asks once per browser; the shop's edge limits how many one client may have.
+
+
+Sends a `POST` request to `/v1/voters`
+
+```ignore
+let response = client.issue_voter()
+    .send()
+    .await;
+```*/
+    pub fn issue_voter(&self) -> builder::IssueVoter<'_> {
+        builder::IssueVoter::new(self)
+    }
     /**Count a vote that the review was helpful; a voter counts once however often they vote
+
+The voter is one `issueVoter` issued; any other is refused (422, `unknown_voter`) and counts nothing.
+
 
 Sends a `POST` request to `/v1/reviews/{review_id}/helpful`
 
@@ -897,6 +918,71 @@ pub mod builder {
                         ),
                     )
                 }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::issue_voter`]
+
+[`Client::issue_voter`]: super::Client::issue_voter*/
+    #[derive(Debug, Clone)]
+    pub struct IssueVoter<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> IssueVoter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/v1/voters`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::HelpfulVote>, Error<types::Error>> {
+            let Self { client } = self;
+            let url = format!("{}/v1/voters", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "issue_voter",
+            };
+            (|hook: &api_runtime::HeaderHook, request: &mut reqwest::Request| {
+                hook.apply(request.headers_mut())
+            })(&client.inner, &mut request);
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
                 500u16 => {
                     Err(
                         Error::ErrorResponse(

@@ -47,6 +47,10 @@ pub trait ReviewsApi: Clone + Send + Sync + 'static {
         token: BearerToken,
         path: DeleteReviewPath,
     ) -> impl Future<Output = Result<DeleteReviewResponse, ServiceError>> + Send;
+    /// A new anonymous voter id, signed by this service, to name in helpful votes. (`POST /v1/voters`)
+    fn issue_voter(
+        &self,
+    ) -> impl Future<Output = Result<IssueVoterResponse, ServiceError>> + Send;
     /// Count a vote that the review was helpful; a voter counts once however often they vote. (`POST /v1/reviews/{review_id}/helpful`)
     fn mark_helpful(
         &self,
@@ -250,6 +254,23 @@ impl api_runtime::Operation for DeleteReviewResponse {
     const ID: &'static str = "deleteReview";
     const ERRORS: &'static [u16] = &[400u16, 401u16, 404u16, 429u16, 500u16, 503u16];
 }
+/// The successful answers of `issueVoter`, one variant per declared 2xx status; its errors are a [`ServiceError`] with one of the statuses in `ERRORS`.
+#[derive(Debug)]
+pub enum IssueVoterResponse {
+    /// 201: The new voter id.
+    Created(types::HelpfulVote),
+}
+impl IntoResponse for IssueVoterResponse {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Created(body) => (StatusCode::CREATED, Json(body)).into_response(),
+        }
+    }
+}
+impl api_runtime::Operation for IssueVoterResponse {
+    const ID: &'static str = "issueVoter";
+    const ERRORS: &'static [u16] = &[500u16, 503u16];
+}
 /// The path parameters of `markHelpful`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MarkHelpfulPath {
@@ -290,6 +311,7 @@ pub fn router<A: ReviewsApi>(api: A) -> Router {
             "/v1/reviews/{review_id}",
             routing::get(get_review::<A>).delete(delete_review::<A>),
         )
+        .route("/v1/voters", routing::post(issue_voter::<A>))
         .route("/v1/reviews/{review_id}/helpful", routing::post(mark_helpful::<A>))
         .fallback(api_runtime::fallback)
         .method_not_allowed_fallback(api_runtime::method_not_allowed)
@@ -339,6 +361,12 @@ async fn delete_review<A: ReviewsApi>(
     extract::Path(path): extract::Path<DeleteReviewPath>,
 ) -> Response {
     api_runtime::respond(&ctx, api.delete_review(token, path).await)
+}
+async fn issue_voter<A: ReviewsApi>(
+    State(api): State<A>,
+    ctx: RequestContext,
+) -> Response {
+    api_runtime::respond(&ctx, api.issue_voter().await)
 }
 async fn mark_helpful<A: ReviewsApi>(
     State(api): State<A>,

@@ -85,11 +85,12 @@ impl Error {
         Default::default()
     }
 }
-///`HelpfulVote`
+///A voter id, as `issueVoter` answers it and `markHelpful` takes it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HelpfulVote {
-    ///Who votes, e.g. the storefront's anonymous visitor id.
+    /**An anonymous voter: a random id and this service's signature of it (HMAC-SHA256), so only ids it issued are taken.
+*/
     pub voter: HelpfulVoteVoter,
 }
 impl HelpfulVote {
@@ -97,7 +98,8 @@ impl HelpfulVote {
         Default::default()
     }
 }
-///Who votes, e.g. the storefront's anonymous visitor id.
+/**An anonymous voter: a random id and this service's signature of it (HMAC-SHA256), so only ids it issued are taken.
+*/
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct HelpfulVoteVoter(::std::string::String);
@@ -117,22 +119,17 @@ impl ::std::str::FromStr for HelpfulVoteVoter {
     fn from_str(
         value: &str,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 100usize {
-            return Err("longer than 100 characters".into());
+        if value.chars().count() > 76usize {
+            return Err("longer than 76 characters".into());
         }
-        if value.chars().count() < 1usize {
-            return Err("shorter than 1 characters".into());
+        if value.chars().count() < 76usize {
+            return Err("shorter than 76 characters".into());
         }
         static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regex_lite::Regex::new(
-                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
-                )
-                .unwrap()
-        });
+        { ::regex_lite::Regex::new("^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err(
-                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
+                "doesn't match pattern \"^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$\"".into(),
             );
         }
         Ok(Self(value.to_string()))

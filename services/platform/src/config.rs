@@ -89,30 +89,73 @@ pub const WELL_KNOWN_ADMIN_TOKEN: &str = "localmart-admin";
 /// The shortest admin token accepted outside development mode.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 24;
 
+/// The signing key development mode falls back on: never accepted outside it.
+pub const WELL_KNOWN_SIGNING_KEY: &str = "localmart-development-signing-key";
+
+/// The shortest signing key accepted outside development mode.
+pub const MIN_SIGNING_KEY_LEN: usize = 32;
+
+/// What a secret from the environment must be outside development mode.
+struct Unguessable {
+    /// What to give, for the message when it is missing.
+    what: &'static str,
+    /// Taken in development mode when the variable is unset; refused outside it.
+    well_known: &'static str,
+    min_len: usize,
+}
+
+const ADMIN_TOKEN: Unguessable = Unguessable {
+    what: "give the admin operations a token",
+    well_known: WELL_KNOWN_ADMIN_TOKEN,
+    min_len: MIN_ADMIN_TOKEN_LEN,
+};
+
+const SIGNING_KEY: Unguessable = Unguessable {
+    what: "give the service a key to sign with",
+    well_known: WELL_KNOWN_SIGNING_KEY,
+    min_len: MIN_SIGNING_KEY_LEN,
+};
+
 /// The admin token from variable `name`. Outside development mode
 /// (`LOCALMART_DEV_MODE=1`) a missing, well-known or short token is refused, so a service
 /// never starts guarded by a token anyone could guess; `make up` generates one per
 /// installation.
 pub fn admin_token(name: &str) -> Result<Secret<String>> {
-    let dev_mode = flag("LOCALMART_DEV_MODE")?;
-    check_admin_token(name, var(name)?, dev_mode)
+    unguessable(name, var(name)?, flag("LOCALMART_DEV_MODE")?, &ADMIN_TOKEN)
 }
 
-fn check_admin_token(name: &str, token: Option<String>, dev_mode: bool) -> Result<Secret<String>> {
-    match token {
-        Some(token) if dev_mode => Ok(Secret::new(token)),
-        None if dev_mode => Ok(Secret::new(WELL_KNOWN_ADMIN_TOKEN.to_owned())),
+/// A key the service signs what it issues with (e.g. anonymous voter ids), from variable
+/// `name`, under the same rules as [`admin_token`]: anyone who knows the key can forge
+/// what it signs.
+pub fn signing_key(name: &str) -> Result<Secret<String>> {
+    unguessable(name, var(name)?, flag("LOCALMART_DEV_MODE")?, &SIGNING_KEY)
+}
+
+fn unguessable(
+    name: &str,
+    value: Option<String>,
+    dev_mode: bool,
+    rule: &Unguessable,
+) -> Result<Secret<String>> {
+    let Unguessable {
+        what,
+        well_known,
+        min_len,
+    } = rule;
+    match value {
+        Some(value) if dev_mode => Ok(Secret::new(value)),
+        None if dev_mode => Ok(Secret::new((*well_known).to_owned())),
         None => anyhow::bail!(
-            "{name} is not set: give the admin operations a token of {MIN_ADMIN_TOKEN_LEN} or more \
-             characters (`make up` generates one), or set LOCALMART_DEV_MODE=1"
+            "{name} is not set: {what} of {min_len} or more characters (`make up` generates \
+             one), or set LOCALMART_DEV_MODE=1"
         ),
-        Some(token) if token == WELL_KNOWN_ADMIN_TOKEN => anyhow::bail!(
-            "{name} is the well-known default token; choose another, or set LOCALMART_DEV_MODE=1"
+        Some(value) if value == *well_known => anyhow::bail!(
+            "{name} is the well-known development value; choose another, or set LOCALMART_DEV_MODE=1"
         ),
-        Some(token) if token.chars().count() < MIN_ADMIN_TOKEN_LEN => anyhow::bail!(
-            "{name} is shorter than {MIN_ADMIN_TOKEN_LEN} characters, or set LOCALMART_DEV_MODE=1"
+        Some(value) if value.chars().count() < *min_len => anyhow::bail!(
+            "{name} is shorter than {min_len} characters, or set LOCALMART_DEV_MODE=1"
         ),
-        Some(token) => Ok(Secret::new(token)),
+        Some(value) => Ok(Secret::new(value)),
     }
 }
 
@@ -167,7 +210,7 @@ mod tests {
     fn an_admin_token_must_be_unguessable_outside_development_mode() {
         let long = "x".repeat(MIN_ADMIN_TOKEN_LEN);
         let check = |token: Option<&str>, dev| {
-            check_admin_token("ADMIN_TOKEN", token.map(str::to_owned), dev)
+            unguessable("ADMIN_TOKEN", token.map(str::to_owned), dev, &ADMIN_TOKEN)
                 .map(|secret| secret.expose().clone())
                 .map_err(|err| err.to_string())
         };
@@ -185,5 +228,17 @@ mod tests {
         assert_eq!(check(Some(&long), false), Ok(long.clone()));
         assert_eq!(check(None, true), Ok(WELL_KNOWN_ADMIN_TOKEN.to_owned()));
         assert_eq!(check(Some("short"), true), Ok("short".to_owned()));
+    }
+
+    #[test]
+    fn a_signing_key_is_held_to_its_own_length() {
+        let check = |key: &str| unguessable("KEY", Some(key.to_owned()), false, &SIGNING_KEY);
+        let token_long = "x".repeat(MIN_ADMIN_TOKEN_LEN);
+        assert!(
+            check(&token_long).is_err(),
+            "long enough for a token, not for a key"
+        );
+        assert!(check(WELL_KNOWN_SIGNING_KEY).is_err());
+        assert!(check(&"x".repeat(MIN_SIGNING_KEY_LEN)).is_ok());
     }
 }

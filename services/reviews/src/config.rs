@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use platform::admin::AttemptLimit;
-use platform::config::{Secret, admin_token, var_or};
+use platform::config::{Secret, admin_token, signing_key, var_or};
 use platform::overload::Limits;
 
 #[derive(Debug, Clone)]
@@ -21,6 +21,10 @@ pub struct Config {
     /// `REVIEWS_ADMIN_TOKEN`: the bearer token that may delete reviews; required, and
     /// unguessable unless `LOCALMART_DEV_MODE=1` (see `platform::config::admin_token`).
     pub admin_token: Secret<String>,
+    /// `REVIEWS_VOTER_KEY`: the key voter ids are signed with; required, and 32 or more
+    /// characters unless `LOCALMART_DEV_MODE=1` (see `platform::config::signing_key`).
+    /// Changing it makes every voter id issued before unknown.
+    pub voter_key: Secret<String>,
     /// Wrong admin tokens taken per window (`LOCALMART_ADMIN_FAILURES`,
     /// `LOCALMART_ADMIN_FAILURE_WINDOW_SECONDS`; see `platform::admin`).
     pub admin_attempts: AttemptLimit,
@@ -50,6 +54,7 @@ impl Config {
             )?,
             catalog_url: var_or("CATALOG_HTTP_URL", "http://127.0.0.1:18080".to_owned())?,
             admin_token: admin_token("REVIEWS_ADMIN_TOKEN")?,
+            voter_key: signing_key("REVIEWS_VOTER_KEY")?,
             admin_attempts: AttemptLimit::from_env()?,
             catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
             catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),

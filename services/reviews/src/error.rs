@@ -20,6 +20,8 @@ pub enum ReviewsError {
         category: String,
         allowed: String,
     },
+    #[error("the voter was not issued by this service: ask POST /v1/voters for one")]
+    UnknownVoter,
     #[error("the cursor is not valid for this listing: {0}")]
     InvalidCursor(String),
     #[error(

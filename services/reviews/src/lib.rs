@@ -14,6 +14,7 @@ mod rest;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod voter;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -96,6 +97,7 @@ impl Service for Reviews {
                 self.config.admin_token.clone(),
                 self.config.admin_attempts,
             ),
+            voter::Voters::new(self.config.voter_key.clone()),
         );
         let api_router = platform::http::retry_after_on_unavailable(
             reviews_api::server::router(api),

@@ -10,8 +10,8 @@ use platform::admin::AdminGuard;
 use reviews_api::server::{
     CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
     GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse, GetReviewPath,
-    GetReviewResponse, ListReviewsPath, ListReviewsQuery, ListReviewsResponse, MarkHelpfulPath,
-    MarkHelpfulResponse, ReviewsApi,
+    GetReviewResponse, IssueVoterResponse, ListReviewsPath, ListReviewsQuery, ListReviewsResponse,
+    MarkHelpfulPath, MarkHelpfulResponse, ReviewsApi,
 };
 use reviews_api::types;
 use uuid::Uuid;
@@ -21,6 +21,7 @@ use crate::catalog::Catalog;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
 use crate::store::{self, Store};
+use crate::voter::Voters;
 
 pub const MAX_STARS: u32 = 5;
 pub const MAX_BATCH: usize = 100;
@@ -30,14 +31,16 @@ pub struct Api {
     store: Store,
     catalog: Arc<Catalog>,
     admin: AdminGuard,
+    voters: Voters,
 }
 
 impl Api {
-    pub fn new(store: Store, catalog: Arc<Catalog>, admin: AdminGuard) -> Self {
+    pub fn new(store: Store, catalog: Arc<Catalog>, admin: AdminGuard, voters: Voters) -> Self {
         Self {
             store,
             catalog,
             admin,
+            voters,
         }
     }
 
@@ -214,6 +217,7 @@ impl From<ReviewsError> for ServiceError {
             ReviewsError::UnknownAttribute { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "unknown_attribute")
             }
+            ReviewsError::UnknownVoter => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_voter"),
             ReviewsError::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor"),
             ReviewsError::CatalogUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "catalog_unavailable")
@@ -292,12 +296,25 @@ impl ReviewsApi for Api {
         Ok(DeleteReviewResponse::NoContent)
     }
 
+    async fn issue_voter(&self) -> Result<IssueVoterResponse, ServiceError> {
+        let voter = self
+            .voters
+            .issue()
+            .parse()
+            .map_err(ServiceError::internal)?;
+        Ok(IssueVoterResponse::Created(types::HelpfulVote { voter }))
+    }
+
     async fn mark_helpful(
         &self,
         path: MarkHelpfulPath,
         body: types::HelpfulVote,
     ) -> Result<MarkHelpfulResponse, ServiceError> {
-        let review = self.store.mark_helpful(path.review_id, &body.voter).await?;
+        let voter = self
+            .voters
+            .recognise(&body.voter)
+            .ok_or(ReviewsError::UnknownVoter)?;
+        let review = self.store.mark_helpful(path.review_id, voter).await?;
         Ok(MarkHelpfulResponse::Ok(to_wire(review)?))
     }
 }

@@ -348,12 +348,12 @@ impl Store {
     /// Counts `voter` once: the vote is a document whose id is the review and the voter,
     /// so a second one is refused by the store, and the review's count is then set from
     /// its votes ([`recount`](Self::recount)).
-    pub async fn mark_helpful(&self, id: Uuid, voter: &str) -> Result<Review, ReviewsError> {
+    pub async fn mark_helpful(&self, id: Uuid, voter: Uuid) -> Result<Review, ReviewsError> {
         self.bounded(async {
             // A vote only for a review that exists.
             self.find(id).await?;
             let review_id = id.to_string();
-            self.record_vote(&review_id, voter).await?;
+            self.record_vote(&review_id, &voter.to_string()).await?;
             self.recount(&review_id).await?;
             self.find(id).await
         })

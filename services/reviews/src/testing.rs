@@ -14,6 +14,9 @@ use crate::{Config, Reviews};
 /// The admin token of every test Reviews service.
 pub const ADMIN_TOKEN: &str = "admin";
 
+/// The key every test Reviews service signs voter ids with.
+pub const VOTER_KEY: &str = "the test reviews' voter signing key";
+
 /// A Reviews service running in the test.
 pub type TestReviews = TestServer<Reviews>;
 
@@ -27,6 +30,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
         http_addr: "127.0.0.1:0".parse()?,
         catalog_url: catalog_http_url,
         admin_token: Secret::new(ADMIN_TOKEN.to_owned()),
+        voter_key: Secret::new(VOTER_KEY.to_owned()),
         // The contract tests send wrong tokens on purpose, many of them; the limit's own
         // test sets a small one.
         admin_attempts: AttemptLimit {
@@ -50,6 +54,7 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ("REVIEWS_HTTP_ADDR", config.http_addr.to_string()),
         ("CATALOG_HTTP_URL", config.catalog_url.clone()),
         ("REVIEWS_ADMIN_TOKEN", config.admin_token.expose().clone()),
+        ("REVIEWS_VOTER_KEY", config.voter_key.expose().clone()),
         ("LOCALMART_DEV_MODE", "1".to_owned()),
         (
             "CATALOG_CACHE_SECONDS",

@@ -179,9 +179,10 @@ fn ReviewItem(review: Review, changed: Signal<u32>) -> Element {
     let vote = move |_| {
         let api = api.clone();
         async move {
-            let result = api.mark_helpful(review_id, browser::shopper_id()).await;
+            let result = api.mark_helpful(review_id, browser::voter()).await;
             match result {
-                Ok(review) => {
+                Ok((review, voter)) => {
+                    browser::set_voter(&voter);
                     helpful.set(review.helpful_count);
                     voted.set(true);
                     problem.set(None);
@@ -202,10 +203,10 @@ fn ReviewItem(review: Review, changed: Signal<u32>) -> Element {
             }
             p { class: "review-body", "{review.body}" }
             div { class: "review-actions",
-                button { class: "button button-small button-secondary", disabled: voted(), onclick: vote,
+                button { class: "button button-small button-secondary", "data-testid": "helpful", disabled: voted(), onclick: vote,
                     if voted() { "Thanks for your vote" } else { "Helpful" }
                 }
-                span { class: "muted", if helpful() == 1 { "1 person found this helpful" } else { "{helpful} people found this helpful" } }
+                span { class: "muted", "data-testid": "helpful-count", if helpful() == 1 { "1 person found this helpful" } else { "{helpful} people found this helpful" } }
             }
             if let Some(error) = problem() {
                 p { class: "field-error", role: "alert", "{error}" }

@@ -111,6 +111,23 @@ impl TestReviews {
         )
     }
 
+    /// A new voter, as the storefront asks for one.
+    pub async fn voter(&self) -> types::HelpfulVote {
+        let issued = self.client.issue_voter().send().await;
+        issued.expect("a voter").into_inner()
+    }
+
+    /// Votes `review` helpful as `voter`; answers its helpful count.
+    pub async fn vote(
+        &self,
+        review: uuid::Uuid,
+        voter: &types::HelpfulVote,
+    ) -> Result<i32, (u16, types::Error)> {
+        let request = self.client.mark_helpful().review_id(review);
+        let voted = into_result(request.body(voter.clone()).send().await);
+        voted.map(|review| review.helpful_count)
+    }
+
     pub async fn list(
         &self,
         product: uuid::Uuid,

@@ -123,19 +123,13 @@ async fn every_sort_order_pages_without_duplicates_or_gaps() {
         );
     }
     // Some helpful votes, so "most helpful" has something to sort by (and ties too).
+    let mut voters = Vec::new();
+    for _ in 0..3 {
+        voters.push(reviews.voter().await);
+    }
     for (n, review) in written.iter().enumerate().take(9) {
-        for voter in 0..(n % 4) {
-            let vote = types::HelpfulVote {
-                voter: format!("voter-{voter}").parse().expect("a voter"),
-            };
-            reviews
-                .client
-                .mark_helpful()
-                .review_id(review.id)
-                .body(vote)
-                .send()
-                .await
-                .expect("voted");
+        for voter in &voters[..n % 4] {
+            reviews.vote(review.id, voter).await.expect("voted");
         }
     }
 
@@ -202,38 +196,61 @@ async fn a_voter_counts_once_however_often_they_vote() {
         .write(product_in("garden").id, "Gardener", 5)
         .await
         .expect("created");
-    let vote = |voter: &str| types::HelpfulVote {
-        voter: voter.parse().expect("a voter"),
-    };
+    let (first, second) = (reviews.voter().await, reviews.voter().await);
+    assert_ne!(first, second, "every voter is new");
     for _ in 0..3 {
-        let after = reviews
-            .client
-            .mark_helpful()
-            .review_id(review.id)
-            .body(vote("visitor-1"))
-            .send()
-            .await;
-        assert_eq!(after.expect("voted").into_inner().helpful_count, 1);
+        assert_eq!(reviews.vote(review.id, &first).await.expect("voted"), 1);
     }
-    let after = reviews
+    assert_eq!(reviews.vote(review.id, &second).await.expect("voted"), 2);
+    let (status, error) = reviews
+        .vote(uuid::Uuid::new_v4(), &first)
+        .await
+        .expect_err("no such review");
+    assert_eq!((status, error.code.as_str()), (404, "review_not_found"));
+}
+
+#[tokio::test]
+async fn only_voters_the_service_issued_count() {
+    let reviews = helpers::spawn().await;
+    let review = reviews
+        .write(product_in("garden").id, "Gardener", 5)
+        .await
+        .expect("created");
+    let issued = reviews.voter().await.voter.to_string();
+    let (id, signature) = issued.split_once('.').expect("an id and its signature");
+    // Well-formed, so they pass the contract's pattern and reach the signature check.
+    let other_id = uuid::Uuid::new_v4().simple().to_string();
+    let unsigned = "A".repeat(signature.len());
+    for made_up in [
+        format!("{other_id}.{signature}"),
+        format!("{id}.{unsigned}"),
+    ] {
+        let voter = types::HelpfulVote {
+            voter: made_up.parse().expect("the contract's shape"),
+        };
+        let (status, error) = reviews.vote(review.id, &voter).await.expect_err("refused");
+        assert_eq!(
+            (status, error.code.as_str()),
+            (422, "unknown_voter"),
+            "{made_up}"
+        );
+    }
+    // A client's own string is not even a voter's shape.
+    let response = reviews
+        .http
+        .post(reviews.url(&format!("/v1/reviews/{}/helpful", review.id)))
+        .json(&serde_json::json!({ "voter": "visitor-1" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 422);
+    let read = reviews
         .client
-        .mark_helpful()
+        .get_review()
         .review_id(review.id)
-        .body(vote("visitor-2"))
         .send()
         .await;
-    assert_eq!(after.expect("voted").into_inner().helpful_count, 2);
-    let (status, error) = into_result(
-        reviews
-            .client
-            .mark_helpful()
-            .review_id(uuid::Uuid::new_v4())
-            .body(vote("visitor-1"))
-            .send()
-            .await,
-    )
-    .expect_err("no such review");
-    assert_eq!((status, error.code.as_str()), (404, "review_not_found"));
+    assert_eq!(read.expect("the review").into_inner().helpful_count, 0);
 }
 
 #[tokio::test]
@@ -405,12 +422,14 @@ async fn votes_are_kept_apart_from_the_review_and_each_counts_once_when_they_rac
         .await
         .expect("created");
     // 20 voters at once, each voting twice.
+    let mut voters = Vec::new();
+    for _ in 0..20 {
+        voters.push(reviews.voter().await);
+    }
     let votes: Vec<_> = (0..40)
         .map(|n| {
             let client = reviews.client.clone();
-            let vote = types::HelpfulVote {
-                voter: format!("voter-{}", n % 20).parse().expect("a voter"),
-            };
+            let vote = voters[n % 20].clone();
             let id = review.id;
             tokio::spawn(async move {
                 let request = client.mark_helpful().review_id(id).body(vote);
@@ -483,18 +502,10 @@ async fn voters_kept_inside_a_review_before_are_moved_out_at_start() {
         stored_votes.count_documents(moved).await.expect("a count"),
         2
     );
-    let again = reviews
-        .client
-        .mark_helpful()
-        .review_id(review.id)
-        .body(types::HelpfulVote {
-            voter: "old-1".parse().expect("a voter"),
-        })
-        .send()
-        .await;
+    let new_voter = reviews.voter().await;
     assert_eq!(
-        again.expect("voted").into_inner().helpful_count,
-        2,
-        "an old voter still counts once"
+        reviews.vote(review.id, &new_voter).await.expect("voted"),
+        3,
+        "the old votes still count, beside the new"
     );
 }
