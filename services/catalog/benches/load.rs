@@ -74,7 +74,8 @@ async fn bare_axum(body: Arc<String>) -> Result<SocketAddr> {
             }
         }),
     );
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // Accepted as the Catalog accepts them (TCP_NODELAY), so only the work differs.
+    tokio::spawn(async move { axum::serve(platform::http::without_delay(listener), app).await });
     Ok(addr)
 }
 
@@ -85,7 +86,7 @@ async fn bare_tonic(validate: ValidateProductResponse) -> Result<SocketAddr> {
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(service)
-            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+            .serve_with_incoming(platform::grpc::incoming(listener)),
     );
     Ok(addr)
 }

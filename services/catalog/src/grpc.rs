@@ -13,7 +13,6 @@ use platform::metrics::Metrics;
 use platform::overload::Limits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -36,7 +35,10 @@ pub async fn serve(
         .layer(platform::grpc::ObserveLayer::new(metrics))
         .add_service(health_service)
         .add_service(CatalogServiceServer::new(Grpc { store }))
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), stopping.cancelled_owned())
+        .serve_with_incoming_shutdown(
+            platform::grpc::incoming(listener),
+            stopping.cancelled_owned(),
+        )
         .await
 }
 

@@ -18,6 +18,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tracing::Instrument;
@@ -233,13 +234,47 @@ pub async fn bind(addr: &mut std::net::SocketAddr, what: &str) -> anyhow::Result
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting and
-/// waits for in-flight requests to finish.
+/// waits for in-flight requests to finish. Each connection is accepted with `TCP_NODELAY`
+/// (see [`without_delay`]).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
+    axum::serve(without_delay(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// `listener`, accepting each connection with `TCP_NODELAY` set, so that an answer
+/// written in more than one piece is not held back waiting for the caller's
+/// acknowledgement of the first (`axum::serve` leaves Nagle's algorithm on; the gRPC side
+/// is [`crate::grpc::incoming`]).
+pub fn without_delay(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
+    listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::warn!(error = %err, "could not set TCP_NODELAY on an accepted connection");
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_send_small_answers_at_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
+        let addr = listener.local_addr().expect("an address");
+        let mut listener = without_delay(listener);
+        let _caller = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("connected");
+        let (stream, _) = listener.accept().await;
+        assert!(stream.nodelay().expect("readable"), "Nagle is still on");
+    }
 }
