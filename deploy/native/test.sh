@@ -52,6 +52,16 @@ quantity=$(curl -fsS -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Conten
   'import json, sys; print(json.load(sys.stdin)["lines"][0]["quantity"])') || fail "adding a line failed"
 [ "$quantity" = 2 ] || fail "the cart holds $quantity, not 2"
 curl -fsS "$shop/api/reviews/v1/products/$product/rating-summary" >/dev/null || fail "no rating summary"
+# A helpful vote through the shop, as a voter Reviews issued and signed with the
+# installation's key.
+[ -s "$LOCALMART_STATE/voter-key" ] || fail "make up made no voter key"
+review=$(curl -fsS -X POST "$shop/api/reviews/v1/products/$product/reviews" -H 'Content-Type: application/json' \
+  -d '{"author": "Ada", "rating": 5, "title": "Bright", "body": "Lasts all night."}' | python3 -c \
+  'import json, sys; print(json.load(sys.stdin)["id"])') || fail "writing a review failed"
+voter=$(curl -fsS -X POST "$shop/api/reviews/v1/voters") || fail "no voter issued"
+helpful=$(curl -fsS -X POST "$shop/api/reviews/v1/reviews/$review/helpful" -H 'Content-Type: application/json' \
+  -d "$voter" | python3 -c 'import json, sys; print(json.load(sys.stdin)["helpful_count"])') || fail "voting failed"
+[ "$helpful" = 1 ] || fail "the review counts $helpful helpful votes, not 1"
 
 # The installation's admin token works on a service's own port; the old default does not,
 # and a service refuses to start with it.

@@ -18,6 +18,11 @@ Public operations live under `/v1`; operations meant only for other LocalMart
 services live under `/internal/v1`. Admin operations need the admin token as a
 bearer token. Every error response, whatever its status, has the `Error` body.
 
+Freshness: once an admin change has been answered, the Catalog that made it answers
+the changed product, and every other Catalog on the same database does so within
+one second (each keeps products in memory and drops them when PostgreSQL announces
+a change).
+
 
 Version: 1.0.0*/
 pub struct Client {

@@ -22,7 +22,11 @@ pub struct Config {
     /// Wrong admin tokens taken per window (`LOCALMART_ADMIN_FAILURES`,
     /// `LOCALMART_ADMIN_FAILURE_WINDOW_SECONDS`; see `platform::admin`).
     pub admin_attempts: AttemptLimit,
-    /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool.
+    /// `CATALOG_CACHE_PRODUCTS`: the most products kept in memory for product pages,
+    /// validations and prices (see `cache`); 0 reads every one from PostgreSQL.
+    pub cache_products: usize,
+    /// `CATALOG_DB_MAX_CONNECTIONS`: the size of the connection pool (with the cache on,
+    /// one of them hears the catalog's changes).
     pub db_max_connections: u32,
     /// `CATALOG_DB_TIMEOUT_MS`: the longest a request waits for a connection, and the
     /// statement timeout of each query; past it the request is answered 503.
@@ -49,6 +53,7 @@ impl Config {
             )?,
             admin_token: admin_token("CATALOG_ADMIN_TOKEN")?,
             admin_attempts: AttemptLimit::from_env()?,
+            cache_products: var_or("CATALOG_CACHE_PRODUCTS", 10_000)?,
             db_max_connections: var_or("CATALOG_DB_MAX_CONNECTIONS", 10)?,
             db_timeout: Duration::from_millis(var_or("CATALOG_DB_TIMEOUT_MS", 2000)?),
             limits: Limits::from_env()?,

@@ -5,6 +5,7 @@
 //! fast validation and prices. Both sit on one [`store::Store`]; the handlers only
 //! translate between the wire and the store.
 
+pub mod cache;
 mod config;
 mod error;
 mod grpc;
@@ -26,6 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::cache::{Cache, Changes};
 pub use crate::config::Config;
 pub use crate::error::CatalogError;
 use crate::store::Store;
@@ -38,6 +40,8 @@ pub struct Catalog {
     http: TcpListener,
     grpc: TcpListener,
     store: Store,
+    /// What keeps the store's cache to the catalog's changes while the Catalog runs.
+    changes: Option<Changes>,
     config: Config,
     metrics: Metrics,
 }
@@ -45,20 +49,29 @@ pub struct Catalog {
 impl Service for Catalog {
     type Config = Config;
 
-    /// Connects to the database, checks that it is migrated and binds both listeners;
-    /// port 0 picks free ports, which [`bound`](Self::bound) then reports.
+    /// Connects to the database, checks that it is migrated, subscribes to its changes
+    /// (so the cache is in use from the first request) and binds both listeners; port 0
+    /// picks free ports, which [`bound`](Self::bound) then reports.
     async fn build(mut config: Config) -> Result<Self> {
         let pool = connect(&config).await?;
         check_migrated(&pool).await?;
+        let metrics = Metrics::new();
+        let cache = Cache::new(config.cache_products);
+        cache.register(&metrics);
+        let changes = cache
+            .listen(&pool)
+            .await
+            .context("listening for the catalog's changes")?;
         // From here on the configuration says where the service really listens.
         let http = platform::http::bind(&mut config.http_addr, "REST").await?;
         let grpc = platform::http::bind(&mut config.grpc_addr, "gRPC").await?;
         Ok(Self {
             http,
             grpc,
-            store: Store::new(pool),
+            store: Store::new(pool, cache),
+            changes,
             config,
-            metrics: Metrics::new(),
+            metrics,
         })
     }
 
@@ -97,6 +110,9 @@ impl Service for Catalog {
         );
         let (rest, grpc) = (self.config.http_addr, self.config.grpc_addr);
         tracing::info!(%rest, %grpc, "catalog serving");
+        let following = self
+            .changes
+            .map(|changes| tokio::spawn(changes.follow(stopping.clone())));
 
         let http = platform::http::serve(self.http, app, stopping.clone().cancelled_owned());
         let grpc = grpc::serve(
@@ -121,6 +137,10 @@ impl Service for Catalog {
         );
         http.context("REST server failed")?;
         grpc.context("gRPC server failed")?;
+        // It holds a connection of the pool until it has stopped.
+        if let Some(following) = following {
+            following.await.context("following the catalog's changes")?;
+        }
         self.store.close().await;
         tracing::info!("catalog stopped");
         Ok(())

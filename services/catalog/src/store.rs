@@ -1,11 +1,13 @@
 //! The Catalog's data in PostgreSQL: every query the service makes is here.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::cache::Cache;
 use crate::error::CatalogError;
 
 /// The most products a single page may hold, and the most ids a batch call may name.
@@ -127,7 +129,7 @@ pub struct ProductPage {
 }
 
 /// What the Cart needs to know about one product.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Offer {
     pub id: Uuid,
     pub name: String,
@@ -141,14 +143,30 @@ const PRODUCT_COLUMNS: &str = "p.id, p.sku, p.name, p.description, c.slug AS cat
      c.name AS category_name, p.price_minor, p.currency, p.stock, p.active, p.attributes, \
      c.review_attributes, p.created_at, p.updated_at";
 
+impl From<&Product> for Offer {
+    fn from(product: &Product) -> Self {
+        Self {
+            id: product.id,
+            name: product.name.clone(),
+            price_minor: product.price_minor,
+            currency: product.currency.clone(),
+            stock: product.stock,
+            active: product.active,
+        }
+    }
+}
+
+/// The catalog's data: products by id come from the [`Cache`] when it has them, and
+/// everything else from PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: PgPool,
+    cache: Cache,
 }
 
 impl Store {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, cache: Cache) -> Self {
+        Self { pool, cache }
     }
 
     pub async fn close(&self) {
@@ -156,14 +174,40 @@ impl Store {
     }
 
     pub async fn product(&self, id: Uuid) -> Result<Product, CatalogError> {
+        let found = self.products(&[id]).await?;
+        let product = found.first().ok_or(CatalogError::ProductNotFound(id))?;
+        Ok(Product::clone(product))
+    }
+
+    /// The products of `ids`, in any order; unknown ids are simply absent. Those the cache
+    /// keeps cost no query; the others are read in one and kept.
+    async fn products(&self, ids: &[Uuid]) -> Result<Vec<Arc<Product>>, CatalogError> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for &id in ids {
+            match self.cache.get(id) {
+                Some(product) => found.push(product),
+                None => missing.push(id),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let ticket = self.cache.ticket();
         let sql = format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1"
+            "SELECT {PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id \
+             WHERE p.id = ANY($1)"
         );
-        sqlx::query_as::<_, Product>(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
+        let read: Vec<Arc<Product>> = sqlx::query_as::<_, Product>(&sql)
+            .bind(&missing)
+            .fetch_all(&self.pool)
             .await?
-            .ok_or(CatalogError::ProductNotFound(id))
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        self.cache.fill(ticket, read.iter().cloned());
+        found.extend(read);
+        Ok(found)
     }
 
     /// Active products matching `filter`, one page of them, and how many match in all.
@@ -255,6 +299,9 @@ impl Store {
         if updated == 0 {
             return Err(CatalogError::ProductNotFound(id));
         }
+        // Every instance hears of the change from PostgreSQL; this one also forgets it
+        // now, so that its own answer, and its next read, are the new row.
+        self.cache.invalidate_product(id);
         self.product(id).await
     }
 
@@ -292,18 +339,17 @@ impl Store {
         if deleted.rows_affected() == 0 {
             return Err(CatalogError::ProductNotFound(id));
         }
+        self.cache.invalidate_product(id);
         Ok(())
     }
 
     /// The offers for `ids`, in any order; unknown ids are simply absent.
     pub async fn offers(&self, ids: &[Uuid]) -> Result<Vec<Offer>, CatalogError> {
-        let offers = sqlx::query_as::<_, Offer>(
-            "SELECT id, name, price_minor, currency, stock, active FROM products WHERE id = ANY($1)",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(offers)
+        let products = self.products(ids).await?;
+        Ok(products
+            .iter()
+            .map(|product| Offer::from(&**product))
+            .collect())
     }
 
     async fn category_id(&self, slug: &str) -> Result<Uuid, CatalogError> {

@@ -32,6 +32,7 @@ pub fn config(database: &TestDatabase) -> anyhow::Result<Config> {
             max_failures: 1000,
             window: Duration::from_secs(60),
         },
+        cache_products: 10_000,
         db_max_connections: 5,
         db_timeout: Duration::from_secs(1),
         limits: Limits::default(),
@@ -48,6 +49,7 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ("CATALOG_GRPC_ADDR", config.grpc_addr.to_string()),
         ("CATALOG_ADMIN_TOKEN", config.admin_token.expose().clone()),
         ("LOCALMART_DEV_MODE", "1".to_owned()),
+        ("CATALOG_CACHE_PRODUCTS", config.cache_products.to_string()),
         (
             "CATALOG_DB_MAX_CONNECTIONS",
             config.db_max_connections.to_string(),
@@ -117,11 +119,60 @@ impl TestCatalog {
         self.server.restart().await
     }
 
-    /// Runs SQL against the Catalog's database, to change what it sells.
+    /// Runs SQL against the Catalog's database, to change what it sells, and waits until
+    /// the Catalog has heard of the change, so that no answer after this is from before
+    /// it. (The Catalog hears of every change within moments, whoever makes it; a test
+    /// that makes one behind its back and asks at once needs to be sure.)
     pub async fn execute(&self, sql: &str) -> anyhow::Result<()> {
+        let heard_before = self.changes_heard().await?;
         let pool = sqlx::PgPool::connect(&self.database.url).await?;
-        sqlx::query(sql).execute(&pool).await?;
+        let mut change = pool.begin().await?;
+        sqlx::query(sql).execute(&mut *change).await?;
+        // A change that touched no row notifies nothing; this always does.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::cache::CHANNEL)
+            .bind(crate::cache::EVERYTHING)
+            .execute(&mut *change)
+            .await?;
+        change.commit().await?;
         pool.close().await;
-        Ok(())
+        testkit::poll_until(
+            "the Catalog hearing of the change",
+            Duration::from_secs(5),
+            || async {
+                match heard_before {
+                    Some(before) => {
+                        let now = self.changes_heard().await?;
+                        anyhow::ensure!(now.is_some_and(|now| now > before), "heard {now:?}");
+                        Ok(())
+                    }
+                    // Keeping nothing, it reads every product from PostgreSQL.
+                    None => Ok(()),
+                }
+            },
+        )
+        .await
+    }
+
+    /// How many changes the Catalog has heard, or `None` when it is not listening (so
+    /// keeps nothing).
+    async fn changes_heard(&self) -> anyhow::Result<Option<u64>> {
+        let metrics = reqwest::get(format!("{}/metrics", self.http_url()))
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        let value = |name: &str| {
+            metrics.lines().find_map(|line| {
+                line.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .parse::<u64>()
+                    .ok()
+            })
+        };
+        let listening = value("localmart_catalog_cache_listening") == Some(1);
+        Ok(listening
+            .then(|| value("localmart_catalog_changes_heard_total"))
+            .flatten())
     }
 }

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+pub use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+pub use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 /// The labels of one request: which route (the template, not the raw path, or
 /// `unmatched`), which method (one HTTP defines, or `_OTHER`), what status; for gRPC, the
@@ -58,6 +59,16 @@ impl Metrics {
             latency,
             otel: crate::telemetry::OtelInstruments::from_global_meter(),
         }
+    }
+
+    /// Adds a metric of the service's own (say, a cache's hits) to its registry, named
+    /// `localmart_<name>`.
+    pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
+        let mut registry = match self.registry.lock() {
+            Ok(registry) => registry,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        registry.register(name, help, metric);
     }
 
     /// Records one served request.

@@ -84,6 +84,11 @@ impl TestCatalog {
         format!("{}{path}", self.base_url)
     }
 
+    /// Changes what the Catalog sells behind its back (see `catalog::testing`).
+    pub async fn execute(&self, sql: &str) {
+        self.catalog.execute(sql).await.expect("the change");
+    }
+
     /// What `/metrics` shows now.
     pub async fn metrics(&self) -> String {
         let response = self.http.get(self.url("/metrics")).send().await;

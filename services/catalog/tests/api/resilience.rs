@@ -15,22 +15,28 @@ async fn with_postgresql_frozen_requests_get_a_prompt_503_and_it_recovers_by_its
     let database = postgres.fresh_database().await.expect("a database");
     let catalog = TestCatalog::start_on(database).await.expect("a catalog");
     let http = reqwest::Client::new();
-    let product = &seed::products()[0];
-    let url = format!("{}/v1/products/{}", catalog.http_url(), product.id);
+    // A product page read before the freeze, and one that was not.
+    let (read_before, unread) = (&seed::products()[0], &seed::products()[1]);
+    let url =
+        |product: &seed::SeedProduct| format!("{}/v1/products/{}", catalog.http_url(), product.id);
     let mut grpc = CatalogServiceClient::connect(catalog.grpc_url())
         .await
         .expect("a gRPC connection");
     let line = ValidateProductRequest {
-        product_id: product.id.to_string(),
+        product_id: unread.id.to_string(),
         quantity: 1,
     };
-    let read = http.get(&url).send().await.expect("an answer");
+    let read = http.get(url(read_before)).send().await.expect("an answer");
     assert_eq!(read.status(), 200);
 
     postgres.freeze().expect("PostgreSQL freezes");
+    // The product kept in memory is still served: nothing can change it while
+    // PostgreSQL takes no writes.
+    let read = http.get(url(read_before)).send().await.expect("an answer");
+    assert_eq!(read.status(), 200);
     // The test Catalog waits at most 1 s for a connection; the request deadline (5 s) is
     // not what answers.
-    let read = http.get(&url).send().await.expect("an answer");
+    let read = http.get(url(unread)).send().await.expect("an answer");
     assert_eq!(read.status(), 503);
     assert!(read.headers().contains_key("retry-after"));
     let body: serde_json::Value = read.json().await.expect("the Error body");
@@ -49,7 +55,7 @@ async fn with_postgresql_frozen_requests_get_a_prompt_503_and_it_recovers_by_its
 
     postgres.thaw().expect("PostgreSQL goes on");
     testkit::poll_until("product reads to work", Duration::from_secs(15), || {
-        let request = http.get(&url);
+        let request = http.get(url(unread));
         async move {
             let status = request.send().await?.status();
             anyhow::ensure!(status == 200, "status {status}");
