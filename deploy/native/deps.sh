@@ -20,6 +20,7 @@ ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
 cargo_deny_version=0.20.2
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
+# (Not --locked: its published lock file pins a webpki-roots the registry does not serve.)
 wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
 
 as_root() {
