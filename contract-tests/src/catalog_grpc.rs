@@ -3,7 +3,9 @@
 //! this plays its part: each interaction names a provider state, a request, the answer
 //! the consumer relies on ([`Interaction::answer`], what the consumer test's stand-in
 //! Catalog sends) and the rule the real answer must meet ([`Interaction::check`], what
-//! the provider test asserts against the real Catalog).
+//! the provider test asserts against the real Catalog). The Cart asks `ValidateProducts`
+//! about every line of a cart at once and `GetProductPrices` to price one; each line of
+//! the first is one interaction.
 
 use catalog_proto::v1::{Money, ProductPrice, ProductValidation, ValidationReason};
 use uuid::Uuid;

@@ -30,19 +30,27 @@ struct StandIn {
 
 #[tonic::async_trait]
 impl CatalogService for StandIn {
-    async fn validate_product(
+    /// The Cart validates every line of a cart at once, the changed one at its new
+    /// quantity; each line is answered as its interaction promises.
+    async fn validate_products(
         &self,
-        request: Request<ValidateProductRequest>,
-    ) -> Result<Response<ValidateProductResponse>, Status> {
-        let id = request.into_inner().product_id;
-        let interaction = self
-            .by_id
-            .get(&id)
-            .ok_or_else(|| Status::internal("not in the contract"))?;
-        let product_id = Uuid::parse_str(&id).map_err(|_| Status::invalid_argument("id"))?;
-        Ok(Response::new(ValidateProductResponse {
-            validation: Some(interaction.answer(product_id)),
-        }))
+        request: Request<ValidateProductsRequest>,
+    ) -> Result<Response<ValidateProductsResponse>, Status> {
+        let validations = request
+            .into_inner()
+            .lines
+            .into_iter()
+            .map(|line| {
+                let interaction = self
+                    .by_id
+                    .get(&line.product_id)
+                    .ok_or_else(|| Status::internal("not in the contract"))?;
+                let product_id = Uuid::parse_str(&line.product_id)
+                    .map_err(|_| Status::invalid_argument("id"))?;
+                Ok(interaction.answer(product_id))
+            })
+            .collect::<Result<_, Status>>()?;
+        Ok(Response::new(ValidateProductsResponse { validations }))
     }
 
     async fn get_product_prices(
@@ -64,10 +72,10 @@ impl CatalogService for StandIn {
         Ok(Response::new(GetProductPricesResponse { prices }))
     }
 
-    async fn validate_products(
+    async fn validate_product(
         &self,
-        _: Request<ValidateProductsRequest>,
-    ) -> Result<Response<ValidateProductsResponse>, Status> {
+        _: Request<ValidateProductRequest>,
+    ) -> Result<Response<ValidateProductResponse>, Status> {
         Err(Status::unimplemented("the Cart does not use this call"))
     }
 
@@ -162,20 +170,35 @@ async fn provider_the_catalog_answers_what_the_cart_relies_on() {
     let mut client = CatalogServiceClient::connect(catalog.grpc_url())
         .await
         .expect("a connection");
-    for interaction in INTERACTIONS {
-        let id = provider_id(interaction.state);
-        let request = ValidateProductRequest {
-            product_id: id.to_string(),
-            quantity: interaction.quantity,
-        };
-        let answer = client
-            .validate_product(request)
-            .await
-            .expect("an answer")
-            .into_inner();
-        let validation = answer.validation.expect("a validation");
+    // Every interaction as one line of a single call, as the Cart validates a cart.
+    let ids: Vec<Uuid> = INTERACTIONS
+        .iter()
+        .map(|interaction| provider_id(interaction.state))
+        .collect();
+    let request = ValidateProductsRequest {
+        lines: INTERACTIONS
+            .iter()
+            .zip(&ids)
+            .map(|(interaction, id)| ValidateProductRequest {
+                product_id: id.to_string(),
+                quantity: interaction.quantity,
+            })
+            .collect(),
+    };
+    let validations = client
+        .validate_products(request)
+        .await
+        .expect("an answer")
+        .into_inner()
+        .validations;
+    assert_eq!(validations.len(), INTERACTIONS.len(), "one answer per line");
+    for (interaction, id) in INTERACTIONS.iter().zip(&ids) {
+        let validation = validations
+            .iter()
+            .find(|validation| validation.product_id == id.to_string())
+            .unwrap_or_else(|| panic!("no answer for {}", interaction.description));
         assert_eq!(
-            interaction.check(id, &validation),
+            interaction.check(*id, validation),
             Ok(()),
             "{}",
             interaction.description

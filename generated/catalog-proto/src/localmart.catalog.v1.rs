@@ -140,6 +140,10 @@ pub mod catalog_service_client {
     )]
     use tonic::codegen::*;
     use tonic::codegen::http::Uri;
+    /// The Cart uses the batch calls: ValidateProducts for a change (every line of the cart
+    /// at once, which also prices it) and GetProductPrices for a read. The single-product calls
+    /// serve callers that have one product (and the REST/gRPC comparison in the benchmarks);
+    /// removing them would be a breaking change, so a v2 package.
     #[derive(Debug, Clone)]
     pub struct CatalogServiceClient<T> {
         inner: tonic::client::Grpc<T>,
@@ -388,6 +392,10 @@ pub mod catalog_service_server {
             tonic::Status,
         >;
     }
+    /// The Cart uses the batch calls: ValidateProducts for a change (every line of the cart
+    /// at once, which also prices it) and GetProductPrices for a read. The single-product calls
+    /// serve callers that have one product (and the REST/gRPC comparison in the benchmarks);
+    /// removing them would be a breaking change, so a v2 package.
     #[derive(Debug)]
     pub struct CatalogServiceServer<T> {
         inner: Arc<T>,

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
 use catalog_proto::v1::{
-    GetProductPricesRequest, ProductValidation, ValidateProductRequest, ValidationReason,
+    GetProductPricesRequest, ProductValidation, ValidateProductRequest, ValidateProductsRequest,
+    ValidationReason,
 };
 use platform::grpc::TracePropagation;
 use platform::resilience::{Breaker, RetryBudget};
@@ -30,6 +31,15 @@ pub struct Price {
     pub amount_minor: i64,
     pub currency: String,
     pub active: bool,
+}
+
+/// What the Catalog answered about the lines of a cart.
+#[derive(Debug, Default)]
+pub struct Validations {
+    /// Whether each product can be sold in the quantity asked.
+    pub verdicts: HashMap<Uuid, Verdict>,
+    /// The current price of each product the Catalog has (absent: it has no such product).
+    pub prices: HashMap<Uuid, Price>,
 }
 
 /// What the Catalog says about selling a quantity of a product.
@@ -75,22 +85,46 @@ impl Catalog {
         })
     }
 
-    /// Whether a quantity of one product can be sold, and at what price.
-    pub async fn validate(&self, product_id: Uuid, quantity: u32) -> Result<Verdict, CartError> {
-        let request = ValidateProductRequest {
-            product_id: product_id.to_string(),
-            quantity: i32::try_from(quantity).unwrap_or(i32::MAX),
+    /// Validates, in one call, the quantity each product would have in a cart after a
+    /// change: every line of the cart, with the changed one at its new quantity. Answers
+    /// a verdict per product and the current price of each one the Catalog has, which
+    /// prices the whole cart, so a change needs no second call.
+    pub async fn validate_lines(&self, lines: &[(Uuid, u32)]) -> Result<Validations, CartError> {
+        let request = ValidateProductsRequest {
+            lines: lines
+                .iter()
+                .map(|&(product_id, quantity)| ValidateProductRequest {
+                    product_id: product_id.to_string(),
+                    quantity: i32::try_from(quantity).unwrap_or(i32::MAX),
+                })
+                .collect(),
         };
         let response = self
             .call(|mut client| {
                 let request = request.clone();
-                async move { client.validate_product(request).await }
+                async move { client.validate_products(request).await }
             })
             .await?;
-        let validation = response
-            .validation
-            .ok_or_else(|| CartError::CatalogRejected("an empty validation".to_owned()))?;
-        Ok(verdict(product_id, quantity, validation))
+        let asked: HashMap<Uuid, u32> = lines.iter().copied().collect();
+        let mut validations = Validations::default();
+        for validation in response.validations {
+            let Some((product_id, quantity)) = Uuid::parse_str(&validation.product_id)
+                .ok()
+                .and_then(|id| Some((id, *asked.get(&id)?)))
+            else {
+                return Err(CartError::CatalogRejected(format!(
+                    "a validation of a product not asked about: {:?}",
+                    validation.product_id
+                )));
+            };
+            if let Some(price) = price_of(&validation) {
+                validations.prices.insert(product_id, price);
+            }
+            validations
+                .verdicts
+                .insert(product_id, verdict(product_id, quantity, validation));
+        }
+        Ok(validations)
     }
 
     /// The current prices of `ids`, in one call; unknown products are absent.
@@ -189,14 +223,18 @@ fn is_transient(code: Code) -> bool {
     )
 }
 
-fn verdict(product_id: Uuid, quantity: u32, validation: ProductValidation) -> Verdict {
-    let price = validation.unit_price.as_ref().map(|unit| Price {
+/// The price a validation carries: every product the Catalog has, sellable or not.
+fn price_of(validation: &ProductValidation) -> Option<Price> {
+    validation.unit_price.as_ref().map(|unit| Price {
         name: validation.name.clone(),
         amount_minor: unit.amount_minor,
         currency: unit.currency.clone(),
         active: validation.reason() != ValidationReason::Inactive,
-    });
-    match (validation.reason(), price) {
+    })
+}
+
+fn verdict(product_id: Uuid, quantity: u32, validation: ProductValidation) -> Verdict {
+    match (validation.reason(), price_of(&validation)) {
         (ValidationReason::Ok, Some(price)) => Verdict::Sellable {
             price,
             stock: u32::try_from(validation.available_stock).unwrap_or(0),

@@ -121,6 +121,7 @@ mod tests {
                 .collect(),
             updated_at: Utc::now(),
             expires_at: Utc::now(),
+            version: 0,
         }
     }
 

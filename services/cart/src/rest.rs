@@ -1,8 +1,12 @@
 //! The REST API: the generated `CartApi` trait over the store and the Catalog.
 //!
 //! Changes that need the Catalog (add, set quantity) ask it first and write only when it
-//! agrees, so a refused or failed change leaves the cart as it was. Reads price every line
-//! with one batch call and fall back to the last known prices when the Catalog is away.
+//! agrees, so a refused or failed change leaves the cart as it was. Each costs one read of
+//! the cart, one Catalog call and one script: the Catalog validates every line of the cart
+//! at once (the changed one at its new quantity), which also prices the cart, and the
+//! script writes the change, keeps the prices and answers the cart as it is after it.
+//! Reads price every line with one batch call and fall back to the last known prices when
+//! the Catalog is away.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +25,7 @@ use uuid::Uuid;
 use crate::catalog::{Catalog, Price, Verdict};
 use crate::error::CartError;
 use crate::pricing::{self, PricedCart};
-use crate::store::{Change, IdempotencyKey, MAX_QUANTITY, Store};
+use crate::store::{Change, IdempotencyKey, MAX_QUANTITY, Store, StoredCart};
 
 #[derive(Debug, Clone)]
 pub struct Api {
@@ -42,21 +46,19 @@ impl Api {
     /// The cart priced now, or at its last known prices when the Catalog is away.
     async fn view(&self, cart: Uuid) -> Result<types::Cart, CartError> {
         let stored = self.store.get(cart).await?;
+        self.priced(stored).await
+    }
+
+    /// `stored` priced with one call to the Catalog, or at its last known prices when the
+    /// Catalog is away.
+    async fn priced(&self, stored: StoredCart) -> Result<types::Cart, CartError> {
         let ids: Vec<Uuid> = stored.lines.iter().map(|line| line.product_id).collect();
         let priced = match self.catalog.prices(&ids).await {
             Ok(current) => {
                 // Keep the prices that changed, for later stale reads. It is a nicety:
                 // a failure here must not fail the read.
-                let changed: HashMap<Uuid, Price> = stored
-                    .lines
-                    .iter()
-                    .filter_map(|line| {
-                        let price = current.get(&line.product_id)?;
-                        (line.last_price.as_ref() != Some(price))
-                            .then(|| (line.product_id, price.clone()))
-                    })
-                    .collect();
-                if let Err(err) = self.store.remember_prices(cart, &changed).await {
+                let changed = changed_prices(&stored, &current);
+                if let Err(err) = self.store.remember_prices(stored.id, &changed).await {
                     tracing::warn!(error = %err, "could not keep the latest prices");
                 }
                 pricing::price(stored, Some(&current), &self.currency)
@@ -69,11 +71,29 @@ impl Api {
         to_wire(priced)
     }
 
-    /// Asks the Catalog whether `quantity` of a product may be in the cart, and at what price.
-    /// The price of `quantity` units of a product and the units in stock now, if the
-    /// Catalog will sell that many into this cart.
-    async fn sellable(&self, product: Uuid, quantity: u32) -> Result<(Price, u32), CartError> {
-        match self.catalog.validate(product, quantity).await? {
+    /// Asks the Catalog, in one call, whether the cart may hold `quantity` of `product`
+    /// with its other lines as they are. Answers the product's price and the units in
+    /// stock now, and the Catalog's prices of every line, which price the cart after the
+    /// change.
+    async fn sellable(
+        &self,
+        cart: &StoredCart,
+        product: Uuid,
+        quantity: u32,
+    ) -> Result<Sellable, CartError> {
+        let mut lines: Vec<(Uuid, u32)> = cart
+            .lines
+            .iter()
+            .filter(|line| line.product_id != product)
+            .map(|line| (line.product_id, line.quantity))
+            .collect();
+        lines.push((product, quantity));
+        let mut validations = self.catalog.validate_lines(&lines).await?;
+        let verdict = validations
+            .verdicts
+            .remove(&product)
+            .ok_or_else(|| CartError::CatalogRejected("no validation of the product".to_owned()))?;
+        match verdict {
             Verdict::Refused(reason) => Err(reason),
             Verdict::Sellable { price, .. } if price.currency != self.currency => {
                 Err(CartError::CurrencyMismatch {
@@ -82,14 +102,38 @@ impl Api {
                     cart_currency: self.currency.clone(),
                 })
             }
-            Verdict::Sellable { price, stock } => Ok((price, stock)),
+            Verdict::Sellable { price, stock } => Ok(Sellable {
+                price,
+                stock,
+                asked: lines.into_iter().map(|(id, _)| id).collect(),
+                prices: validations.prices,
+            }),
         }
+    }
+
+    /// The cart after a change, priced with what the Catalog answered for the change.
+    fn priced_after(
+        &self,
+        after: StoredCart,
+        sellable: Sellable,
+    ) -> Result<types::Cart, CartError> {
+        let mut current = sellable.prices;
+        // A line that another change added meanwhile was not asked about; its price is the
+        // one that change had just validated.
+        for line in &after.lines {
+            if !sellable.asked.contains(&line.product_id)
+                && let Some(price) = &line.last_price
+            {
+                current.insert(line.product_id, price.clone());
+            }
+        }
+        to_wire(pricing::price(after, Some(&current), &self.currency))
     }
 
     /// Adds units of a product. The Catalog is asked about the quantity the line will
     /// have; the store's script then adds only if the line stays within the stock the
     /// Catalog reported, so concurrent adds to one cart cannot pass it together. A change
-    /// already made under the same idempotency key is answered without asking anyone.
+    /// already made under the same idempotency key is answered without writing again.
     async fn add(
         &self,
         cart: Uuid,
@@ -98,23 +142,37 @@ impl Api {
     ) -> Result<types::Cart, CartError> {
         let product = body.product_id;
         let units = checked_quantity(body.quantity.0.get())?;
-        let line = self
+        let before = self
             .store
-            .line(cart, product, key, &Change::Add { product, units })
+            .before(cart, key, &Change::Add { product, units })
             .await?;
-        if !line.replayed {
-            if line.quantity + units > MAX_QUANTITY {
-                return Err(CartError::QuantityLimit {
-                    current: line.quantity,
-                    max: MAX_QUANTITY,
-                });
-            }
-            let (price, stock) = self.sellable(product, line.quantity + units).await?;
-            self.store
-                .add(cart, key, product, units, &price, stock)
-                .await?;
+        if before.replayed {
+            return self.priced(before.cart).await;
         }
-        self.view(cart).await
+        let current = before.cart.quantity_of(product);
+        if current + units > MAX_QUANTITY {
+            return Err(CartError::QuantityLimit {
+                current,
+                max: MAX_QUANTITY,
+            });
+        }
+        let sellable = self
+            .sellable(&before.cart, product, current + units)
+            .await?;
+        let others = changed_prices(&before.cart, &sellable.prices);
+        let after = self
+            .store
+            .add(
+                &before.cart,
+                key,
+                product,
+                units,
+                &sellable.price,
+                sellable.stock,
+                &others,
+            )
+            .await?;
+        self.priced_after(after, sellable)
     }
 
     async fn set_quantity(
@@ -125,20 +183,55 @@ impl Api {
         quantity: u32,
     ) -> Result<types::Cart, CartError> {
         let quantity = checked_quantity(quantity)?;
-        let line = self
+        let before = self
             .store
-            .line(cart, product, key, &Change::Set { product, quantity })
+            .before(cart, key, &Change::Set { product, quantity })
             .await?;
-        if !line.replayed {
-            if line.quantity == 0 {
-                return Err(CartError::LineNotFound(product));
-            }
-            // A set is absolute, so what the Catalog validated is what is stored.
-            let (price, _) = self.sellable(product, quantity).await?;
-            self.store.set(cart, key, product, quantity, &price).await?;
+        if before.replayed {
+            return self.priced(before.cart).await;
         }
-        self.view(cart).await
+        if before.cart.quantity_of(product) == 0 {
+            return Err(CartError::LineNotFound(product));
+        }
+        // A set is absolute, so what the Catalog validated is what is stored.
+        let sellable = self.sellable(&before.cart, product, quantity).await?;
+        let others = changed_prices(&before.cart, &sellable.prices);
+        let after = self
+            .store
+            .set(
+                &before.cart,
+                key,
+                product,
+                quantity,
+                &sellable.price,
+                &others,
+            )
+            .await?;
+        self.priced_after(after, sellable)
     }
+}
+
+/// What the Catalog answered for a change it agreed to.
+struct Sellable {
+    /// The changed product's price.
+    price: Price,
+    /// Its units in stock now.
+    stock: u32,
+    /// Every product asked about.
+    asked: Vec<Uuid>,
+    /// The current price of each one the Catalog has.
+    prices: HashMap<Uuid, Price>,
+}
+
+/// The prices in `current` that differ from what `cart` last knew.
+fn changed_prices(cart: &StoredCart, current: &HashMap<Uuid, Price>) -> HashMap<Uuid, Price> {
+    cart.lines
+        .iter()
+        .filter_map(|line| {
+            let price = current.get(&line.product_id)?;
+            (line.last_price.as_ref() != Some(price)).then(|| (line.product_id, price.clone()))
+        })
+        .collect()
 }
 
 fn checked_quantity(quantity: u32) -> Result<u32, CartError> {
@@ -250,8 +343,8 @@ impl CartApi for Api {
         headers: ClearCartHeaders,
     ) -> Result<ClearCartResponse, ServiceError> {
         let key = headers.idempotency_key.map(IdempotencyKey);
-        self.store.clear(path.cart_id, key).await?;
-        Ok(ClearCartResponse::Ok(self.view(path.cart_id).await?))
+        let after = self.store.clear(path.cart_id, key).await?;
+        Ok(ClearCartResponse::Ok(self.priced(after).await?))
     }
 
     async fn set_line_quantity(
@@ -274,9 +367,10 @@ impl CartApi for Api {
         headers: RemoveLineHeaders,
     ) -> Result<RemoveLineResponse, ServiceError> {
         let key = headers.idempotency_key.map(IdempotencyKey);
-        self.store
+        let after = self
+            .store
             .remove(path.cart_id, key, path.product_id)
             .await?;
-        Ok(RemoveLineResponse::Ok(self.view(path.cart_id).await?))
+        Ok(RemoveLineResponse::Ok(self.priced(after).await?))
     }
 }

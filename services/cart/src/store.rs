@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, Script};
+use redis::{AsyncCommands, FromRedisValue, Script};
 use uuid::Uuid;
 
 use crate::catalog::Price;
@@ -48,25 +48,40 @@ return {0, 0}
 
 /// The start of every change script. KEYS[1] is the cart; KEYS[2], when the client sent an
 /// idempotency key, is that key's record. ARGV[1] describes the change (`add <product>
-/// <units>`, ...) and ARGV[2] is how long to keep the record, in seconds; the change's own
+/// <units>`, ...), ARGV[2] is how long to keep the record, in seconds, and ARGV[3] the
+/// cart's `version` as the caller read it (empty when it did not); the change's own
 /// arguments follow. A change already recorded under the key is not made again; `done`
-/// records it in the same step as the change itself.
+/// records it in the same step as the change itself, moves the version on, and answers
+/// whether the cart was still as the caller read it (1) or another change came between
+/// (0), so the caller knows whether the cart is now what it read plus its own change.
 const CHANGE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
 if KEYS[2] then
   local recorded = redis.call('GET', KEYS[2])
-  if recorded == ARGV[1] then return {1, 0} end
+  if recorded == ARGV[1] then return {1, 0, 0} end
   if recorded then return {-6, 0} end
+end
+local undisturbed = (redis.call('HGET', KEYS[1], 'version') or '0') == ARGV[3]
+-- ARGV[from..] are pairs of a product and its price JSON: the prices the Catalog just gave
+-- for the cart's other lines, kept as their last known ones.
+local function remember(from)
+  for i = from, #ARGV, 2 do
+    if redis.call('HEXISTS', KEYS[1], 'qty:' .. ARGV[i]) == 1 then
+      redis.call('HSET', KEYS[1], 'price:' .. ARGV[i], ARGV[i + 1])
+    end
+  end
 end
 local function done(value)
   if KEYS[2] then redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end
-  return {0, value}
+  redis.call('HINCRBY', KEYS[1], 'version', 1)
+  return {0, value, undisturbed and 1 or 0}
 end
 ";
 
-/// ARGV[3..]: product, units to add, max quantity, max lines, ttl, now, price JSON, stock.
+/// ARGV[4..]: product, units to add, max quantity, max lines, ttl, now, price JSON, stock;
+/// then the other lines' prices to remember.
 const ADD: &str = r"
-local product, units, max_quantity, max_lines, ttl, now, price, stock = unpack(ARGV, 3, 10)
+local product, units, max_quantity, max_lines, ttl, now, price, stock = unpack(ARGV, 4, 11)
 local qty = 'qty:' .. product
 local current = tonumber(redis.call('HGET', KEYS[1], qty) or '0')
 local wanted = current + tonumber(units)
@@ -81,22 +96,25 @@ if current == 0 then
   redis.call('HSET', KEYS[1], 'order:' .. product, redis.call('HINCRBY', KEYS[1], 'seq', 1))
 end
 redis.call('HSET', KEYS[1], qty, wanted, 'price:' .. product, price, 'updated_at', now)
+remember(12)
 redis.call('EXPIRE', KEYS[1], ttl)
 return done(wanted)
 ";
 
-/// ARGV[3..]: product, quantity, ttl, now, price JSON.
+/// ARGV[4..]: product, quantity, ttl, now, price JSON; then the other lines' prices to
+/// remember.
 const SET: &str = r"
-local product, quantity, ttl, now, price = unpack(ARGV, 3, 7)
+local product, quantity, ttl, now, price = unpack(ARGV, 4, 8)
 if redis.call('HEXISTS', KEYS[1], 'qty:' .. product) == 0 then return {-4, 0} end
 redis.call('HSET', KEYS[1], 'qty:' .. product, quantity, 'price:' .. product, price, 'updated_at', now)
+remember(9)
 redis.call('EXPIRE', KEYS[1], ttl)
 return done(tonumber(quantity))
 ";
 
-/// ARGV[3..]: product, ttl, now.
+/// ARGV[4..]: product, ttl, now.
 const REMOVE: &str = r"
-local product, ttl, now = unpack(ARGV, 3, 5)
+local product, ttl, now = unpack(ARGV, 4, 6)
 if redis.call('HDEL', KEYS[1], 'qty:' .. product, 'order:' .. product, 'price:' .. product) == 0 then
   return {-4, 0}
 end
@@ -105,9 +123,9 @@ redis.call('EXPIRE', KEYS[1], ttl)
 return done(0)
 ";
 
-/// ARGV[3..]: ttl, now.
+/// ARGV[4..]: ttl, now.
 const CLEAR: &str = r"
-local ttl, now = unpack(ARGV, 3, 4)
+local ttl, now = unpack(ARGV, 4, 5)
 for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
   local kind = string.match(field, '^(%a+):')
   if kind == 'qty' or kind == 'order' or kind == 'price' then redis.call('HDEL', KEYS[1], field) end
@@ -154,11 +172,10 @@ impl Change {
     }
 }
 
-/// A line before a change, as [`Store::line`] reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Line {
-    /// 0 when the product is not in the cart.
-    pub quantity: u32,
+/// A cart just before a change, as [`Store::before`] reads it.
+#[derive(Debug, Clone)]
+pub struct Before {
+    pub cart: StoredCart,
     /// The change was already made under the client's idempotency key.
     pub replayed: bool,
 }
@@ -191,6 +208,65 @@ pub struct StoredCart {
     pub lines: Vec<StoredLine>,
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Moved on by every change: a change script tells from it whether the cart is still
+    /// as this was read.
+    pub(crate) version: u64,
+}
+
+impl StoredCart {
+    /// The quantity of `product` in the cart (0 when it has no line).
+    pub fn quantity_of(&self, product: Uuid) -> u32 {
+        self.lines
+            .iter()
+            .find(|line| line.product_id == product)
+            .map_or(0, |line| line.quantity)
+    }
+
+    /// The cart after the store set `product`'s line to `quantity(current)` units at
+    /// `price` and kept `others` as the other lines' last known prices: what the change
+    /// script wrote, when nothing else changed the cart in between.
+    fn after(
+        mut self,
+        product: Uuid,
+        quantity: impl FnOnce(u32) -> u32,
+        price: &Price,
+        others: &HashMap<Uuid, Price>,
+        updated_at: DateTime<Utc>,
+        ttl: Duration,
+    ) -> Self {
+        let index = match self
+            .lines
+            .iter()
+            .position(|line| line.product_id == product)
+        {
+            Some(index) => index,
+            None => {
+                let last = self.lines.iter().map(|line| line.order).max().unwrap_or(0);
+                self.lines.push(StoredLine::new(product, 0, None, last + 1));
+                self.lines.len() - 1
+            }
+        };
+        let line = &mut self.lines[index];
+        line.quantity = quantity(line.quantity);
+        line.last_price = Some(price.clone());
+        for line in &mut self.lines {
+            if let Some(price) = others.get(&line.product_id) {
+                line.last_price = Some(price.clone());
+            }
+        }
+        self.updated_at = updated_at;
+        self.expires_at = Utc::now() + ttl;
+        self.version += 1;
+        self
+    }
+}
+
+/// What a script answered: its status, a value, and whether the cart was still as the
+/// caller had read it when a change was made.
+struct Answer {
+    status: i64,
+    value: i64,
+    undisturbed: bool,
 }
 
 /// The scripts, each hashed once; Redis caches them by hash after the first call.
@@ -266,32 +342,31 @@ impl Store {
     }
 
     /// Runs a change script (one built on `CHANGE`) with its own arguments after the
-    /// record's. A change already made under `key` answers `OK` without writing: to the
-    /// client, a repeat succeeds as the first did.
+    /// record's and the version the caller read (if it read the cart). Answers whether the
+    /// cart was still as the caller read it, or a refusal's status and value for the
+    /// caller to name. A change already made under `key` is not made again: to the client,
+    /// a repeat succeeds as the first did.
     async fn change(
         &self,
         script: &Script,
         cart: Uuid,
         key: Option<IdempotencyKey>,
         change: &Change,
+        read: Option<u64>,
         args: &[String],
-    ) -> Result<(i64, i64), CartError> {
+    ) -> Result<Result<bool, (i64, i64)>, CartError> {
         let record = key.map(|key| self.record_key(cart, key));
-        let mut all_args = vec![change.describe(), IDEMPOTENCY_WINDOW.as_secs().to_string()];
+        let mut all_args = vec![
+            change.describe(),
+            IDEMPOTENCY_WINDOW.as_secs().to_string(),
+            read.map(|version| version.to_string()).unwrap_or_default(),
+        ];
         all_args.extend_from_slice(args);
-        match self.invoke(script, cart, record, &all_args).await? {
-            (REPLAYED, _) => Ok((OK, 0)),
-            answer => Ok(answer),
+        let answer = self.invoke(script, cart, record, &all_args).await?;
+        match answer.status {
+            OK | REPLAYED => Ok(Ok(answer.undisturbed)),
+            status => Ok(Err((status, answer.value))),
         }
-    }
-
-    async fn run(
-        &self,
-        script: &Script,
-        cart: Uuid,
-        args: &[String],
-    ) -> Result<(i64, i64), CartError> {
-        self.invoke(script, cart, None, args).await
     }
 
     /// Runs a script on the cart's key (and `record`, when there is one).
@@ -301,7 +376,7 @@ impl Store {
         cart: Uuid,
         record: Option<String>,
         args: &[String],
-    ) -> Result<(i64, i64), CartError> {
+    ) -> Result<Answer, CartError> {
         let mut invocation = script.key(self.key(cart));
         if let Some(record) = record {
             invocation.key(record);
@@ -309,162 +384,182 @@ impl Store {
         for arg in args {
             invocation.arg(arg);
         }
-        let (status, value): (i64, i64) = invocation
+        let answer: Vec<redis::Value> = invocation
             .invoke_async(&mut self.redis.clone())
             .await
             .map_err(CartError::StoreUnavailable)?;
-        match status {
+        let answer = parse_answer(&answer)?;
+        match answer.status {
             NO_CART => Err(CartError::CartNotFound(cart)),
             KEY_REUSED => Err(CartError::IdempotencyKeyReused),
-            _ => Ok((status, value)),
+            _ => Ok(answer),
         }
     }
 
     pub async fn create(&self) -> Result<Uuid, CartError> {
         let id = Uuid::new_v4();
-        self.run(
-            &self.scripts.create,
-            id,
-            &[now(), self.ttl_seconds().to_string()],
-        )
-        .await?;
+        let args = [stamp(now()), self.ttl_seconds().to_string()];
+        self.invoke(&self.scripts.create, id, None, &args).await?;
         Ok(id)
     }
 
-    /// The quantity of a product in the cart now (0 when absent), and whether `change` was
-    /// already made under `key`; fails if there is no cart, or if the key was used for
-    /// another change. One round trip: the change scripts check the same again when they
-    /// write, so this is what the Catalog is asked about, not what decides.
-    pub async fn line(
+    /// The cart as it is before `change`, and whether `change` was already made under
+    /// `key`, in one round trip; fails if there is no cart, or if the key was used for
+    /// another change. The change scripts check the same again when they write, so this
+    /// is what the Catalog is asked about, not what decides.
+    pub async fn before(
         &self,
         cart: Uuid,
-        product: Uuid,
         key: Option<IdempotencyKey>,
         change: &Change,
-    ) -> Result<Line, CartError> {
-        let mut redis = self.redis.clone();
-        let mut pipe = redis::pipe();
-        pipe.exists(self.key(cart))
-            .hget(self.key(cart), format!("qty:{product}"));
-        let read: Result<(bool, Option<u32>, Option<String>), _> = match key {
-            Some(key) => {
-                pipe.get(self.record_key(cart, key));
-                pipe.query_async(&mut redis).await
-            }
-            None => pipe
-                .query_async(&mut redis)
-                .await
-                .map(|(exists, quantity)| (exists, quantity, None)),
-        };
-        let (exists, quantity, recorded) = read.map_err(CartError::StoreUnavailable)?;
-        if !exists {
-            return Err(CartError::CartNotFound(cart));
-        }
+    ) -> Result<Before, CartError> {
+        let (stored, recorded) = self
+            .read(cart, key.map(|key| self.record_key(cart, key)))
+            .await?;
         let replayed = match recorded {
             None => false,
             Some(recorded) if recorded == change.describe() => true,
             Some(_) => return Err(CartError::IdempotencyKeyReused),
         };
-        Ok(Line {
-            quantity: quantity.unwrap_or(0),
+        Ok(Before {
+            cart: stored,
             replayed,
         })
     }
 
-    /// Adds `units` of a product, creating the line if needed, unless the line would then
-    /// hold more than `stock`.
+    /// Adds `units` of a product to the cart read as `before`, creating the line if needed,
+    /// unless the line would then hold more than `stock`; keeps `others` as the last known
+    /// prices of the other lines. Answers the cart after the change: worked out from
+    /// `before` when nothing else changed it in between, read again when something did.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per fact the script checks"
+    )]
     pub async fn add(
         &self,
-        cart: Uuid,
+        before: &StoredCart,
         key: Option<IdempotencyKey>,
         product: Uuid,
         units: u32,
         price: &Price,
         stock: u32,
-    ) -> Result<(), CartError> {
-        let args = [
+        others: &HashMap<Uuid, Price>,
+    ) -> Result<StoredCart, CartError> {
+        let updated_at = now();
+        let mut args = vec![
             product.to_string(),
             units.to_string(),
             MAX_QUANTITY.to_string(),
             MAX_LINES.to_string(),
             self.ttl_seconds().to_string(),
-            now(),
+            stamp(updated_at),
             price_json(price)?,
             stock.to_string(),
         ];
+        args.extend(price_args(others)?);
         let change = Change::Add { product, units };
+        let script = &self.scripts.add;
         match self
-            .change(&self.scripts.add, cart, key, &change, &args)
+            .change(script, before.id, key, &change, Some(before.version), &args)
             .await?
         {
-            (OK, _) => Ok(()),
-            (OVER_QUANTITY, current) => Err(CartError::QuantityLimit {
+            Ok(true) => Ok(before.clone().after(
+                product,
+                |current| current + units,
+                price,
+                others,
+                updated_at,
+                self.ttl,
+            )),
+            Ok(false) => self.get(before.id).await,
+            Err((OVER_QUANTITY, current)) => Err(CartError::QuantityLimit {
                 current: u32::try_from(current).unwrap_or(0),
                 max: MAX_QUANTITY,
             }),
-            (OVER_LINES, _) => Err(CartError::LineLimit { max: MAX_LINES }),
-            (OVER_STOCK, current) => Err(CartError::InsufficientStock {
+            Err((OVER_LINES, _)) => Err(CartError::LineLimit { max: MAX_LINES }),
+            Err((OVER_STOCK, current)) => Err(CartError::InsufficientStock {
                 name: price.name.clone(),
                 available: i32::try_from(stock).unwrap_or(i32::MAX),
                 wanted: u32::try_from(current).unwrap_or(0) + units,
             }),
-            (status, _) => Err(unexpected("add", status)),
+            Err((status, _)) => Err(unexpected("add", status)),
         }
     }
 
-    /// Sets the quantity of a line that is already in the cart.
+    /// Sets the quantity of a line that is already in the cart read as `before`; keeps
+    /// `others` as the last known prices of the other lines. Answers the cart after the
+    /// change, as [`add`](Self::add) does.
     pub async fn set(
         &self,
-        cart: Uuid,
+        before: &StoredCart,
         key: Option<IdempotencyKey>,
         product: Uuid,
         quantity: u32,
         price: &Price,
-    ) -> Result<(), CartError> {
-        let args = [
+        others: &HashMap<Uuid, Price>,
+    ) -> Result<StoredCart, CartError> {
+        let updated_at = now();
+        let mut args = vec![
             product.to_string(),
             quantity.to_string(),
             self.ttl_seconds().to_string(),
-            now(),
+            stamp(updated_at),
             price_json(price)?,
         ];
+        args.extend(price_args(others)?);
         let change = Change::Set { product, quantity };
+        let script = &self.scripts.set;
         match self
-            .change(&self.scripts.set, cart, key, &change, &args)
+            .change(script, before.id, key, &change, Some(before.version), &args)
             .await?
         {
-            (OK, _) => Ok(()),
-            (NO_LINE, _) => Err(CartError::LineNotFound(product)),
-            (status, _) => Err(unexpected("set", status)),
+            Ok(true) => {
+                Ok(before
+                    .clone()
+                    .after(product, |_| quantity, price, others, updated_at, self.ttl))
+            }
+            Ok(false) => self.get(before.id).await,
+            Err((NO_LINE, _)) => Err(CartError::LineNotFound(product)),
+            Err((status, _)) => Err(unexpected("set", status)),
         }
     }
 
+    /// Removes a product's line; answers the cart after the change.
     pub async fn remove(
         &self,
         cart: Uuid,
         key: Option<IdempotencyKey>,
         product: Uuid,
-    ) -> Result<(), CartError> {
-        let args = [product.to_string(), self.ttl_seconds().to_string(), now()];
+    ) -> Result<StoredCart, CartError> {
+        let args = [
+            product.to_string(),
+            self.ttl_seconds().to_string(),
+            stamp(now()),
+        ];
         let change = Change::Remove { product };
         match self
-            .change(&self.scripts.remove, cart, key, &change, &args)
+            .change(&self.scripts.remove, cart, key, &change, None, &args)
             .await?
         {
-            (OK, _) => Ok(()),
-            (NO_LINE, _) => Err(CartError::LineNotFound(product)),
-            (status, _) => Err(unexpected("remove", status)),
+            Ok(_) => self.get(cart).await,
+            Err((NO_LINE, _)) => Err(CartError::LineNotFound(product)),
+            Err((status, _)) => Err(unexpected("remove", status)),
         }
     }
 
-    pub async fn clear(&self, cart: Uuid, key: Option<IdempotencyKey>) -> Result<(), CartError> {
-        let args = [self.ttl_seconds().to_string(), now()];
+    /// Removes every line; answers the empty cart.
+    pub async fn clear(
+        &self,
+        cart: Uuid,
+        key: Option<IdempotencyKey>,
+    ) -> Result<StoredCart, CartError> {
+        let args = [self.ttl_seconds().to_string(), stamp(now())];
         match self
-            .change(&self.scripts.clear, cart, key, &Change::Clear, &args)
+            .change(&self.scripts.clear, cart, key, &Change::Clear, None, &args)
             .await?
         {
-            (OK, _) => Ok(()),
-            (status, _) => Err(unexpected("clear", status)),
+            Ok(_) => self.get(cart).await,
+            Err((status, _)) => Err(unexpected("clear", status)),
         }
     }
 
@@ -477,29 +572,37 @@ impl Store {
         if prices.is_empty() {
             return Ok(());
         }
-        let mut args = Vec::with_capacity(prices.len() * 2);
-        for (product, price) in prices {
-            args.push(product.to_string());
-            args.push(price_json(price)?);
-        }
-        self.run(&self.scripts.remember_prices, cart, &args)
+        let args = price_args(prices)?;
+        self.invoke(&self.scripts.remember_prices, cart, None, &args)
             .await
             .map(drop)
     }
 
     pub async fn get(&self, cart: Uuid) -> Result<StoredCart, CartError> {
+        Ok(self.read(cart, None).await?.0)
+    }
+
+    /// The cart, and the value at `record` when one is named, in one round trip.
+    async fn read(
+        &self,
+        cart: Uuid,
+        record: Option<String>,
+    ) -> Result<(StoredCart, Option<String>), CartError> {
         let mut redis = self.redis.clone();
-        let (fields, ttl_ms): (HashMap<String, String>, i64) = redis::pipe()
-            .atomic()
-            .hgetall(self.key(cart))
-            .pttl(self.key(cart))
-            .query_async(&mut redis)
-            .await
-            .map_err(CartError::StoreUnavailable)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().hgetall(self.key(cart)).pttl(self.key(cart));
+        let read: Result<(HashMap<String, String>, i64, Option<String>), _> = match record {
+            Some(record) => pipe.get(record).query_async(&mut redis).await,
+            None => pipe
+                .query_async(&mut redis)
+                .await
+                .map(|(fields, ttl_ms)| (fields, ttl_ms, None)),
+        };
+        let (fields, ttl_ms, recorded) = read.map_err(CartError::StoreUnavailable)?;
         if fields.is_empty() {
             return Err(CartError::CartNotFound(cart));
         }
-        parse_cart(cart, &fields, ttl_ms)
+        Ok((parse_cart(cart, &fields, ttl_ms)?, recorded))
     }
 }
 
@@ -519,12 +622,50 @@ fn unexpected(script: &str, status: i64) -> CartError {
     CartError::Corrupt(format!("the {script} script answered {status}"))
 }
 
-fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// Now, to the millisecond the store keeps.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+fn stamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn price_json(price: &Price) -> Result<String, CartError> {
     serde_json::to_string(price).map_err(|err| CartError::Corrupt(err.to_string()))
+}
+
+/// Prices as script arguments: product, price JSON, product, price JSON, ...
+fn price_args(prices: &HashMap<Uuid, Price>) -> Result<Vec<String>, CartError> {
+    let mut args = Vec::with_capacity(prices.len() * 2);
+    for (product, price) in prices {
+        args.push(product.to_string());
+        args.push(price_json(price)?);
+    }
+    Ok(args)
+}
+
+/// A script's answer: `{status, value}`, or `{status, value, undisturbed}` for a change.
+fn parse_answer(answer: &[redis::Value]) -> Result<Answer, CartError> {
+    let int = |value: &redis::Value| -> Result<i64, CartError> {
+        i64::from_redis_value_ref(value)
+            .map_err(|err| CartError::Corrupt(format!("a script answered {err}")))
+    };
+    let (status, value, undisturbed) = match answer {
+        [status, value] => (status, value, None),
+        [status, value, undisturbed] => (status, value, Some(undisturbed)),
+        other => {
+            return Err(CartError::Corrupt(format!(
+                "a script answered {} values",
+                other.len()
+            )));
+        }
+    };
+    Ok(Answer {
+        status: int(status)?,
+        value: int(value)?,
+        undisturbed: undisturbed.map(int).transpose()? == Some(1),
+    })
 }
 
 fn parse_cart(
@@ -571,5 +712,9 @@ fn parse_cart(
         lines,
         updated_at: time("updated_at")?,
         expires_at: Utc::now() + expires_in,
+        version: fields
+            .get("version")
+            .and_then(|version| version.parse().ok())
+            .unwrap_or(0),
     })
 }

@@ -148,6 +148,68 @@ async fn totals_follow_the_catalogs_current_price() {
     );
 }
 
+#[tokio::test]
+async fn a_change_asks_the_catalog_once_and_its_answer_prices_the_whole_cart() {
+    let cart = helpers::spawn().await;
+    let id = cart.new_cart().await;
+    let products: Vec<_> = catalog::seed::products()
+        .into_iter()
+        .filter(|p| p.active && p.stock >= 5)
+        .take(3)
+        .collect();
+    for product in &products[..2] {
+        cart.add(id, product.id, 1).await.expect("added");
+    }
+    // A line's price changes while it sits in the cart.
+    cart.catalog
+        .execute(&format!(
+            "UPDATE products SET price_minor = 1234 WHERE id = '{}'",
+            products[0].id
+        ))
+        .await
+        .expect("the catalog changes");
+
+    let calls = cart.catalog_grpc_calls().await;
+    let added = cart.add(id, products[2].id, 1).await.expect("added");
+    assert_eq!(
+        cart.catalog_grpc_calls().await - calls,
+        1,
+        "calls for an add"
+    );
+    assert_eq!(added.lines.len(), 3);
+    assert_eq!(added.lines[0].unit_price.amount_minor, 1234);
+    assert!(!added.prices_stale);
+    // The answer is the cart as stored (the Cart works it out rather than reading it back).
+    let read = cart.cart(id).await;
+    let json = |value: &_| serde_json::to_value(value).expect("JSON");
+    assert_eq!(json(&added.lines), json(&read.lines));
+    assert_eq!(added.updated_at, read.updated_at);
+
+    let calls = cart.catalog_grpc_calls().await;
+    let set = cart
+        .client
+        .set_line_quantity()
+        .cart_id(id)
+        .product_id(products[1].id)
+        .body(cart_api::types::SetQuantity {
+            quantity: std::num::NonZeroU32::new(3).expect("non-zero").into(),
+        })
+        .send()
+        .await
+        .expect("set")
+        .into_inner();
+    assert_eq!(
+        cart.catalog_grpc_calls().await - calls,
+        1,
+        "calls for a set"
+    );
+    assert_eq!(set.item_count, 5);
+    assert_eq!(
+        set.subtotal.amount_minor,
+        1234 + 3 * products[1].price_minor + products[2].price_minor
+    );
+}
+
 /// `count` adds of one unit of `product` to cart `id`, all at once.
 async fn adds_at_once(
     cart: &helpers::TestCart,
