@@ -3,6 +3,10 @@
 //! Every query runs the same on MongoDB 7 and on FerretDB v1, which the native stack and
 //! the tests use: no transactions, no text or TTL indexes, and aggregations limited to
 //! `$match` and a `$group` with a single `$sum` (the average is computed in Rust).
+//!
+//! A product's rating summary is a document of its own in `summaries` (its star counts),
+//! set from the product's reviews after every review written or deleted, so reading one,
+//! or a listing page's batch of them, is a lookup by id rather than a count of reviews.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -58,6 +62,16 @@ impl Vote {
     }
 }
 
+/// A product's star counts (index 0 is one star), kept for reading: set from its reviews
+/// after each review written or deleted ([`Store::summarise`]), and all of them at start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Summary {
+    /// The product's id.
+    #[serde(rename = "_id")]
+    id: String,
+    stars: [i64; 5],
+}
+
 /// A review stored before votes were documents of their own, with its voters inside.
 #[derive(Debug, Deserialize)]
 struct VotersInside {
@@ -71,6 +85,7 @@ struct VotersInside {
 struct StoredAuthor {
     #[serde(rename = "_id")]
     id: String,
+    product_id: String,
     author: String,
     author_key: String,
 }
@@ -97,11 +112,14 @@ pub const INDEXES: &[&str] = &[
 pub struct Store {
     reviews: Collection<Review>,
     votes: Collection<Vote>,
+    summaries: Collection<Summary>,
     /// Held while a review's count is set from its votes. FerretDB v1 reads and writes a
     /// document in two steps, so two updates at once can lose one (20 voters at once left
     /// a count of 19); in one process they take turns. Several Reviews processes on
     /// FerretDB could still race; on MongoDB each update is atomic anyway.
     recounting: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a product's summary is set from its reviews, for the same reason.
+    summarising: Arc<tokio::sync::Mutex<()>>,
     /// The longest one call may take. The driver bounds connecting and finding a server,
     /// but not waiting for an answer, so a frozen server would hold a request until its
     /// deadline without this.
@@ -121,11 +139,14 @@ impl Store {
         let store = Self {
             reviews: database.collection("reviews"),
             votes: database.collection("votes"),
+            summaries: database.collection("summaries"),
             recounting: Arc::default(),
+            summarising: Arc::default(),
             timeout,
         };
         store.create_indexes().await?;
         store.move_voters_out().await?;
+        store.summarise_all().await?;
         Ok(store)
     }
 
@@ -257,7 +278,7 @@ impl Store {
             .bounded(async {
                 let found = authors
                     .find(doc! {})
-                    .projection(doc! { "author": 1, "author_key": 1 })
+                    .projection(doc! { "product_id": 1, "author": 1, "author_key": 1 })
                     .await?;
                 Ok(found.try_collect().await?)
             })
@@ -268,8 +289,20 @@ impl Store {
             if folded == review.author_key {
                 continue;
             }
+            // Asked first rather than read from the unique index's refusal: FerretDB v1
+            // refuses an update that breaks a unique index as an internal error, not as
+            // the duplicate key MongoDB reports. The start is the only writer of keys
+            // here, so nothing can take the key in between.
             let refolded = self
                 .bounded(async {
+                    let taken = doc! {
+                        "product_id": &review.product_id,
+                        "author_key": &folded,
+                        "_id": { "$ne": &review.id },
+                    };
+                    if self.reviews.count_documents(taken).await? > 0 {
+                        return Ok(false);
+                    }
                     let update = doc! { "$set": { "author_key": &folded } };
                     match self
                         .reviews
@@ -299,6 +332,7 @@ impl Store {
             .await
     }
 
+    /// Stores the review, then sets its product's summary.
     pub async fn insert(&self, review: &Review) -> Result<(), ReviewsError> {
         self.bounded(async {
             match self.reviews.insert_one(review).await {
@@ -309,7 +343,65 @@ impl Store {
                 Err(err) => Err(err.into()),
             }
         })
-        .await
+        .await?;
+        self.summarise_after_change(&review.product_id).await;
+        Ok(())
+    }
+
+    /// Sets `product`'s summary after one of its reviews changed. The review itself is
+    /// already stored, so a failure here does not fail the request: the summary is made
+    /// good by the product's next review written or deleted, or by the next start.
+    async fn summarise_after_change(&self, product: &str) {
+        if let Err(err) = self.bounded(self.summarise(product)).await {
+            tracing::warn!(error = %err, product, "could not set the product's rating summary");
+        }
+    }
+
+    /// Sets `product`'s summary to its reviews, counted now; one product at a time (see
+    /// `summarising`), so two counts never overwrite each other out of order.
+    async fn summarise(&self, product: &str) -> Result<(), ReviewsError> {
+        let _turn = self.summarising.lock().await;
+        let counted = self.count_stars(doc! { "product_id": product }).await?;
+        let stars = counted.get(product).copied().unwrap_or_default();
+        self.keep_summary(product, stars).await
+    }
+
+    /// Sets every product's summary from the reviews, once per start: what a crash between
+    /// a review and its summary left behind is made good here.
+    async fn summarise_all(&self) -> Result<(), ReviewsError> {
+        let _turn = self.summarising.lock().await;
+        let counted = self.bounded(self.count_stars(doc! {})).await?;
+        let kept: Vec<Summary> = self
+            .bounded(async { Ok(self.summaries.find(doc! {}).await?.try_collect().await?) })
+            .await?;
+        // Products whose last review is gone keep a summary of nothing.
+        let emptied = kept
+            .iter()
+            .filter(|summary| !counted.contains_key(&summary.id))
+            .map(|summary| (summary.id.clone(), [0; 5]));
+        for (product, stars) in counted.clone().into_iter().chain(emptied) {
+            let unchanged = kept
+                .iter()
+                .any(|summary| summary.id == product && summary.stars == stars);
+            if !unchanged {
+                self.bounded(self.keep_summary(&product, stars)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn keep_summary(&self, product: &str, stars: [i64; 5]) -> Result<(), ReviewsError> {
+        self.summaries
+            .replace_one(
+                doc! { "_id": product },
+                Summary {
+                    id: product.to_owned(),
+                    stars,
+                },
+            )
+            .upsert(true)
+            .await?;
+        Ok(())
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Review, ReviewsError> {
@@ -323,26 +415,27 @@ impl Store {
             .ok_or(ReviewsError::ReviewNotFound(id))
     }
 
-    /// Deletes the review, then its votes (a delete cut short between the two leaves
-    /// votes of no review, which nothing reads).
+    /// Deletes the review, then its votes, then sets its product's summary (a delete cut
+    /// short between them leaves votes of no review, which nothing reads, or a summary
+    /// that the next change or start makes good).
     pub async fn delete(&self, id: Uuid) -> Result<(), ReviewsError> {
         let deleted = self
             .bounded(async {
                 Ok(self
                     .reviews
-                    .delete_one(doc! { "_id": id.to_string() })
+                    .find_one_and_delete(doc! { "_id": id.to_string() })
                     .await?)
             })
-            .await?;
-        if deleted.deleted_count == 0 {
-            return Err(ReviewsError::ReviewNotFound(id));
-        }
+            .await?
+            .ok_or(ReviewsError::ReviewNotFound(id))?;
         self.bounded(async {
             let votes = doc! { "review_id": id.to_string() };
             self.votes.delete_many(votes).await?;
             Ok(())
         })
-        .await
+        .await?;
+        self.summarise_after_change(&deleted.product_id).await;
+        Ok(())
     }
 
     /// Counts `voter` once: the vote is a document whose id is the review and the voter,
@@ -410,41 +503,54 @@ impl Store {
         Ok(Page { reviews, next })
     }
 
-    /// How many reviews each product has per star (index 0 is one star). A single
-    /// `$sum` per group, so it runs the same on FerretDB v1 and MongoDB.
+    /// How many reviews each product has per star (index 0 is one star), from the kept
+    /// summaries: one lookup by id for the whole batch.
     pub async fn star_counts(
         &self,
         products: &[Uuid],
     ) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
         let ids: Vec<String> = products.iter().map(Uuid::to_string).collect();
-        let pipeline = [
-            doc! { "$match": { "product_id": { "$in": ids } } },
-            doc! { "$group": { "_id": { "product": "$product_id", "rating": "$rating" }, "count": { "$sum": 1 } } },
-        ];
-        let groups: Vec<Document> = self
+        let kept: Vec<Summary> = self
             .bounded(async {
-                Ok(self
-                    .reviews
-                    .aggregate(pipeline)
-                    .await?
-                    .try_collect()
-                    .await?)
+                let found = self.summaries.find(doc! { "_id": { "$in": ids } }).await?;
+                Ok(found.try_collect().await?)
             })
             .await?;
         let mut counts: HashMap<Uuid, [i64; 5]> = products.iter().map(|id| (*id, [0; 5])).collect();
+        for summary in kept {
+            if let Ok(product) = Uuid::parse_str(&summary.id) {
+                counts.insert(product, summary.stars);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Counts the stars of the reviews `filter` matches, per product. A single `$sum` per
+    /// group, so it runs the same on FerretDB v1 and MongoDB.
+    async fn count_stars(
+        &self,
+        filter: Document,
+    ) -> Result<HashMap<String, [i64; 5]>, ReviewsError> {
+        let pipeline = [
+            doc! { "$match": filter },
+            doc! { "$group": { "_id": { "product": "$product_id", "rating": "$rating" }, "count": { "$sum": 1 } } },
+        ];
+        let groups: Vec<Document> = self
+            .reviews
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?;
+        let mut counts: HashMap<String, [i64; 5]> = HashMap::new();
         for group in groups {
             let key = group.get_document("_id").map_err(|err| {
                 ReviewsError::Corrupt(format!("a rating group without its key: {err}"))
             })?;
-            let product = key
-                .get_str("product")
-                .ok()
-                .and_then(|id| Uuid::parse_str(id).ok());
+            let product = key.get_str("product").ok();
             let rating = number(key.get("rating"));
             let count = number(group.get("count"));
-            if let (Some(product), Some(rating @ 1..=5), Some(count)) = (product, rating, count)
-                && let Some(stars) = counts.get_mut(&product)
-            {
+            if let (Some(product), Some(rating @ 1..=5), Some(count)) = (product, rating, count) {
+                let stars = counts.entry(product.to_owned()).or_default();
                 stars[usize::try_from(rating - 1).unwrap_or(0)] += count;
             }
         }

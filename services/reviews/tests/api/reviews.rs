@@ -317,6 +317,38 @@ async fn reviews_stored_under_an_older_fold_are_compared_the_new_way_after_a_res
 }
 
 #[tokio::test]
+async fn a_look_alike_pair_stored_under_older_keys_both_stay_and_the_service_starts() {
+    let mut reviews = helpers::spawn().await;
+    let product = product_in("toys-games");
+    reviews.write(product.id, "John", 5).await.expect("created");
+    // "J0hn", stored when names were only lower-cased, so its key differed then; now
+    // both names fold to one key, which the unique index holds for John.
+    let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
+        .await
+        .expect("the store");
+    let collection = client
+        .database(&reviews.database)
+        .collection::<mongodb::bson::Document>("reviews");
+    let john = collection
+        .find_one(mongodb::bson::doc! { "product_id": product.id.to_string() })
+        .await
+        .expect("read")
+        .expect("John's review");
+    let mut j0hn = john.clone();
+    j0hn.insert("_id", uuid::Uuid::new_v4().to_string());
+    j0hn.insert("author", "J0hn");
+    j0hn.insert("author_key", "j0hn");
+    collection.insert_one(j0hn).await.expect("stored as before");
+
+    reviews.restart_service().await;
+    let listed = reviews
+        .list(product.id, ReviewSort::Newest, 10, None)
+        .await
+        .items;
+    assert_eq!(listed.len(), 2, "both stay");
+}
+
+#[tokio::test]
 async fn an_admin_deletes_a_review_and_the_summary_follows() {
     let reviews = helpers::spawn().await;
     let product = product_in("beauty");
@@ -508,4 +540,101 @@ async fn voters_kept_inside_a_review_before_are_moved_out_at_start() {
         3,
         "the old votes still count, beside the new"
     );
+}
+
+/// A product's rating summary, as the storefront reads it.
+async fn summary_of(reviews: &helpers::TestReviews, product: uuid::Uuid) -> (i64, [i64; 5]) {
+    let summary = reviews
+        .client
+        .get_rating_summary()
+        .product_id(product)
+        .send()
+        .await
+        .expect("a summary")
+        .into_inner();
+    let stars = &summary.stars;
+    (
+        summary.count,
+        [stars.x1, stars.x2, stars.x3, stars.x4, stars.x5],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_stays_exact_when_reviews_of_its_product_are_written_at_once() {
+    let reviews = std::sync::Arc::new(helpers::spawn().await);
+    let product = product_in("home-kitchen").id;
+    // 20 shoppers review the product at once, each with one to five stars.
+    let writes: Vec<_> = (0..20u32)
+        .map(|n| {
+            let reviews = std::sync::Arc::clone(&reviews);
+            tokio::spawn(async move {
+                let author = format!("Shopper {n}");
+                reviews.write(product, &author, n % 5 + 1).await
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for write in writes {
+        written.push(write.await.expect("the task").expect("created"));
+    }
+    assert_eq!(summary_of(&reviews, product).await, (20, [4, 4, 4, 4, 4]));
+
+    // Five deleted at once: one of each rating.
+    let deletes: Vec<_> = written[..5]
+        .iter()
+        .map(|review| {
+            let reviews = std::sync::Arc::clone(&reviews);
+            let id = review.id;
+            tokio::spawn(async move {
+                let request = reviews.admin.delete_review().review_id(id);
+                request.send().await.map(|response| response.status())
+            })
+        })
+        .collect();
+    for delete in deletes {
+        let status = delete.await.expect("the task").expect("deleted");
+        assert_eq!(status, 204);
+    }
+    assert_eq!(summary_of(&reviews, product).await, (15, [3, 3, 3, 3, 3]));
+}
+
+#[tokio::test]
+async fn summaries_are_set_at_start_from_reviews_stored_without_them() {
+    let mut reviews = helpers::spawn().await;
+    let product = product_in("books");
+    let written = reviews
+        .write(product.id, "Reader", 2)
+        .await
+        .expect("created");
+    // As if the service had stopped between storing reviews and setting the summary: one
+    // more review is in the store, and the summary counts neither.
+    let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
+        .await
+        .expect("the store");
+    let database = client.database(&reviews.database);
+    let stored = database
+        .collection::<mongodb::bson::Document>("reviews")
+        .find_one(mongodb::bson::doc! { "_id": written.id.to_string() })
+        .await
+        .expect("read")
+        .expect("the review");
+    let mut another = stored.clone();
+    another.insert("_id", uuid::Uuid::new_v4().to_string());
+    another.insert("author", "Another Reader");
+    another.insert("author_key", "another reader");
+    another.insert("rating", 5);
+    database
+        .collection::<mongodb::bson::Document>("reviews")
+        .insert_one(another)
+        .await
+        .expect("stored behind the service's back");
+    database
+        .collection::<mongodb::bson::Document>("summaries")
+        .delete_many(mongodb::bson::doc! {})
+        .await
+        .expect("summaries gone");
+    assert_eq!(summary_of(&reviews, product.id).await.0, 0);
+
+    reviews.restart_service().await;
+    assert_eq!(summary_of(&reviews, product.id).await, (2, [0, 1, 0, 0, 1]));
 }
