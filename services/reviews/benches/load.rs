@@ -1,11 +1,15 @@
 //! Throughput and latency of the Reviews service's read paths on FerretDB: a page of a
 //! product's reviews, one product's rating summary, and a batch of 24 summaries (one
-//! listing page of the storefront).
+//! listing page of the storefront). The same reads run on FerretDB's SQLite handler and on
+//! its PostgreSQL handler in one run, so the two compare under the same conditions.
 //!
 //! `cargo bench -p reviews --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use catalog::testing::TestCatalog;
+use testkit::ferretdb::{Backend, FerretDbServer};
 use testkit::load;
 
 /// Reviews per product, and products with reviews.
@@ -16,17 +20,38 @@ const PRODUCTS: usize = 24;
 async fn main() -> Result<()> {
     let (duration, concurrency) = load::settings();
     let catalog = TestCatalog::start().await?;
-    let service = reviews::testing::start(catalog.http_url()).await?;
-    let base_url = service.http_url();
-
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
     let products: Vec<uuid::Uuid> = catalog::seed::products()
         .into_iter()
         .take(PRODUCTS)
         .map(|p| p.id)
         .collect();
+    let postgresql = testkit::postgres::fresh_database().await?;
+    for (name, backend) in [
+        ("SQLite", Backend::Sqlite),
+        ("PostgreSQL", Backend::PostgreSql(postgresql.url.clone())),
+    ] {
+        let store = FerretDbServer::start_on(backend).await?;
+        let service = reviews::testing::start_on(catalog.http_url(), store.uri()).await?;
+        load::header(
+            &format!("Reviews load benchmark (FerretDB on {name})"),
+            concurrency,
+            duration,
+        );
+        measure(&service.http_url(), &products, concurrency, duration).await?;
+    }
+    Ok(())
+}
+
+/// Writes the reviews, then measures each read path.
+async fn measure(
+    base_url: &str,
+    products: &[uuid::Uuid],
+    concurrency: usize,
+    duration: Duration,
+) -> Result<()> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
     for (n, product) in products.iter().enumerate() {
         let reviews = if n == 0 { REVIEWS } else { 5 };
         for r in 0..reviews {
@@ -43,11 +68,6 @@ async fn main() -> Result<()> {
         }
     }
 
-    load::header(
-        "Reviews load benchmark (FerretDB on SQLite)",
-        concurrency,
-        duration,
-    );
     let get = |url: String| {
         let http = http.clone();
         move || {

@@ -78,3 +78,13 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
 pub async fn start(catalog_http_url: String) -> anyhow::Result<TestReviews> {
     TestReviews::start(config(catalog_http_url).await?).await
 }
+
+/// A Reviews service with [`config`] but on the store at `mongodb_uri`, running.
+pub async fn start_on(
+    catalog_http_url: String,
+    mongodb_uri: String,
+) -> anyhow::Result<TestReviews> {
+    let mut config = config(catalog_http_url).await?;
+    config.mongodb_uri = Secret::new(mongodb_uri);
+    TestReviews::start(config).await
+}

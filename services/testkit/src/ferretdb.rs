@@ -1,6 +1,7 @@
-//! Private FerretDB servers (the MongoDB wire protocol on SQLite): one shared per test
-//! binary (tests keep apart with a database each, [`unique_database`]), or one of a test's
-//! own that it can freeze, kill and start again to see what its service does meanwhile.
+//! Private FerretDB servers (the MongoDB wire protocol on SQLite, or on PostgreSQL): one
+//! shared per test binary (tests keep apart with a database each, [`unique_database`]), or
+//! one of a test's own that it can freeze, kill and start again to see what its service
+//! does meanwhile.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -14,7 +15,11 @@ use crate::{free_port, poll_until};
 /// to the [`FerretDbServer`], so a restart finds the data again.
 const WATCHDOG: &str = r#"
 set -eu
-"$FERRETDB" --handler=sqlite --sqlite-url="file:$FERRETDB_DIR/" --state-dir="$FERRETDB_DIR" \
+case "$FERRETDB_HANDLER" in
+  sqlite) backend="--sqlite-url=file:$FERRETDB_DIR/" ;;
+  *) backend="--postgresql-url=$FERRETDB_POSTGRESQL_URL" ;;
+esac
+"$FERRETDB" --handler="$FERRETDB_HANDLER" "$backend" --state-dir="$FERRETDB_DIR" \
   --listen-addr="127.0.0.1:$FERRETDB_PORT" --telemetry=disable --debug-addr=- --log-level=warn \
   >>"$FERRETDB_DIR/ferretdb.log" 2>&1 &
 ferretdb=$!
@@ -25,10 +30,20 @@ wait "$ferretdb" 2>/dev/null || true
 if [ "${FERRETDB_REMOVE_DIR:-}" = 1 ]; then rm -rf "$FERRETDB_DIR"; fi
 "#;
 
+/// Where a FerretDB server keeps its documents.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// SQLite files in the server's own data directory (what `make up` runs).
+    Sqlite,
+    /// The PostgreSQL database at this URL.
+    PostgreSql(String),
+}
+
 /// A FerretDB server on a private port with a data directory of its own.
 #[derive(Debug)]
 pub struct FerretDbServer {
     port: u16,
+    backend: Backend,
     dir: tempfile::TempDir,
     process: Supervised,
     /// Whether the watchdog removes the data directory when it stops the server.
@@ -36,18 +51,24 @@ pub struct FerretDbServer {
 }
 
 impl FerretDbServer {
-    /// Starts a new server and waits until it accepts connections.
+    /// Starts a new server on SQLite and waits until it accepts connections.
     pub async fn start() -> Result<Self> {
-        Self::start_with(false).await
+        Self::start_with(Backend::Sqlite, false).await
     }
 
-    async fn start_with(watchdog_removes_dir: bool) -> Result<Self> {
+    /// Starts a new server keeping its documents in `backend`.
+    pub async fn start_on(backend: Backend) -> Result<Self> {
+        Self::start_with(backend, false).await
+    }
+
+    async fn start_with(backend: Backend, watchdog_removes_dir: bool) -> Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("localmart-ferretdb")
             .tempdir()?;
         let process = Supervised::new("FerretDB", dir.path().join("ferretdb.pid"));
         let mut server = Self {
             port: free_port()?,
+            backend,
             dir,
             process,
             watchdog_removes_dir,
@@ -88,9 +109,15 @@ impl FerretDbServer {
             return Ok(());
         }
         let binary = crate::tool("ferretdb")?;
+        let (handler, postgresql_url) = match &self.backend {
+            Backend::Sqlite => ("sqlite", ""),
+            Backend::PostgreSql(url) => ("postgresql", url.as_str()),
+        };
         let watchdog = Command::new("sh")
             .args(["-c", WATCHDOG])
             .env("FERRETDB", &binary)
+            .env("FERRETDB_HANDLER", handler)
+            .env("FERRETDB_POSTGRESQL_URL", postgresql_url)
             .env("FERRETDB_PORT", self.port.to_string())
             .env("FERRETDB_DIR", self.dir.path())
             .env(
@@ -129,7 +156,7 @@ pub async fn shared_uri() -> Result<String> {
         .get_or_try_init(|| async {
             // Never dropped: the server lives as long as the test process, and its watchdog
             // stops it and removes its data when the process exits.
-            let server = FerretDbServer::start_with(true).await?;
+            let server = FerretDbServer::start_with(Backend::Sqlite, true).await?;
             let uri = server.uri();
             std::mem::forget(server);
             anyhow::Ok(uri)
