@@ -91,7 +91,7 @@ if [ ! -x "$tools/bin/supervisord" ] || [ ! -x "$tools/bin/schemathesis" ] ||
   touch "$tools/bin/.python-tools-$python_tools"
 fi
 
-# FerretDB: the MongoDB wire protocol on SQLite, for the Reviews service. Built from its
+# FerretDB: the MongoDB wire protocol on PostgreSQL, for the Reviews service. Built from its
 # pinned Go module the way its own build does it: the version file that its release
 # tooling generates is written first (a plain `go install` leaves it empty, and the
 # binary refuses to start).

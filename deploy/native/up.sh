@@ -50,6 +50,10 @@ maxmemory-policy volatile-ttl
 CONF
 )
 export REDIS_URL=${REDIS_URL:-redis://:$redis_password@127.0.0.1:$LOCALMART_REDIS_PORT}
+# FerretDB keeps the reviews in a PostgreSQL database of their own, as a role that owns
+# that database and nothing else. It reads the URL from its environment.
+reviews_store_password=$(secret reviews-store-password)
+export FERRETDB_POSTGRESQL_URL=postgres://reviews_store:$reviews_store_password@127.0.0.1:$LOCALMART_PG_PORT/reviews
 # What runs is a copy of what was just built: a build in another checkout that shares the
 # target directory cannot swap the binaries under a running stack.
 built=$CARGO_TARGET_DIR/$([ "$LOCALMART_PROFILE" = dev ] && echo debug || echo "$LOCALMART_PROFILE")
@@ -93,12 +97,12 @@ fi
 
 # supervisord expands its configuration with the environment it was started with, so
 # when either has changed since, it is restarted (the data stays); otherwise it is reused.
-fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|STOREFRONT_|MONGODB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
+fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|STOREFRONT_|MONGODB_|FERRETDB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
 fingerprint_file=$LOCALMART_STATE/supervisord.fingerprint
 if ctl pid >/dev/null 2>&1; then
   if [ "$(cat "$fingerprint_file" 2>/dev/null)" = "$fingerprint" ]; then
     echo "==> supervisord is running; reusing it"
-    ctl start postgres redis ferretdb >/dev/null || true
+    ctl start postgres redis >/dev/null || true
   else
     echo "==> the stack's configuration changed; restarting supervisord (data is kept)"
     deploy/native/down.sh >/dev/null
@@ -111,17 +115,19 @@ if ! ctl pid >/dev/null 2>&1; then
 fi
 wait_for "PostgreSQL accepting connections" 60 pg_isready -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT"
 wait_for "Redis answering" 60 env REDISCLI_AUTH="$redis_password" redis-cli -p "$LOCALMART_REDIS_PORT" ping
-wait_for "FerretDB accepting connections" 60 bash -c "</dev/tcp/127.0.0.1/$LOCALMART_FERRETDB_PORT"
-# Something else listening on one of the ports would answer the checks above; make sure
-# the answers come from the stack's own processes.
-for program in postgres redis ferretdb; do
-  if ! wait_for "$program to be running" 30 bash -c 'supervisorctl -c "$0" status "$1" | grep -q RUNNING' \
-    "$SUPERVISOR_CONF" "$program"; then
-    echo "$program is not running; is another server using its port? Its log:" >&2
-    tail -n 15 "$LOCALMART_STATE/logs/$program.log" >&2
-    exit 1
-  fi
-done
+# Something else listening on one of the ports would answer the checks above (and below);
+# make sure the answers come from the stack's own processes.
+running() {
+  for program in "$@"; do
+    if ! wait_for "$program to be running" 30 bash -c 'supervisorctl -c "$0" status "$1" | grep -q RUNNING' \
+      "$SUPERVISOR_CONF" "$program"; then
+      echo "$program is not running; is another server using its port? Its log:" >&2
+      tail -n 15 "$LOCALMART_STATE/logs/$program.log" >&2
+      exit 1
+    fi
+  done
+}
+running postgres redis
 # The roles and their rights, made (or brought up to date) on every run: a cluster made
 # before passwords were asked for still trusts every local process until the new
 # pg_hba.conf is loaded at the end.
@@ -129,8 +135,12 @@ pg_sql() {
   psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$LOCALMART_PG_PORT" -U localmart "$@"
 }
 pg_sql -d postgres -v superuser="$pg_superuser_password" -v owner="$pg_owner_password" \
-  -v app="$pg_app_password" <<'SQL' >/dev/null
+  -v app="$pg_app_password" -v reviews_store="$reviews_store_password" <<'SQL' >/dev/null
 ALTER ROLE localmart PASSWORD :'superuser';
+SELECT 'CREATE ROLE reviews_store LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reviews_store') \gexec
+ALTER ROLE reviews_store PASSWORD :'reviews_store';
+SELECT 'CREATE DATABASE reviews OWNER reviews_store' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'reviews') \gexec
+REVOKE ALL ON DATABASE reviews FROM PUBLIC;
 SELECT 'CREATE ROLE catalog_owner LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_owner') \gexec
 SELECT 'CREATE ROLE catalog_app LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'catalog_app') \gexec
 ALTER ROLE catalog_owner PASSWORD :'owner';
@@ -162,6 +172,34 @@ host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 HBA
 pg_sql -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+
+ctl start ferretdb >/dev/null || true
+wait_for "FerretDB accepting connections" 60 bash -c "</dev/tcp/127.0.0.1/$LOCALMART_FERRETDB_PORT"
+running ferretdb
+# An installation whose reviews FerretDB kept in SQLite files (before it ran on
+# PostgreSQL) has them copied over once; the files stay where they were.
+sqlite_store=$LOCALMART_STATE/ferretdb
+if compgen -G "$sqlite_store/*.sqlite" >/dev/null && [ ! -e "$sqlite_store/moved-to-postgresql" ]; then
+  copy_log=$LOCALMART_STATE/logs/reviews-copy.log
+  echo "==> copying the reviews from FerretDB's SQLite files to PostgreSQL (log: $copy_log)"
+  ctl stop reviews >/dev/null || true
+  sqlite_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  ferretdb --handler=sqlite --sqlite-url="file:$sqlite_store/" --state-dir="$sqlite_store" \
+    --listen-addr="127.0.0.1:$sqlite_port" --telemetry=disable --debug-addr=- >>"$copy_log" 2>&1 &
+  sqlite_ferretdb=$!
+  copied=0
+  if wait_for "the SQLite FerretDB" 30 bash -c "</dev/tcp/127.0.0.1/$sqlite_port" &&
+    "$LOCALMART_BIN/reviews" copy-store --from "mongodb://127.0.0.1:$sqlite_port/" >>"$copy_log" 2>&1; then
+    copied=1
+  fi
+  kill "$sqlite_ferretdb" 2>/dev/null || true
+  wait "$sqlite_ferretdb" 2>/dev/null || true
+  if [ "$copied" != 1 ]; then
+    tail -n 20 "$copy_log" >&2
+    exit 1
+  fi
+  touch "$sqlite_store/moved-to-postgresql"
+fi
 
 seed_log=$LOCALMART_STATE/logs/catalog-seed.log
 echo "==> migrating and seeding the catalog (log: $seed_log)"
@@ -198,7 +236,8 @@ LocalMart is up. Shop at
   PostgreSQL    postgres://catalog_app@127.0.0.1:$LOCALMART_PG_PORT/catalog  (data in $data;
                 passwords in $LOCALMART_STATE/*-password)
   Redis         redis://127.0.0.1:$LOCALMART_REDIS_PORT  (append-only, data in $LOCALMART_STATE/redis)
-  FerretDB      $MONGODB_URI  (MongoDB wire protocol; set MONGODB_URI for a real MongoDB)
+  FerretDB      $MONGODB_URI  (MongoDB wire protocol, documents in PostgreSQL's
+                reviews database; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/
   Admin token   in $token_file (this installation's own; for the services' own ports,
                 the edge passes none; README: Calling the Catalog)

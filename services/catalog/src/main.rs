@@ -1,19 +1,8 @@
 //! The Catalog binary: `serve` (the default), `migrate` and `seed`.
 
-use clap::{Parser, Subcommand};
-use platform::service::Service;
-
-#[derive(Debug, Parser)]
-#[command(name = "catalog", about = "The LocalMart Catalog service")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Serve REST and gRPC until SIGTERM (the default).
-    Serve,
+/// What the Catalog binary does besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Maintenance {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load the demo catalog into an empty database and exit; a non-empty one is left as is.
@@ -22,17 +11,15 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    platform::service::main("catalog", async {
-        let config = catalog::Config::from_env()?;
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => {
-                let service = catalog::Catalog::build(config).await?;
-                service.run(platform::shutdown::signal()).await
+    platform::service::serve_or::<catalog::Catalog, _, _>(
+        "catalog",
+        catalog::Config::from_env,
+        |command, config| async move {
+            match command {
+                Maintenance::Migrate => catalog::migrate(&config).await,
+                Maintenance::Seed => catalog::seed(&config).await,
             }
-            Command::Migrate => catalog::migrate(&config).await,
-            Command::Seed => catalog::seed(&config).await,
-        }
-    })
+        },
+    )
     .await
 }

@@ -4,11 +4,14 @@
 //! its listeners) and then runs until a shutdown signal. [`serve`] is what a binary's
 //! `main` does with one: start telemetry from the environment, build, run until SIGTERM,
 //! log a failure with its whole cause chain, and flush the telemetry exporters before the
-//! process ends. [`main`] does the same around any other work (a migration, a seed).
+//! process ends. [`serve_or`] does the same for a binary that also has maintenance
+//! subcommands, and [`main`] the same around any other work (a migration, a seed).
 //! `platform::testing` (feature `testing`) runs a service inside a test the same way.
 
 use std::future::Future;
 use std::net::SocketAddr;
+
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::telemetry::{self, TelemetryConfig};
 
@@ -45,6 +48,49 @@ pub async fn serve<S: Service>(
         service.run(crate::shutdown::signal()).await
     })
     .await
+}
+
+/// A service binary's whole `main` when it also has maintenance subcommands (`C`, say
+/// `migrate` and `seed`): with no subcommand, or `serve`, the service is served until
+/// SIGTERM as [`serve`] does; with another, `maintain` does it with the configuration.
+pub async fn serve_or<S, C, F>(
+    name: &'static str,
+    config: impl FnOnce() -> anyhow::Result<S::Config>,
+    maintain: impl FnOnce(C, S::Config) -> F,
+) -> anyhow::Result<()>
+where
+    S: Service,
+    C: clap::Subcommand,
+    F: Future<Output = anyhow::Result<()>>,
+{
+    let matches = Cli::<C>::command().name(name).get_matches();
+    let cli = Cli::<C>::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    main(name, async {
+        let config = config()?;
+        match cli.command {
+            None | Some(Command::Serve) => {
+                let service = S::build(config).await?;
+                service.run(crate::shutdown::signal()).await
+            }
+            Some(Command::Maintain(command)) => maintain(command, config).await,
+        }
+    })
+    .await
+}
+
+/// A LocalMart service: serves until SIGTERM, or runs one of its maintenance commands.
+#[derive(Debug, clap::Parser)]
+struct Cli<C: clap::Subcommand> {
+    #[command(subcommand)]
+    command: Option<Command<C>>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command<C: clap::Subcommand> {
+    /// Serve until SIGTERM (the default).
+    Serve,
+    #[command(flatten)]
+    Maintain(C),
 }
 
 /// Runs `work` as the process of service `name`. `work` is awaited after telemetry is up,

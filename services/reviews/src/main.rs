@@ -1,6 +1,35 @@
-//! The Reviews binary: serves REST until SIGTERM.
+//! The Reviews binary: `serve` (the default), and `copy-store`.
+
+/// What the Reviews binary does besides serving.
+#[derive(Debug, clap::Subcommand)]
+enum Maintenance {
+    /// Copy every review, vote and summary from the store at `--from` (the same database
+    /// on another MongoDB-wire server) into the one `MONGODB_URI` names, and exit. Safe to
+    /// run again: a document already copied is replaced.
+    CopyStore {
+        /// The MongoDB URI of the store to copy from.
+        #[arg(long)]
+        from: String,
+    },
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    platform::service::serve::<reviews::Reviews>("reviews", reviews::Config::from_env).await
+    platform::service::serve_or::<reviews::Reviews, _, _>(
+        "reviews",
+        reviews::Config::from_env,
+        |command, config| async move {
+            let Maintenance::CopyStore { from } = command;
+            let store = reviews::store::Store::connect(
+                config.mongodb_uri.expose(),
+                &config.database,
+                config.mongodb_timeout,
+            )
+            .await?;
+            let copied = store.copy_from(&from).await?;
+            tracing::info!(copied, "store copied");
+            Ok(())
+        },
+    )
+    .await
 }

@@ -327,6 +327,34 @@ impl Store {
         Ok(changed)
     }
 
+    /// Copies every collection of this store's database from the same database at
+    /// `source` (another MongoDB-wire server): a document already here under the same id
+    /// is replaced, so a copy cut short is finished by running it again. Answers how many
+    /// documents were copied. For moving an installation from one store to another; the
+    /// service's own checks run on the next start.
+    pub async fn copy_from(&self, source: &str) -> anyhow::Result<u64> {
+        let name = self.reviews.namespace().db;
+        let source = Client::with_uri_str(source).await?.database(&name);
+        let target = self.reviews.client().database(&name);
+        let mut copied = 0;
+        for collection in source.list_collection_names().await? {
+            let from = source.collection::<Document>(&collection);
+            let to = target.collection::<Document>(&collection);
+            let mut documents = from.find(doc! {}).await?;
+            while let Some(document) = documents.try_next().await? {
+                let id = document
+                    .get("_id")
+                    .cloned()
+                    .ok_or_else(|| anyhow::anyhow!("a document of {collection} has no _id"))?;
+                to.replace_one(doc! { "_id": id }, document)
+                    .upsert(true)
+                    .await?;
+                copied += 1;
+            }
+        }
+        Ok(copied)
+    }
+
     pub async fn index_names(&self) -> Result<Vec<String>, ReviewsError> {
         self.bounded(async { Ok(self.reviews.list_index_names().await?) })
             .await

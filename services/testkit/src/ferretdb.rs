@@ -1,5 +1,5 @@
-//! Private FerretDB servers (the MongoDB wire protocol on SQLite, or on PostgreSQL): one
-//! shared per test binary (tests keep apart with a database each, [`unique_database`]), or
+//! Private FerretDB servers (the MongoDB wire protocol on PostgreSQL, as `make up` runs it,
+//! or on SQLite): one shared per test binary (tests keep apart with a database each, [`unique_database`]), or
 //! one of a test's own that it can freeze, kill and start again to see what its service
 //! does meanwhile.
 
@@ -51,9 +51,10 @@ pub struct FerretDbServer {
 }
 
 impl FerretDbServer {
-    /// Starts a new server on SQLite and waits until it accepts connections.
+    /// Starts a new server as `make up` runs it, on a fresh database of the tests'
+    /// PostgreSQL, and waits until it accepts connections.
     pub async fn start() -> Result<Self> {
-        Self::start_with(Backend::Sqlite, false).await
+        Self::start_with(postgresql().await?, false).await
     }
 
     /// Starts a new server keeping its documents in `backend`.
@@ -148,6 +149,12 @@ impl Drop for FerretDbServer {
     }
 }
 
+/// A fresh database of the tests' shared PostgreSQL, for a FerretDB to keep its documents in.
+async fn postgresql() -> Result<Backend> {
+    let database = crate::postgres::fresh_database().await?;
+    Ok(Backend::PostgreSql(database.url))
+}
+
 static SHARED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 /// The MongoDB URI of this test binary's shared FerretDB, started on first use.
@@ -156,7 +163,7 @@ pub async fn shared_uri() -> Result<String> {
         .get_or_try_init(|| async {
             // Never dropped: the server lives as long as the test process, and its watchdog
             // stops it and removes its data when the process exits.
-            let server = FerretDbServer::start_with(Backend::Sqlite, true).await?;
+            let server = FerretDbServer::start_with(postgresql().await?, true).await?;
             let uri = server.uri();
             std::mem::forget(server);
             anyhow::Ok(uri)

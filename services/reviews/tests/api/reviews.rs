@@ -638,3 +638,73 @@ async fn summaries_are_set_at_start_from_reviews_stored_without_them() {
     reviews.restart_service().await;
     assert_eq!(summary_of(&reviews, product.id).await, (2, [0, 1, 0, 0, 1]));
 }
+
+#[tokio::test]
+async fn a_store_copied_to_another_server_serves_the_same_reviews() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("garden");
+    let review = reviews
+        .write(product.id, "Gardener", 4)
+        .await
+        .expect("created");
+    let voter = reviews.voter().await;
+    reviews.vote(review.id, &voter).await.expect("voted");
+
+    // Another server, as when an installation moves from one FerretDB backend to another.
+    let other = testkit::ferretdb::FerretDbServer::start()
+        .await
+        .expect("another FerretDB");
+    let target = reviews::store::Store::connect(
+        &other.uri(),
+        &reviews.database,
+        std::time::Duration::from_secs(5),
+    )
+    .await
+    .expect("the other store");
+    // Run twice, as after a copy cut short: nothing is there twice.
+    for _ in 0..2 {
+        let copied = target
+            .copy_from(&reviews.mongodb_uri)
+            .await
+            .expect("copied");
+        assert!(copied >= 3, "a review, a vote and a summary: {copied}");
+    }
+
+    let mut config = reviews::testing::config(reviews.catalog.http_url())
+        .await
+        .expect("a configuration");
+    config.mongodb_uri = platform::config::Secret::new(other.uri());
+    config.database = reviews.database.clone();
+    let moved = platform::testing::TestServer::<reviews::Reviews>::start(config)
+        .await
+        .expect("Reviews on the other store");
+    let listed: serde_json::Value = reqwest::get(format!(
+        "{}/v1/products/{}/reviews",
+        moved.http_url(),
+        product.id
+    ))
+    .await
+    .expect("an answer")
+    .json()
+    .await
+    .expect("a page");
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], review.id.to_string());
+    assert_eq!(items[0]["helpful_count"], 1);
+    // The vote came along: the same voter still counts once.
+    let again: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/reviews/{}/helpful",
+            moved.http_url(),
+            review.id
+        ))
+        .json(&voter)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("the review");
+    assert_eq!(again["helpful_count"], 1);
+}
