@@ -51,7 +51,9 @@ quantity=$(curl -fsS -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Conten
   -d "{\"product_id\": \"$product\", \"quantity\": 2}" | python3 -c \
   'import json, sys; print(json.load(sys.stdin)["lines"][0]["quantity"])') || fail "adding a line failed"
 [ "$quantity" = 2 ] || fail "the cart holds $quantity, not 2"
-curl -fsS "$shop/api/reviews/v1/products/$product/rating-summary" >/dev/null || fail "no rating summary"
+reviewed=$(curl -fsS "$shop/api/reviews/v1/products/$product/rating-summary" | python3 -c \
+  'import json, sys; print(json.load(sys.stdin)["count"])') || fail "no rating summary"
+[ "$reviewed" -ge 1 ] || fail "the seeded product has no demo reviews"
 # A helpful vote through the shop, as a voter Reviews issued and signed with the
 # installation's key.
 [ -s "$LOCALMART_STATE/voter-key" ] || fail "make up made no voter key"

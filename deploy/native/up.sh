@@ -210,6 +210,13 @@ fi
 
 ctl restart catalog >/dev/null
 wait_for "the Catalog to be ready" 60 curl -fsS "http://$CATALOG_HTTP_ADDR/readyz"
+# The demo reviews of the products the Catalog lists, into an empty review store only.
+reviews_seed_log=$LOCALMART_STATE/logs/reviews-seed.log
+echo "==> seeding the demo reviews (log: $reviews_seed_log)"
+if ! "$LOCALMART_BIN/reviews" seed >>"$reviews_seed_log" 2>&1; then
+  tail -n 20 "$reviews_seed_log" >&2
+  exit 1
+fi
 ctl restart cart reviews >/dev/null
 wait_for "the Cart to be ready" 60 curl -fsS "http://$CART_HTTP_ADDR/readyz"
 wait_for "Reviews to be ready" 60 curl -fsS "http://$REVIEWS_HTTP_ADDR/readyz"

@@ -9,6 +9,7 @@ mod author;
 pub mod catalog;
 mod config;
 mod cursor;
+pub mod demo;
 mod error;
 mod rest;
 pub mod store;

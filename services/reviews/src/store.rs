@@ -355,6 +355,33 @@ impl Store {
         Ok(copied)
     }
 
+    /// Whether the store holds no review at all.
+    pub async fn is_empty(&self) -> Result<bool, ReviewsError> {
+        self.bounded(async { Ok(self.reviews.find_one(doc! {}).await?.is_none()) })
+            .await
+    }
+
+    /// Writes `reviews` and their helpful `votes` (review id, voter id) as they are, then
+    /// sets every summary: for loading a store, not for serving (`demo::seed`).
+    pub async fn load(
+        &self,
+        reviews: &[Review],
+        votes: &[(String, String)],
+    ) -> Result<(), ReviewsError> {
+        const CHUNK: usize = 500;
+        for chunk in reviews.chunks(CHUNK) {
+            self.reviews.insert_many(chunk).await?;
+        }
+        let votes: Vec<Vote> = votes
+            .iter()
+            .map(|(review, voter)| Vote::new(review, voter))
+            .collect();
+        for chunk in votes.chunks(CHUNK) {
+            self.votes.insert_many(chunk).await?;
+        }
+        self.summarise_all().await
+    }
+
     pub async fn index_names(&self) -> Result<Vec<String>, ReviewsError> {
         self.bounded(async { Ok(self.reviews.list_index_names().await?) })
             .await

@@ -708,3 +708,83 @@ async fn a_store_copied_to_another_server_serves_the_same_reviews() {
         .expect("the review");
     assert_eq!(again["helpful_count"], 1);
 }
+
+#[tokio::test]
+async fn the_demo_reviews_give_every_listed_product_reviews_once() {
+    let reviews = helpers::spawn().await;
+    let store = reviews::store::Store::connect(
+        &reviews.mongodb_uri,
+        &reviews.database,
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("the store");
+    let seeded = reviews::demo::seed(&store, &reviews.catalog.http_url())
+        .await
+        .expect("seeded");
+    let reviews::demo::Seeded::Written { votes, .. } = seeded else {
+        panic!("an empty store was left as is");
+    };
+    assert!(votes > 0, "no helpful votes");
+
+    // Every product the shop lists has reviews, and its summary counts them.
+    let listed: Vec<uuid::Uuid> = catalog::seed::products()
+        .into_iter()
+        .filter(|product| product.active)
+        .map(|product| product.id)
+        .collect();
+    let mut counts = Vec::new();
+    for batch in listed.chunks(100) {
+        let summaries = reviews
+            .client
+            .get_rating_summaries()
+            .body(types::RatingSummariesRequest {
+                product_ids: batch.to_vec(),
+            })
+            .send()
+            .await
+            .expect("summaries")
+            .into_inner()
+            .items;
+        counts.extend(
+            summaries
+                .into_iter()
+                .map(|summary| (summary.count, summary.product_id)),
+        );
+    }
+    counts.sort_unstable();
+    assert!(counts[0].0 >= 1, "a listed product has no reviews");
+    let (most, busiest) = counts[counts.len() - 1];
+    assert!(
+        most >= 100,
+        "no product has hundreds of reviews: at most {most}"
+    );
+
+    // A second seed leaves the store as it is.
+    assert_eq!(
+        reviews::demo::seed(&store, &reviews.catalog.http_url())
+            .await
+            .expect("seeded again"),
+        reviews::demo::Seeded::LeftAsIs
+    );
+    let summary = reviews
+        .client
+        .get_rating_summary()
+        .product_id(busiest)
+        .send()
+        .await
+        .expect("a summary")
+        .into_inner();
+    assert_eq!(summary.count, most);
+
+    // The most helpful review's count is its votes: one more voter makes it one more.
+    let top = reviews
+        .list(busiest, ReviewSort::MostHelpful, 1, None)
+        .await
+        .items
+        .remove(0);
+    assert!(top.helpful_count > 0);
+    let voter = reviews.voter().await;
+    let after = reviews.vote(top.id, &voter).await.expect("voted");
+    assert_eq!(after, top.helpful_count + 1);
+}
