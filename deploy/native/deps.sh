@@ -14,10 +14,13 @@ mkdir -p "$tools/bin"
 apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
 # kill and pkill freeze and thaw the datastores in the resilience tests.
 apt_packages+=(procps)
+# wrk drives the REST benchmarks (`make bench`); ghz, installed below, the gRPC ones.
+apt_packages+=(wrk)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
+ghz_version=v0.120.0
 cargo_deny_version=0.20.2
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
 # (Not --locked: its published lock file pins a webpki-roots the registry does not serve.)
@@ -112,6 +115,13 @@ if [ ! -x "$tools/bin/oasdiff" ] || [ ! -e "$tools/bin/.oasdiff-$oasdiff_version
   echo "installing oasdiff $oasdiff_version with go install"
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/oasdiff/oasdiff@$oasdiff_version"
   touch "$tools/bin/.oasdiff-$oasdiff_version"
+fi
+
+# ghz drives the gRPC benchmarks (`make bench`), as users measure gRPC servers.
+if [ ! -x "$tools/bin/ghz" ] || [ ! -e "$tools/bin/.ghz-$ghz_version" ]; then
+  echo "installing ghz $ghz_version with go install"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/bojand/ghz/cmd/ghz@$ghz_version"
+  touch "$tools/bin/.ghz-$ghz_version"
 fi
 
 # buf lints the protos and judges their changes; binaryen's wasm-opt shrinks the

@@ -1,12 +1,12 @@
 //! Throughput and latency of the Catalog's two hot paths, each beside a bare server that
-//! answers the same bytes with no work, measured in one run with the same client and
-//! concurrency. The ratio is what the Catalog's work (routing, middleware, PostgreSQL,
-//! serialisation) costs over the framework alone.
+//! answers the same bytes with no work, measured in one run with the same tool and
+//! concurrency: `wrk` for REST, `ghz` for gRPC over one connection and over eight. The
+//! ratio is what the Catalog's work (routing, middleware, lookups, serialisation) costs
+//! over the framework alone.
 //!
 //! `cargo bench -p catalog --bench load` (or `make bench`). `BENCH_SECONDS` (default 5)
 //! and `BENCH_CONCURRENCY` (default 32) tune the run.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +21,8 @@ use catalog_proto::v1::{
     GetProductPricesResponse, ValidateProductRequest, ValidateProductResponse,
     ValidateProductsRequest, ValidateProductsResponse,
 };
-use testkit::load;
+use testkit::load::{self, Stats};
+use testkit::tools::{self, GrpcCall};
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 
@@ -91,58 +92,17 @@ async fn bare_tonic(validate: ValidateProductResponse) -> Result<SocketAddr> {
     Ok(addr)
 }
 
-fn rest_call(
-    client: reqwest::Client,
-    url: String,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send>> + Clone {
-    move || {
-        let (client, url) = (client.clone(), url.clone());
-        Box::pin(async move {
-            let response = client.get(&url).send().await?.error_for_status()?;
-            response.bytes().await?;
-            Ok(())
-        })
-    }
-}
-
-fn grpc_call(
-    client: CatalogServiceClient<tonic::transport::Channel>,
-    request: ValidateProductRequest,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<()>> + Send>> + Clone {
-    move || {
-        let (mut client, request) = (client.clone(), request.clone());
-        Box::pin(async move {
-            client.validate_product(request).await?;
-            Ok(())
-        })
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
-    let duration = Duration::from_secs(seconds);
-
+    let (duration, concurrency) = load::settings();
     let service = catalog::testing::TestCatalog::start().await?;
 
     let product = catalog::seed::products()
         .into_iter()
         .find(|p| p.active && p.stock > 10)
         .context("a product")?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
     let catalog_url = format!("{}/v1/products/{}", service.http_url(), product.id);
-    let body = http
-        .get(&catalog_url)
-        .send()
+    let body = reqwest::get(&catalog_url)
         .await?
         .error_for_status()?
         .text()
@@ -156,32 +116,56 @@ async fn main() -> Result<()> {
     };
     let mut grpc = CatalogServiceClient::connect(service.grpc_url()).await?;
     let answer = grpc.validate_product(request.clone()).await?.into_inner();
-    let bare_grpc_addr = bare_tonic(answer).await?;
-    let bare_grpc =
-        testkit::poll_until(
-            "the bare tonic server",
-            Duration::from_secs(10),
-            || async move {
-                Ok(CatalogServiceClient::connect(format!("http://{bare_grpc_addr}")).await?)
-            },
-        )
-        .await?;
+    let bare_grpc = bare_tonic(answer).await?;
+    testkit::poll_until(
+        "the bare tonic server",
+        Duration::from_secs(10),
+        || async move { Ok(CatalogServiceClient::connect(format!("http://{bare_grpc}")).await?) },
+    )
+    .await?;
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/proto");
+    let validate = GrpcCall {
+        method: "localmart.catalog.v1.CatalogService/ValidateProduct".to_owned(),
+        request: format!(r#"{{"product_id": "{}", "quantity": 1}}"#, product.id),
+        proto: specs.join("localmart/catalog/v1/catalog.proto"),
+        import_path: specs,
+    };
 
-    load::header("Catalog load benchmark", concurrency, duration);
-    let catalog_rest =
-        load::measure(concurrency, duration, rest_call(http.clone(), catalog_url)).await;
-    load::row("REST get-product (Catalog)", &catalog_rest);
-    let axum_rest = load::measure(concurrency, duration, rest_call(http, bare_url)).await;
-    load::row("REST bare axum", &axum_rest);
-    let catalog_grpc = load::measure(concurrency, duration, grpc_call(grpc, request.clone())).await;
-    load::row("gRPC ValidateProduct (Catalog)", &catalog_grpc);
-    let tonic_grpc = load::measure(concurrency, duration, grpc_call(bare_grpc, request)).await;
-    load::row("gRPC bare tonic", &tonic_grpc);
+    load::header("Catalog load benchmark (wrk, ghz)", concurrency, duration);
+    let catalog_rest = tools::wrk(&catalog_url, concurrency, duration)?;
+    load::row("REST get-product (Catalog), wrk", &catalog_rest);
+    let axum_rest = tools::wrk(&bare_url, concurrency, duration)?;
+    load::row("REST bare axum, wrk", &axum_rest);
+    let mut grpc_ratios = Vec::new();
+    for connections in [1, 8] {
+        let ghz = |addr| tools::ghz(addr, &validate, concurrency, connections, duration);
+        let catalog_grpc = ghz(service.grpc_addr())?;
+        load::row(
+            &format!("gRPC ValidateProduct, ghz, {connections} conn"),
+            &catalog_grpc,
+        );
+        let tonic_grpc = ghz(bare_grpc)?;
+        load::row(
+            &format!("gRPC bare tonic, ghz, {connections} conn"),
+            &tonic_grpc,
+        );
+        grpc_ratios.push((connections, ratios(&catalog_grpc, &tonic_grpc)));
+    }
 
-    println!(
-        "\nCatalog / bare throughput: REST {:.2}, gRPC {:.2}",
-        catalog_rest.throughput() / axum_rest.throughput(),
-        catalog_grpc.throughput() / tonic_grpc.throughput(),
-    );
+    let (throughput, p99) = ratios(&catalog_rest, &axum_rest);
+    println!("\nCatalog / bare: REST throughput {throughput:.2}, p99 {p99:.2}");
+    for (connections, (throughput, p99)) in grpc_ratios {
+        println!(
+            "Catalog / bare: gRPC over {connections} connection(s) throughput {throughput:.2}, p99 {p99:.2}"
+        );
+    }
     Ok(())
+}
+
+/// Throughput and p99 of `measured` over those of `reference`.
+fn ratios(measured: &Stats, reference: &Stats) -> (f64, f64) {
+    (
+        measured.throughput() / reference.throughput(),
+        measured.p99.as_secs_f64() / reference.p99.as_secs_f64(),
+    )
 }

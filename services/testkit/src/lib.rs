@@ -18,6 +18,7 @@ pub mod proxy;
 pub mod redis;
 pub mod service;
 mod supervised;
+pub mod tools;
 
 use std::future::Future;
 use std::net::TcpListener;

@@ -1,0 +1,229 @@
+//! The load tools the benchmarks drive, so that their figures come from tools users know
+//! and can run themselves: `wrk` for HTTP and `ghz` for gRPC (`make deps` installs both).
+//! Each runs as a process against a server on this machine, after a warm-up run of its
+//! own, and its report is read into the benchmarks' [`Stats`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::load::Stats;
+
+/// How long the unmeasured warm-up run lasts.
+const WARM_UP: Duration = Duration::from_secs(1);
+
+/// `wrk` GETting `url` from `connections` connections (each keeps one request in flight)
+/// on two threads for `duration`.
+pub fn wrk(url: &str, connections: usize, duration: Duration) -> Result<Stats> {
+    let run = |duration: Duration| -> Result<String> {
+        let output = Command::new(crate::tool("wrk")?)
+            .args(["-t2", &format!("-c{connections}")])
+            .arg(format!("-d{}s", duration.as_secs().max(1)))
+            .args(["--latency", url])
+            .output()
+            .context("running wrk")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "wrk failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    run(WARM_UP)?;
+    read_wrk(&run(duration)?)
+}
+
+/// The figures of a `wrk --latency` report.
+fn read_wrk(report: &str) -> Result<Stats> {
+    let field = |prefix: &str| {
+        report
+            .lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(prefix))
+            .map(str::trim)
+    };
+    let requests: usize = report
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in "))
+        .and_then(|(count, _)| count.parse().ok())
+        .with_context(|| format!("no request count in {report}"))?;
+    let per_second: f64 = field("Requests/sec:")
+        .and_then(|rate| rate.parse().ok())
+        .with_context(|| format!("no rate in {report}"))?;
+    let latency = |percent: &str| -> Result<Duration> {
+        let value = field(percent).with_context(|| format!("no {percent} latency in {report}"))?;
+        wrk_duration(value)
+    };
+    // Answers other than 2xx and 3xx, and sockets that failed, are errors.
+    let non_2xx: usize = field("Non-2xx or 3xx responses:")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(0);
+    let socket_errors: usize = field("Socket errors:").map_or(0, |errors| {
+        errors
+            .split(',')
+            .filter_map(|part| part.split_whitespace().last()?.parse::<usize>().ok())
+            .sum()
+    });
+    Ok(Stats {
+        requests,
+        errors: non_2xx + socket_errors,
+        elapsed: Duration::from_secs_f64(requests as f64 / per_second),
+        p50: latency("50%")?,
+        p99: latency("99%")?,
+    })
+}
+
+/// A wrk duration: `812.00us`, `1.52ms`, `2.01s`.
+fn wrk_duration(value: &str) -> Result<Duration> {
+    let split = value
+        .find(|c: char| c.is_ascii_alphabetic())
+        .with_context(|| format!("no unit in {value:?}"))?;
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number
+        .parse()
+        .with_context(|| format!("not a number: {value:?}"))?;
+    let seconds = match unit {
+        "us" => number / 1e6,
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        other => bail!("unknown unit {other:?} in {value:?}"),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A unary gRPC call for [`ghz`]: the method (`package.Service/Method`), its request as
+/// JSON, and the `.proto` that defines it with the directory its imports are under.
+#[derive(Debug, Clone)]
+pub struct GrpcCall {
+    pub method: String,
+    pub request: String,
+    pub proto: PathBuf,
+    pub import_path: PathBuf,
+}
+
+/// `ghz` calling `call` on the server at `addr` from `concurrency` workers over
+/// `connections` connections for `duration`.
+pub fn ghz(
+    addr: SocketAddr,
+    call: &GrpcCall,
+    concurrency: usize,
+    connections: usize,
+    duration: Duration,
+) -> Result<Stats> {
+    let run = |duration: Duration| -> Result<Vec<u8>> {
+        let output = Command::new(crate::tool("ghz")?)
+            .args(["--insecure", "--format", "json"])
+            .arg("--proto")
+            .arg(&call.proto)
+            .arg("--import-paths")
+            .arg(&call.import_path)
+            .args(["--call", &call.method, "-d", &call.request])
+            .args(["-c", &concurrency.to_string()])
+            .args(["--connections", &connections.to_string()])
+            .args(["-z", &format!("{}ms", duration.as_millis())])
+            .arg(addr.to_string())
+            .output()
+            .context("running ghz")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "ghz failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(output.stdout)
+    };
+    run(WARM_UP)?;
+    read_ghz(&run(duration)?)
+}
+
+/// The figures of a `ghz --format json` report.
+fn read_ghz(report: &[u8]) -> Result<Stats> {
+    let report: serde_json::Value = serde_json::from_slice(report).context("ghz's report")?;
+    let number = |name: &str| {
+        report[name]
+            .as_f64()
+            .with_context(|| format!("no {name} in ghz's report"))
+    };
+    let requests = number("count")? as usize;
+    let per_second = number("rps")?;
+    let latency = |percent: u64| -> Result<Duration> {
+        let nanos = report["latencyDistribution"]
+            .as_array()
+            .and_then(|distribution| {
+                distribution
+                    .iter()
+                    .find(|entry| entry["percentage"].as_u64() == Some(percent))
+            })
+            .and_then(|entry| entry["latency"].as_u64())
+            .with_context(|| format!("no p{percent} in ghz's report"))?;
+        Ok(Duration::from_nanos(nanos))
+    };
+    // ghz ends a timed run by closing its own connections, which cuts the calls still in
+    // flight (as many as there are callers at most); those are not the server's errors.
+    let mut cut = 0;
+    let mut errors = Vec::new();
+    if let Some(distribution) = report["errorDistribution"].as_object() {
+        for (error, count) in distribution {
+            let count = count.as_u64().unwrap_or(0) as usize;
+            if error.contains("use of closed network connection")
+                || error.contains("the client connection is closing")
+            {
+                cut += count;
+            } else {
+                errors.push((error.clone(), count));
+            }
+        }
+    }
+    for (error, count) in &errors {
+        println!("  (ghz: {count} × {error})");
+    }
+    Ok(Stats {
+        requests: requests.saturating_sub(cut),
+        errors: errors.iter().map(|(_, count)| count).sum(),
+        elapsed: Duration::from_secs_f64(requests as f64 / per_second),
+        p50: latency(50)?,
+        p99: latency(99)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrk_report_is_read() {
+        let report = "Running 5s test @ http://127.0.0.1:8080/\n  2 threads and 32 connections\n  \
+            Thread Stats   Avg      Stdev     Max   +/- Stdev\n    Latency     1.02ms  412.00us  \
+            12.51ms   80.12%\n  Latency Distribution\n     50%  812.00us\n     75%    1.20ms\n     \
+            90%    1.61ms\n     99%    2.51ms\n  166545 requests in 5.00s, 98.12MB read\n  \
+            Socket errors: connect 0, read 2, write 0, timeout 1\n  Non-2xx or 3xx responses: 4\n\
+            Requests/sec:  33309.00\nTransfer/sec:     19.62MB\n";
+        let stats = read_wrk(report).expect("read");
+        assert_eq!(stats.requests, 166_545);
+        assert_eq!(stats.errors, 7);
+        assert_eq!(stats.p50, Duration::from_micros(812));
+        assert_eq!(stats.p99, Duration::from_micros(2510));
+        assert!((stats.throughput() - 33_309.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn a_ghz_report_is_read() {
+        let report = br#"{"count": 1000, "rps": 250.0,
+            "latencyDistribution": [{"percentage": 50, "latency": 1500000},
+                                    {"percentage": 99, "latency": 4000000}],
+            "statusCodeDistribution": {"OK": 995, "Unavailable": 5},
+            "errorDistribution": {
+                "rpc error: code = Unavailable desc = connection refused": 2,
+                "rpc error: code = Unavailable desc = error reading from server: read tcp 127.0.0.1:1->127.0.0.1:2: use of closed network connection": 3}}"#;
+        let stats = read_ghz(report).expect("read");
+        // The 3 calls ghz cut itself are not counted; the 2 refused are errors.
+        assert_eq!((stats.requests, stats.errors), (997, 2));
+        assert_eq!(stats.p50, Duration::from_micros(1500));
+        assert_eq!(stats.p99, Duration::from_millis(4));
+        // 997 answered in the 4 s that 1000 took at 250 a second.
+        assert!((stats.throughput() - 249.25).abs() < 0.01);
+    }
+}
