@@ -1,30 +1,27 @@
-//! Throughput and latency of the Reviews service's read paths on FerretDB: a page of a
-//! product's reviews, one product's rating summary, and a batch of 24 summaries (one
-//! listing page of the storefront). The same reads run on FerretDB's SQLite handler and on
-//! its PostgreSQL handler in one run, so the two compare under the same conditions.
+//! Throughput and latency of the Reviews service's read paths on FerretDB, on the demo
+//! reviews `make up` seeds (every product of the demo catalog reviewed, a few some
+//! hundreds of times): a page of the most reviewed product's reviews, its rating summary,
+//! and a batch of 24 summaries (one listing page of the storefront). The same reads run on
+//! FerretDB's SQLite handler and on its PostgreSQL handler in one run, so the two compare
+//! under the same conditions.
 //!
 //! `cargo bench -p reviews --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use catalog::testing::TestCatalog;
+use reviews::demo;
 use testkit::ferretdb::{Backend, FerretDbServer};
 use testkit::load;
 
-/// Reviews per product, and products with reviews.
-const REVIEWS: usize = 60;
+/// The products of one listing page.
 const PRODUCTS: usize = 24;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let (duration, concurrency) = load::settings();
     let catalog = TestCatalog::start().await?;
-    let products: Vec<uuid::Uuid> = catalog::seed::products()
-        .into_iter()
-        .take(PRODUCTS)
-        .map(|p| p.id)
-        .collect();
     let postgresql = testkit::postgres::fresh_database().await?;
     for (name, backend) in [
         ("SQLite", Backend::Sqlite),
@@ -32,41 +29,48 @@ async fn main() -> Result<()> {
     ] {
         let store = FerretDbServer::start_on(backend).await?;
         let service = reviews::testing::start_on(catalog.http_url(), store.uri()).await?;
+        let config = service.config();
+        let seeded = reviews::store::Store::connect(
+            config.mongodb_uri.expose(),
+            &config.database,
+            Duration::from_secs(30),
+        )
+        .await?;
+        demo::seed(&seeded, &catalog.http_url()).await?;
         load::header(
-            &format!("Reviews load benchmark (FerretDB on {name})"),
+            &format!("Reviews load benchmark (FerretDB on {name}, demo reviews)"),
             concurrency,
             duration,
         );
-        measure(&service.http_url(), &products, concurrency, duration).await?;
+        measure(&service.http_url(), concurrency, duration).await?;
     }
     Ok(())
 }
 
-/// Writes the reviews, then measures each read path.
-async fn measure(
-    base_url: &str,
-    products: &[uuid::Uuid],
-    concurrency: usize,
-    duration: Duration,
-) -> Result<()> {
+/// Measures each read path on the demo reviews.
+async fn measure(base_url: &str, concurrency: usize, duration: Duration) -> Result<()> {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    for (n, product) in products.iter().enumerate() {
-        let reviews = if n == 0 { REVIEWS } else { 5 };
-        for r in 0..reviews {
-            http.post(format!("{base_url}/v1/products/{product}/reviews"))
-                .json(&serde_json::json!({
-                    "author": format!("Reviewer {r}"),
-                    "rating": 1 + r % 5,
-                    "title": "Worth it",
-                    "body": "Solid, does what it says, would buy again.",
-                }))
-                .send()
-                .await?
-                .error_for_status()?;
-        }
-    }
+    // The most reviewed product, and the first listing page's products.
+    let products: Vec<demo::Product> = catalog::seed::products()
+        .into_iter()
+        .filter(|product| product.active)
+        .map(|product| demo::Product {
+            id: product.id,
+            name: product.name,
+        })
+        .collect();
+    let (first, reviews) = products
+        .iter()
+        .map(|product| (product.id, demo::reviews_of(product).0.len()))
+        .max_by_key(|(_, count)| *count)
+        .context("a product")?;
+    let products: Vec<uuid::Uuid> = products
+        .iter()
+        .take(PRODUCTS)
+        .map(|product| product.id)
+        .collect();
 
     let get = |url: String| {
         let http = http.clone();
@@ -78,7 +82,6 @@ async fn measure(
             }
         }
     };
-    let first = products[0];
     let listed = load::measure(
         concurrency,
         duration,
@@ -87,14 +90,14 @@ async fn measure(
         )),
     )
     .await;
-    load::row(&format!("list-reviews, 10 of {REVIEWS}, highest"), &listed);
+    load::row(&format!("list-reviews, 10 of {reviews}, highest"), &listed);
     let summary = load::measure(
         concurrency,
         duration,
         get(format!("{base_url}/v1/products/{first}/rating-summary")),
     )
     .await;
-    load::row(&format!("rating-summary ({REVIEWS} reviews)"), &summary);
+    load::row(&format!("rating-summary ({reviews} reviews)"), &summary);
 
     let batch_body = serde_json::json!({ "product_ids": products });
     let batch = {

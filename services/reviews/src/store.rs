@@ -559,25 +559,24 @@ impl Store {
     }
 
     /// How many reviews each product has per star (index 0 is one star), from the kept
-    /// summaries: one lookup by id for the whole batch.
+    /// summaries: a lookup by id each, all at once. (FerretDB v1 hands an `_id` equality
+    /// to its backend, but reads every summary for an `_id: {$in: [...]}`: with the demo
+    /// catalog's summaries, one product's summary was 14 (SQLite) to 37 (PostgreSQL)
+    /// times slower that way.)
     pub async fn star_counts(
         &self,
         products: &[Uuid],
     ) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
-        let ids: Vec<String> = products.iter().map(Uuid::to_string).collect();
-        let kept: Vec<Summary> = self
-            .bounded(async {
-                let found = self.summaries.find(doc! { "_id": { "$in": ids } }).await?;
-                Ok(found.try_collect().await?)
-            })
-            .await?;
-        let mut counts: HashMap<Uuid, [i64; 5]> = products.iter().map(|id| (*id, [0; 5])).collect();
-        for summary in kept {
-            if let Ok(product) = Uuid::parse_str(&summary.id) {
-                counts.insert(product, summary.stars);
-            }
-        }
-        Ok(counts)
+        let lookups = products.iter().map(|product| async move {
+            let kept = self
+                .summaries
+                .find_one(doc! { "_id": product.to_string() })
+                .await?;
+            Ok::<_, ReviewsError>((*product, kept.map_or([0; 5], |summary| summary.stars)))
+        });
+        self.bounded(async { futures::future::try_join_all(lookups).await })
+            .await
+            .map(|counts| counts.into_iter().collect())
     }
 
     /// Counts the stars of the reviews `filter` matches, per product. A single `$sum` per
