@@ -20,6 +20,7 @@ pub mod admin;
 pub mod config;
 pub mod grpc;
 pub mod http;
+pub mod log_writer;
 pub mod metrics;
 pub mod overload;
 pub mod resilience;

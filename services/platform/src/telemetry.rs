@@ -51,10 +51,12 @@ impl TelemetryConfig {
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
     meter_provider: Option<SdkMeterProvider>,
+    logs: crate::log_writer::BatchedStdout,
 }
 
 impl Telemetry {
     pub fn shutdown(self) {
+        self.logs.flush();
         if let Err(err) = self.tracer_provider.shutdown() {
             eprintln!("flushing traces failed: {err}");
         }
@@ -101,6 +103,8 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer);
     let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    // Lines go out in batches: see `log_writer`.
+    let logs = crate::log_writer::BatchedStdout::start();
     if config.json_logs {
         registry
             .with(
@@ -108,11 +112,14 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
                     .json()
                     .flatten_event(true)
                     .with_current_span(true)
-                    .with_span_list(false),
+                    .with_span_list(false)
+                    .with_writer(logs.clone()),
             )
             .try_init()
     } else {
-        registry.with(fmt::layer()).try_init()
+        registry
+            .with(fmt::layer().with_writer(logs.clone()))
+            .try_init()
     }
     .context("installing the log subscriber")?;
 
@@ -124,6 +131,7 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     Ok(Telemetry {
         tracer_provider,
         meter_provider,
+        logs,
     })
 }
 
