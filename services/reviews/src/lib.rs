@@ -11,6 +11,7 @@ mod config;
 mod cursor;
 pub mod demo;
 mod error;
+mod pages;
 mod rest;
 pub mod store;
 #[cfg(feature = "testing")]
@@ -99,6 +100,7 @@ impl Service for Reviews {
                 self.config.admin_attempts,
             ),
             voter::Voters::new(self.config.voter_key.clone()),
+            pages::FirstPages::new(self.config.list_cache),
         );
         let api_router = platform::http::retry_after_on_unavailable(
             reviews_api::server::router(api),

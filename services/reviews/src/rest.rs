@@ -20,6 +20,7 @@ use crate::author;
 use crate::catalog::Catalog;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
+use crate::pages::{FirstPages, Key};
 use crate::store::{self, Store};
 use crate::voter::Voters;
 
@@ -32,15 +33,30 @@ pub struct Api {
     catalog: Arc<Catalog>,
     admin: AdminGuard,
     voters: Voters,
+    first_pages: Arc<FirstPages>,
 }
 
 impl Api {
-    pub fn new(store: Store, catalog: Arc<Catalog>, admin: AdminGuard, voters: Voters) -> Self {
+    pub fn new(
+        store: Store,
+        catalog: Arc<Catalog>,
+        admin: AdminGuard,
+        voters: Voters,
+        first_pages: FirstPages,
+    ) -> Self {
         Self {
             store,
             catalog,
             admin,
             voters,
+            first_pages: Arc::new(first_pages),
+        }
+    }
+
+    /// After this service wrote to `product`: its listings are read anew.
+    fn wrote_to(&self, product: &str) {
+        if let Ok(product) = Uuid::parse_str(product) {
+            self.first_pages.forget(product);
         }
     }
 
@@ -104,6 +120,7 @@ impl Api {
             updated_at: now,
         };
         self.store.insert(&review).await?;
+        self.wrote_to(&review.product_id);
         to_wire(review)
     }
 
@@ -132,18 +149,33 @@ impl Api {
             }
         };
         let limit = u32::try_from(query.limit).unwrap_or(1);
+        // First pages are what product pages ask for, again and again: see `pages`.
+        let first = cursor.is_none().then_some(Key {
+            product,
+            order,
+            rating,
+            limit,
+        });
+        if let Some(kept) = first.and_then(|key| self.first_pages.get(&key)) {
+            return Ok(kept);
+        }
+        let ticket = self.first_pages.ticket();
         let page = self
             .store
             .list(product, order, rating, limit, cursor.as_ref())
             .await?;
-        Ok(types::ReviewPage {
+        let page = types::ReviewPage {
             items: page
                 .reviews
                 .into_iter()
                 .map(to_wire)
                 .collect::<Result<_, _>>()?,
             next_cursor: page.next.map(|cursor| cursor.encode()),
-        })
+        };
+        if let Some(key) = first {
+            self.first_pages.keep(ticket, key, page.clone());
+        }
+        Ok(page)
     }
 
     async fn summaries(
@@ -292,7 +324,8 @@ impl ReviewsApi for Api {
         path: DeleteReviewPath,
     ) -> Result<DeleteReviewResponse, ServiceError> {
         self.require_admin(&token)?;
-        self.store.delete(path.review_id).await?;
+        let deleted = self.store.delete(path.review_id).await?;
+        self.wrote_to(&deleted.product_id);
         Ok(DeleteReviewResponse::NoContent)
     }
 
@@ -315,6 +348,7 @@ impl ReviewsApi for Api {
             .recognise(&body.voter)
             .ok_or(ReviewsError::UnknownVoter)?;
         let review = self.store.mark_helpful(path.review_id, voter).await?;
+        self.wrote_to(&review.product_id);
         Ok(MarkHelpfulResponse::Ok(to_wire(review)?))
     }
 }

@@ -470,10 +470,11 @@ impl Store {
             .ok_or(ReviewsError::ReviewNotFound(id))
     }
 
-    /// Deletes the review, then its votes, then sets its product's summary (a delete cut
+    /// Deletes the review, then its votes, then sets its product's summary, and answers the
+    /// review that was deleted (a delete cut
     /// short between them leaves votes of no review, which nothing reads, or a summary
     /// that the next change or start makes good).
-    pub async fn delete(&self, id: Uuid) -> Result<(), ReviewsError> {
+    pub async fn delete(&self, id: Uuid) -> Result<Review, ReviewsError> {
         let deleted = self
             .bounded(async {
                 Ok(self
@@ -490,7 +491,7 @@ impl Store {
         })
         .await?;
         self.summarise_after_change(&deleted.product_id).await;
-        Ok(())
+        Ok(deleted)
     }
 
     /// Counts `voter` once: the vote is a document whose id is the review and the voter,

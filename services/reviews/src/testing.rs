@@ -17,6 +17,9 @@ pub const ADMIN_TOKEN: &str = "admin";
 /// The key every test Reviews service signs voter ids with.
 pub const VOTER_KEY: &str = "the test reviews' voter signing key";
 
+/// How long a test Reviews service keeps a listing's first page.
+pub const LIST_CACHE: Duration = Duration::from_secs(2);
+
 /// A Reviews service running in the test.
 pub type TestReviews = TestServer<Reviews>;
 
@@ -37,6 +40,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
             max_failures: 1000,
             window: Duration::from_secs(60),
         },
+        list_cache: LIST_CACHE,
         catalog_cache_ttl: Duration::from_secs(60),
         catalog_timeout: Duration::from_secs(1),
         mongodb_timeout: Duration::from_secs(2),
@@ -56,6 +60,10 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ("REVIEWS_ADMIN_TOKEN", config.admin_token.expose().clone()),
         ("REVIEWS_VOTER_KEY", config.voter_key.expose().clone()),
         ("LOCALMART_DEV_MODE", "1".to_owned()),
+        (
+            "REVIEWS_LIST_CACHE_MS",
+            config.list_cache.as_millis().to_string(),
+        ),
         (
             "CATALOG_CACHE_SECONDS",
             config.catalog_cache_ttl.as_secs().to_string(),

@@ -788,3 +788,83 @@ async fn the_demo_reviews_give_every_listed_product_reviews_once() {
     let after = reviews.vote(top.id, &voter).await.expect("voted");
     assert_eq!(after, top.helpful_count + 1);
 }
+
+#[tokio::test]
+async fn listings_show_this_services_writes_at_once_and_another_services_within_the_bound() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("audio").id;
+    let first_page = |base_url: String| async move {
+        let page: serde_json::Value = reqwest::get(format!(
+            "{base_url}/v1/products/{product}/reviews?sort=most_helpful"
+        ))
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("a page");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| {
+                let author = item["author"].as_str().unwrap_or_default().to_owned();
+                (author, item["helpful_count"].as_i64().unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(first_page(reviews.base_url.clone()).await.is_empty());
+
+    // This service's own writes show at once, though the empty page was kept.
+    let written = reviews
+        .write(product, "Listener", 5)
+        .await
+        .expect("created");
+    assert_eq!(
+        first_page(reviews.base_url.clone()).await,
+        [("Listener".to_owned(), 0)]
+    );
+    let voter = reviews.voter().await;
+    reviews.vote(written.id, &voter).await.expect("voted");
+    assert_eq!(
+        first_page(reviews.base_url.clone()).await,
+        [("Listener".to_owned(), 1)]
+    );
+
+    // Another Reviews process on the same store: its write shows here within the bound.
+    let mut config = reviews::testing::config(reviews.catalog.http_url())
+        .await
+        .expect("a configuration");
+    config.database = reviews.database.clone();
+    let other = platform::testing::TestServer::<reviews::Reviews>::start(config)
+        .await
+        .expect("another Reviews");
+    let other_client = reviews_api::Client::new(
+        &other.http_url(),
+        reviews_api::client::HeaderHook::default(),
+    );
+    let input: types::ReviewInput = serde_json::from_value(serde_json::json!({
+        "author": "Other", "rating": 4, "title": "Fine", "body": "Written elsewhere.",
+    }))
+    .expect("a review");
+    other_client
+        .create_review()
+        .product_id(product)
+        .body(input)
+        .send()
+        .await
+        .expect("created through the other service");
+    testkit::poll_until(
+        "the other service's review to show",
+        reviews::testing::LIST_CACHE + std::time::Duration::from_millis(500),
+        || {
+            let base_url = reviews.base_url.clone();
+            async move {
+                let page = first_page(base_url).await;
+                anyhow::ensure!(page.len() == 2, "{page:?}");
+                Ok(())
+            }
+        },
+    )
+    .await
+    .expect("shown within the bound");
+}
