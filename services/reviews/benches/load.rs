@@ -36,9 +36,9 @@ async fn main() -> Result<()> {
             Duration::from_secs(30),
         )
         .await?;
-        demo::seed(&seeded, &catalog.http_url()).await?;
+        let written = demo::seed(&seeded, &catalog.http_url()).await?;
         load::header(
-            &format!("Reviews load benchmark (FerretDB on {name}, demo reviews)"),
+            &format!("Reviews load benchmark (FerretDB on {name}, demo reviews: {written:?})"),
             concurrency,
             duration,
         );

@@ -81,8 +81,8 @@ async fn listed_products(catalog_url: &str) -> Result<Vec<Product>> {
 pub fn reviews_of(product: &Product) -> (Vec<Review>, Vec<(String, String)>) {
     let mut dice = Dice::for_product(product.id);
     let count = match dice.unit() {
-        share if share < 0.06 => 120 + dice.below(180),
-        share if share < 0.2 => 10 + dice.below(25),
+        share if share < 0.02 => 120 + dice.below(180),
+        share if share < 0.12 => 10 + dice.below(25),
         _ => 1 + dice.below(8),
     };
     // How good the product is, around which its ratings spread.
@@ -110,8 +110,8 @@ pub fn reviews_of(product: &Product) -> (Vec<Review>, Vec<(String, String)>) {
         let written =
             bson::DateTime::from_millis(first + i64::try_from(dice.below(690 * DAY)).unwrap_or(0));
         let id = dice.uuid().to_string();
-        let helpful = if dice.unit() < 0.4 {
-            (dice.unit().powi(3) * 30.0) as u64
+        let helpful = if dice.unit() < 0.3 {
+            (dice.unit().powi(3) * 24.0) as u64
         } else {
             0
         };
@@ -354,7 +354,7 @@ mod tests {
         assert!(counts[100] <= 8, "median {}", counts[100]);
         let hundreds = counts.iter().filter(|count| **count >= 100).count();
         assert!(
-            (2..=30).contains(&hundreds),
+            (1..=12).contains(&hundreds),
             "{hundreds} of 200 with hundreds"
         );
     }

@@ -97,6 +97,10 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// The longest the store's work at start or in a maintenance command (counting every
+/// review) may take; a request's calls have the store timeout.
+pub const MAINTENANCE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The index of the votes, by review (to count them and to delete them with it).
 pub const VOTES_BY_REVIEW: &str = "votes_by_review";
 
@@ -422,10 +426,13 @@ impl Store {
     }
 
     /// Sets every product's summary from the reviews, once per start: what a crash between
-    /// a review and its summary left behind is made good here.
+    /// a review and its summary left behind is made good here. Counting every review is
+    /// no request's work, so it has [`MAINTENANCE_TIMEOUT`] rather than the store timeout.
     async fn summarise_all(&self) -> Result<(), ReviewsError> {
         let _turn = self.summarising.lock().await;
-        let counted = self.bounded(self.count_stars(doc! {})).await?;
+        let counted = tokio::time::timeout(MAINTENANCE_TIMEOUT, self.count_stars(doc! {}))
+            .await
+            .map_err(|_| ReviewsError::StoreTimedOut(MAINTENANCE_TIMEOUT))??;
         let kept: Vec<Summary> = self
             .bounded(async { Ok(self.summaries.find(doc! {}).await?.try_collect().await?) })
             .await?;
