@@ -35,6 +35,8 @@ trap cleanup EXIT
 fail() {
   echo "native stack: $*" >&2
   tail -n 20 "$LOCALMART_STATE"/logs/*.log >&2 || true
+  # A backtrace can push a failure's cause out of those tails.
+  grep -E '"level":"ERROR"|^Error' "$LOCALMART_STATE"/logs/*.log >&2 || true
   exit 1
 }
 

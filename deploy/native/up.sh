@@ -115,6 +115,11 @@ if ! ctl pid >/dev/null 2>&1; then
 fi
 wait_for "PostgreSQL accepting connections" 60 pg_isready -q -h 127.0.0.1 -p "$LOCALMART_PG_PORT"
 wait_for "Redis answering" 60 env REDISCLI_AUTH="$redis_password" redis-cli -p "$LOCALMART_REDIS_PORT" ping
+# What a failed step logged: its error lines (a backtrace would push them out of a tail),
+# else the end of its log.
+show_failure() {
+  grep -E '"level":"ERROR"|^Error' "$1" >&2 || tail -n 20 "$1" >&2
+}
 # Something else listening on one of the ports would answer the checks above (and below);
 # make sure the answers come from the stack's own processes.
 running() {
@@ -195,7 +200,7 @@ if compgen -G "$sqlite_store/*.sqlite" >/dev/null && [ ! -e "$sqlite_store/moved
   kill "$sqlite_ferretdb" 2>/dev/null || true
   wait "$sqlite_ferretdb" 2>/dev/null || true
   if [ "$copied" != 1 ]; then
-    tail -n 20 "$copy_log" >&2
+    show_failure "$copy_log"
     exit 1
   fi
   touch "$sqlite_store/moved-to-postgresql"
@@ -204,7 +209,7 @@ fi
 seed_log=$LOCALMART_STATE/logs/catalog-seed.log
 echo "==> migrating and seeding the catalog (log: $seed_log)"
 if ! DATABASE_URL=$catalog_owner_url "$LOCALMART_BIN/catalog" seed >>"$seed_log" 2>&1; then
-  tail -n 20 "$seed_log" >&2
+  show_failure "$seed_log"
   exit 1
 fi
 
@@ -214,7 +219,7 @@ wait_for "the Catalog to be ready" 60 curl -fsS "http://$CATALOG_HTTP_ADDR/ready
 reviews_seed_log=$LOCALMART_STATE/logs/reviews-seed.log
 echo "==> seeding the demo reviews (log: $reviews_seed_log)"
 if ! "$LOCALMART_BIN/reviews" seed >>"$reviews_seed_log" 2>&1; then
-  tail -n 20 "$reviews_seed_log" >&2
+  show_failure "$reviews_seed_log"
   exit 1
 fi
 ctl restart cart reviews >/dev/null
