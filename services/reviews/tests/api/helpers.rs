@@ -71,6 +71,28 @@ pub async fn spawn_with(own_ferretdb: bool) -> TestReviews {
 }
 
 impl TestReviews {
+    /// The service's store, opened as the service opens it (for what a test does behind
+    /// the service's back), or this database on the server at `mongodb_uri`.
+    pub async fn store_at(&self, mongodb_uri: &str) -> reviews::store::Store {
+        let timeout = std::time::Duration::from_secs(10);
+        let store = reviews::store::Store::connect(mongodb_uri, &self.database, timeout).await;
+        store.expect("the store")
+    }
+
+    /// Another Reviews process on this service's database, at the server at `mongodb_uri`.
+    pub async fn another_service_at(
+        &self,
+        mongodb_uri: &str,
+    ) -> platform::testing::TestServer<reviews::Reviews> {
+        let mut config = reviews::testing::config(self.catalog.http_url())
+            .await
+            .expect("a configuration");
+        config.mongodb_uri = Secret::new(mongodb_uri.to_owned());
+        config.database = self.database.clone();
+        let other = platform::testing::TestServer::start(config).await;
+        other.expect("another Reviews")
+    }
+
     /// Stops the service and starts a new one on the same port and database.
     pub async fn restart_service(&mut self) {
         self.server.restart().await.expect("the service restarts");

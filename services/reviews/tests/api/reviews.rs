@@ -411,13 +411,7 @@ async fn an_admin_deletes_a_review_and_the_summary_follows() {
 #[tokio::test]
 async fn the_store_has_an_index_for_every_query() {
     let reviews = helpers::spawn().await;
-    let store = reviews::store::Store::connect(
-        &reviews.mongodb_uri,
-        &reviews.database,
-        std::time::Duration::from_secs(5),
-    )
-    .await
-    .expect("a connection");
+    let store = reviews.store_at(&reviews.mongodb_uri).await;
     let names: HashSet<String> = store
         .index_names()
         .await
@@ -654,13 +648,7 @@ async fn a_store_copied_to_another_server_serves_the_same_reviews() {
     let other = testkit::ferretdb::FerretDbServer::start()
         .await
         .expect("another FerretDB");
-    let target = reviews::store::Store::connect(
-        &other.uri(),
-        &reviews.database,
-        std::time::Duration::from_secs(5),
-    )
-    .await
-    .expect("the other store");
+    let target = reviews.store_at(&other.uri()).await;
     // Run twice, as after a copy cut short: nothing is there twice.
     for _ in 0..2 {
         let copied = target
@@ -670,14 +658,7 @@ async fn a_store_copied_to_another_server_serves_the_same_reviews() {
         assert!(copied >= 3, "a review, a vote and a summary: {copied}");
     }
 
-    let mut config = reviews::testing::config(reviews.catalog.http_url())
-        .await
-        .expect("a configuration");
-    config.mongodb_uri = platform::config::Secret::new(other.uri());
-    config.database = reviews.database.clone();
-    let moved = platform::testing::TestServer::<reviews::Reviews>::start(config)
-        .await
-        .expect("Reviews on the other store");
+    let moved = reviews.another_service_at(&other.uri()).await;
     let listed: serde_json::Value = reqwest::get(format!(
         "{}/v1/products/{}/reviews",
         moved.http_url(),
@@ -712,13 +693,7 @@ async fn a_store_copied_to_another_server_serves_the_same_reviews() {
 #[tokio::test]
 async fn the_demo_reviews_give_every_listed_product_reviews_once() {
     let reviews = helpers::spawn().await;
-    let store = reviews::store::Store::connect(
-        &reviews.mongodb_uri,
-        &reviews.database,
-        std::time::Duration::from_secs(10),
-    )
-    .await
-    .expect("the store");
+    let store = reviews.store_at(&reviews.mongodb_uri).await;
     let seeded = reviews::demo::seed(&store, &reviews.catalog.http_url())
         .await
         .expect("seeded");
@@ -831,13 +806,7 @@ async fn listings_show_this_services_writes_at_once_and_another_services_within_
     );
 
     // Another Reviews process on the same store: its write shows here within the bound.
-    let mut config = reviews::testing::config(reviews.catalog.http_url())
-        .await
-        .expect("a configuration");
-    config.database = reviews.database.clone();
-    let other = platform::testing::TestServer::<reviews::Reviews>::start(config)
-        .await
-        .expect("another Reviews");
+    let other = reviews.another_service_at(&reviews.mongodb_uri).await;
     let other_client = reviews_api::Client::new(
         &other.http_url(),
         reviews_api::client::HeaderHook::default(),
