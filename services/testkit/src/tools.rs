@@ -18,22 +18,39 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// `wrk` GETting `url` from `connections` connections (each keeps one request in flight)
 /// on two threads for `duration`.
 pub fn wrk(url: &str, connections: usize, duration: Duration) -> Result<Stats> {
-    let run = |duration: Duration| -> Result<String> {
-        let output = Command::new(crate::tool("wrk")?)
-            .args(["-t2", &format!("-c{connections}")])
-            .arg(format!("-d{}s", duration.as_secs().max(1)))
-            .args(["--latency", url])
+    let report = warmed_up("wrk", duration, |duration| {
+        vec![
+            "-t2".to_owned(),
+            format!("-c{connections}"),
+            format!("-d{}s", duration.as_secs().max(1)),
+            "--latency".to_owned(),
+            url.to_owned(),
+        ]
+    })?;
+    read_wrk(&String::from_utf8_lossy(&report))
+}
+
+/// Runs `tool` with the arguments `args` gives for a run of a given length: first for the
+/// warm-up, then for `duration`; answers the second run's report (its standard output).
+fn warmed_up(
+    tool: &str,
+    duration: Duration,
+    args: impl Fn(Duration) -> Vec<String>,
+) -> Result<Vec<u8>> {
+    let run = |duration: Duration| -> Result<Vec<u8>> {
+        let output = Command::new(crate::tool(tool)?)
+            .args(args(duration))
             .output()
-            .context("running wrk")?;
+            .with_context(|| format!("running {tool}"))?;
         anyhow::ensure!(
             output.status.success(),
-            "wrk failed: {}",
+            "{tool} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        Ok(output.stdout)
     };
     run(WARM_UP)?;
-    read_wrk(&run(duration)?)
+    run(duration)
 }
 
 /// The figures of a `wrk --latency` report.
@@ -114,29 +131,21 @@ pub fn ghz(
     connections: usize,
     duration: Duration,
 ) -> Result<Stats> {
-    let run = |duration: Duration| -> Result<Vec<u8>> {
-        let output = Command::new(crate::tool("ghz")?)
-            .args(["--insecure", "--format", "json"])
-            .arg("--proto")
-            .arg(&call.proto)
-            .arg("--import-paths")
-            .arg(&call.import_path)
-            .args(["--call", &call.method, "-d", &call.request])
-            .args(["-c", &concurrency.to_string()])
-            .args(["--connections", &connections.to_string()])
-            .args(["-z", &format!("{}ms", duration.as_millis())])
-            .arg(addr.to_string())
-            .output()
-            .context("running ghz")?;
-        anyhow::ensure!(
-            output.status.success(),
-            "ghz failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(output.stdout)
-    };
-    run(WARM_UP)?;
-    read_ghz(&run(duration)?)
+    let report = warmed_up("ghz", duration, |duration| {
+        let mut args: Vec<String> = ["--insecure", "--format", "json", "--proto"]
+            .map(str::to_owned)
+            .into();
+        args.push(call.proto.display().to_string());
+        args.push("--import-paths".to_owned());
+        args.push(call.import_path.display().to_string());
+        args.extend(["--call", &call.method, "-d", &call.request].map(str::to_owned));
+        args.extend(["-c".to_owned(), concurrency.to_string()]);
+        args.extend(["--connections".to_owned(), connections.to_string()]);
+        args.extend(["-z".to_owned(), format!("{}ms", duration.as_millis())]);
+        args.push(addr.to_string());
+        args
+    })?;
+    read_ghz(&report)
 }
 
 /// The figures of a `ghz --format json` report.
