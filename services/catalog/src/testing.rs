@@ -162,17 +162,16 @@ impl TestCatalog {
             .error_for_status()?
             .text()
             .await?;
-        let value = |name: &str| {
-            metrics.lines().find_map(|line| {
-                line.strip_prefix(name)?
-                    .strip_prefix(' ')?
-                    .parse::<u64>()
-                    .ok()
-            })
-        };
-        let listening = value("localmart_catalog_cache_listening") == Some(1);
+        let listening = metric(&metrics, "localmart_catalog_cache_listening") == Some(1);
         Ok(listening
-            .then(|| value("localmart_catalog_changes_heard_total"))
+            .then(|| metric(&metrics, "localmart_catalog_changes_heard_total"))
             .flatten())
     }
+}
+
+/// The value of the unlabelled counter or gauge `name` on a `/metrics` page.
+pub fn metric(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }

@@ -27,12 +27,9 @@ async fn price_and_stock(http: &reqwest::Client, base_url: &str, id: &str) -> (i
     (price, product["stock"].as_i64().expect("a stock"))
 }
 
-/// The counter or gauge `name` on a `/metrics` page.
+/// The counter `name` on a `/metrics` page.
 fn metric(metrics: &str, name: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    catalog::testing::metric(metrics, name).unwrap_or_else(|| panic!("no {name} in {metrics}"))
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use catalog::seed::SeedProduct;
 use catalog::testing::TestCatalog;
+use mongodb::bson::Document;
 use platform::config::Secret;
 use reviews::testing::{ADMIN_TOKEN, TestReviews as Server};
 use reviews_api::client::HeaderHook;
@@ -77,6 +78,20 @@ impl TestReviews {
         let timeout = std::time::Duration::from_secs(10);
         let store = reviews::store::Store::connect(mongodb_uri, &self.database, timeout).await;
         store.expect("the store")
+    }
+
+    /// Stores, behind the service's back, a copy of the review `filter` finds with the
+    /// fields of `changes` (a new id among them), as a review stored by an older version
+    /// or left by a crash would be.
+    pub async fn store_a_copy(&self, filter: Document, changes: Document) {
+        let client = mongodb::Client::with_uri_str(&self.mongodb_uri).await;
+        let database = client.expect("the store").database(&self.database);
+        let reviews = database.collection::<Document>("reviews");
+        let found = reviews.find_one(filter).await.expect("read");
+        let mut copy = found.expect("a review to copy");
+        copy.extend(changes);
+        copy.insert("_id", uuid::Uuid::new_v4().to_string());
+        reviews.insert_one(copy).await.expect("stored");
     }
 
     /// Another Reviews process on this service's database, at the server at `mongodb_uri`.

@@ -323,22 +323,12 @@ async fn a_look_alike_pair_stored_under_older_keys_both_stay_and_the_service_sta
     reviews.write(product.id, "John", 5).await.expect("created");
     // "J0hn", stored when names were only lower-cased, so its key differed then; now
     // both names fold to one key, which the unique index holds for John.
-    let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
-        .await
-        .expect("the store");
-    let collection = client
-        .database(&reviews.database)
-        .collection::<mongodb::bson::Document>("reviews");
-    let john = collection
-        .find_one(mongodb::bson::doc! { "product_id": product.id.to_string() })
-        .await
-        .expect("read")
-        .expect("John's review");
-    let mut j0hn = john.clone();
-    j0hn.insert("_id", uuid::Uuid::new_v4().to_string());
-    j0hn.insert("author", "J0hn");
-    j0hn.insert("author_key", "j0hn");
-    collection.insert_one(j0hn).await.expect("stored as before");
+    reviews
+        .store_a_copy(
+            mongodb::bson::doc! { "product_id": product.id.to_string() },
+            mongodb::bson::doc! { "author": "J0hn", "author_key": "j0hn" },
+        )
+        .await;
 
     reviews.restart_service().await;
     let listed = reviews
@@ -602,26 +592,18 @@ async fn summaries_are_set_at_start_from_reviews_stored_without_them() {
         .expect("created");
     // As if the service had stopped between storing reviews and setting the summary: one
     // more review is in the store, and the summary counts neither.
+    reviews
+        .store_a_copy(
+            mongodb::bson::doc! { "_id": written.id.to_string() },
+            mongodb::bson::doc! {
+                "author": "Another Reader", "author_key": "another reader", "rating": 5,
+            },
+        )
+        .await;
     let client = mongodb::Client::with_uri_str(&reviews.mongodb_uri)
         .await
         .expect("the store");
     let database = client.database(&reviews.database);
-    let stored = database
-        .collection::<mongodb::bson::Document>("reviews")
-        .find_one(mongodb::bson::doc! { "_id": written.id.to_string() })
-        .await
-        .expect("read")
-        .expect("the review");
-    let mut another = stored.clone();
-    another.insert("_id", uuid::Uuid::new_v4().to_string());
-    another.insert("author", "Another Reader");
-    another.insert("author_key", "another reader");
-    another.insert("rating", 5);
-    database
-        .collection::<mongodb::bson::Document>("reviews")
-        .insert_one(another)
-        .await
-        .expect("stored behind the service's back");
     database
         .collection::<mongodb::bson::Document>("summaries")
         .delete_many(mongodb::bson::doc! {})
