@@ -167,6 +167,59 @@ async fn a_flood_of_writes_from_one_client_is_slowed_with_429s() -> Result<()> {
     shop.stop().await
 }
 
+/// Sends `GET path` on an open connection and reads the whole answer; its status.
+async fn get_on(connection: &mut tokio::net::TcpStream, path: &str) -> Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {path} HTTP/1.1\r\nHost: shop\r\n\r\n");
+    connection.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let read = connection.read(&mut chunk).await?;
+        ensure!(read > 0, "the edge closed a kept-alive connection");
+        answer.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&answer);
+        let Some(end) = text.find("\r\n\r\n") else {
+            continue;
+        };
+        let length = text[..end]
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .context("the answer has a Content-Length")?;
+        if answer.len() >= end + 4 + length {
+            let status = text.split(' ').nth(1).context("a status line")?;
+            return Ok(status.parse()?);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_shoppers_keep_their_connections_open_at_once() -> Result<()> {
+    // Browsers keep their connections to the shop open between pages. An edge with too few
+    // connections closes idle ones to take new ones, and a request sent on one as it closes
+    // fails: `make load` found that at 200 shoppers.
+    let shop = Shop::start().await?;
+    let address = shop.url.trim_start_matches("http://").trim_end_matches('/');
+    let mut shoppers = Vec::new();
+    for _ in 0..600 {
+        let mut connection = tokio::net::TcpStream::connect(address).await?;
+        assert_eq!(get_on(&mut connection, "/").await?, 200);
+        shoppers.push(connection);
+    }
+    for (n, connection) in shoppers.iter_mut().enumerate() {
+        let again = get_on(connection, "/api/catalog/v1/categories").await;
+        assert_eq!(
+            again.with_context(|| format!("shopper {n}'s second page"))?,
+            200
+        );
+    }
+    shop.stop().await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_gets_a_handful_of_voters_so_cannot_stuff_helpful_votes() -> Result<()> {
     let shop = Shop::start().await?;
