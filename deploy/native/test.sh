@@ -98,6 +98,14 @@ denied=$(PGPASSWORD=$(cat "$LOCALMART_STATE/catalog-app-password") psql -w -h 12
   -U catalog_app -d catalog -c 'CREATE TABLE intruder ()' 2>&1 || true)
 grep -q "permission denied" <<<"$denied" || fail "the Catalog's role could change the schema: $denied"
 
+# `make load`: every journey through the edge, none failing, and the stack's memory.
+RATE=20 DURATION=5s deploy/native/load.sh >"$private/load.log" 2>&1 ||
+  { cat "$private/load.log" >&2; fail "make load failed"; }
+for journey in "browse a category" "search" "open a product" "fill a cart" "read and write reviews"; do
+  grep -q "^| $journey " "$private/load.log" || fail "make load ran no '$journey' journey"
+done
+grep -q "memory at its peak" "$private/load.log" || fail "make load did not print the stack's peak memory"
+
 # A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"
@@ -110,4 +118,4 @@ for path in "$LOCALMART_STATE" "$(pg_data)"; do
     fail "processes are still running after down.sh"
   fi
 done
-echo "native stack: up, a cart line through the edge, up again, down: ok (state in a 0700 directory, cluster in $(pg_data))"
+echo "native stack: up, a cart line through the edge, make load, up again, down: ok (state in a 0700 directory, cluster in $(pg_data))"

@@ -55,6 +55,32 @@ impl Api {
             change_keys: change::ChangeKeys::default(),
         }
     }
+
+    /// The services behind the edge at `origin` (such as `http://127.0.0.1:18000`), called
+    /// with `client`: outside a browser, where the caller chooses how it connects (the load
+    /// generator gives every simulated shopper a client of its own).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn behind_edge(origin: &str, client: reqwest::Client) -> Self {
+        let origin = origin.trim_end_matches('/');
+        Self {
+            catalog: catalog_api::Client::new_with_client(
+                &format!("{origin}{CATALOG_PATH}"),
+                client.clone(),
+                catalog_api::client::HeaderHook::new(add_traceparent),
+            ),
+            cart: cart_api::Client::new_with_client(
+                &format!("{origin}{CART_PATH}"),
+                client.clone(),
+                cart_api::client::HeaderHook::new(add_traceparent),
+            ),
+            reviews: reviews_api::Client::new_with_client(
+                &format!("{origin}{REVIEWS_PATH}"),
+                client,
+                reviews_api::client::HeaderHook::new(add_traceparent),
+            ),
+            change_keys: change::ChangeKeys::default(),
+        }
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
