@@ -21,9 +21,9 @@ whatever its status, has the `Error` body.
 Helpful votes name a voter this service issued (`issueVoter`), so a client cannot
 make up voters; 2.0.0 made that so (1.x took any string as the voter).
 
-Freshness: a listing shows every change made through the same Reviews process at
-once, and changes made through another process on the same store within two seconds
-(first pages are kept in memory that long at most).
+Freshness: listings and rating summaries show every change made through the same
+Reviews process at once, and changes made through another process on the same store
+within two seconds (first pages and summaries are kept in memory that long at most).
 
 
 Version: 2.0.0*/

@@ -28,9 +28,10 @@ pub struct Config {
     /// Wrong admin tokens taken per window (`LOCALMART_ADMIN_FAILURES`,
     /// `LOCALMART_ADMIN_FAILURE_WINDOW_SECONDS`; see `platform::admin`).
     pub admin_attempts: AttemptLimit,
-    /// `REVIEWS_LIST_CACHE_MS`: how long a listing's first page is kept in memory (dropped
-    /// at once when this service writes to its product; see `pages`); 0 keeps none.
-    pub list_cache: Duration,
+    /// `REVIEWS_READ_CACHE_MS`: how long a listing's first page and a product's rating
+    /// summary are kept in memory (dropped at once when this service writes to the
+    /// product; see `recent`); 0 keeps none.
+    pub read_cache: Duration,
     /// `CATALOG_CACHE_SECONDS`: how long a product's review context is kept in memory.
     pub catalog_cache_ttl: Duration,
     /// `CATALOG_TIMEOUT_MS`: the deadline of a call to the Catalog.
@@ -59,7 +60,7 @@ impl Config {
             admin_token: admin_token("REVIEWS_ADMIN_TOKEN")?,
             voter_key: signing_key("REVIEWS_VOTER_KEY")?,
             admin_attempts: AttemptLimit::from_env()?,
-            list_cache: Duration::from_millis(var_or("REVIEWS_LIST_CACHE_MS", 2000)?),
+            read_cache: Duration::from_millis(var_or("REVIEWS_READ_CACHE_MS", 2000)?),
             catalog_cache_ttl: Duration::from_secs(var_or("CATALOG_CACHE_SECONDS", 60)?),
             catalog_timeout: Duration::from_millis(var_or("CATALOG_TIMEOUT_MS", 2000)?),
             mongodb_timeout: Duration::from_millis(var_or("MONGODB_TIMEOUT_MS", 2000)?),

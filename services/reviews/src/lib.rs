@@ -11,11 +11,12 @@ mod config;
 mod cursor;
 pub mod demo;
 mod error;
-mod pages;
+mod recent;
 mod rest;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod turns;
 mod voter;
 
 use std::future::Future;
@@ -100,7 +101,7 @@ impl Service for Reviews {
                 self.config.admin_attempts,
             ),
             voter::Voters::new(self.config.voter_key.clone()),
-            pages::FirstPages::new(self.config.list_cache),
+            self.config.read_cache,
         );
         let api_router = platform::http::retry_after_on_unavailable(
             reviews_api::server::router(api),

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
@@ -20,7 +21,7 @@ use crate::author;
 use crate::catalog::Catalog;
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
-use crate::pages::{FirstPages, Key};
+use crate::recent::{FirstPages, Key, StarCounts};
 use crate::store::{self, Store};
 use crate::voter::Voters;
 
@@ -33,7 +34,9 @@ pub struct Api {
     catalog: Arc<Catalog>,
     admin: AdminGuard,
     voters: Voters,
+    /// What product pages ask for on every view, kept briefly: see `recent`.
     first_pages: Arc<FirstPages>,
+    star_counts: Arc<StarCounts>,
 }
 
 impl Api {
@@ -42,21 +45,23 @@ impl Api {
         catalog: Arc<Catalog>,
         admin: AdminGuard,
         voters: Voters,
-        first_pages: FirstPages,
+        read_cache: Duration,
     ) -> Self {
         Self {
             store,
             catalog,
             admin,
             voters,
-            first_pages: Arc::new(first_pages),
+            first_pages: Arc::new(FirstPages::new(read_cache)),
+            star_counts: Arc::new(StarCounts::new(read_cache)),
         }
     }
 
-    /// After this service wrote to `product`: its listings are read anew.
+    /// After this service wrote to `product`: its listings and summary are read anew.
     fn wrote_to(&self, product: &str) {
         if let Ok(product) = Uuid::parse_str(product) {
             self.first_pages.forget(product);
+            self.star_counts.forget(product);
         }
     }
 
@@ -156,33 +161,44 @@ impl Api {
             rating,
             limit,
         });
-        if let Some(kept) = first.and_then(|key| self.first_pages.get(&key)) {
-            return Ok(kept);
-        }
-        let ticket = self.first_pages.ticket();
-        let page = self
-            .store
-            .list(product, order, rating, limit, cursor.as_ref())
-            .await?;
-        let page = types::ReviewPage {
-            items: page
-                .reviews
-                .into_iter()
-                .map(to_wire)
-                .collect::<Result<_, _>>()?,
-            next_cursor: page.next.map(|cursor| cursor.encode()),
+        let read = || async {
+            let page = self
+                .store
+                .list(product, order, rating, limit, cursor.as_ref())
+                .await?;
+            Ok(types::ReviewPage {
+                items: page
+                    .reviews
+                    .into_iter()
+                    .map(to_wire)
+                    .collect::<Result<_, ReviewsError>>()?,
+                next_cursor: page.next.map(|cursor| cursor.encode()),
+            })
         };
-        if let Some(key) = first {
-            self.first_pages.keep(ticket, key, page.clone());
-        }
-        Ok(page)
+        let Some(key) = first else {
+            return read().await;
+        };
+        self.first_pages.get_or_load_one(key, read()).await
+    }
+
+    /// Each product's reviews per star: kept ones from memory, the rest from the store.
+    async fn star_counts(
+        &self,
+        products: &[Uuid],
+    ) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
+        let store = &self.store;
+        self.star_counts
+            .get_or_load(products, |missing| async move {
+                Ok(store.star_counts(&missing).await?.into_iter().collect())
+            })
+            .await
     }
 
     async fn summaries(
         &self,
         products: &[Uuid],
     ) -> Result<Vec<types::RatingSummary>, ReviewsError> {
-        let counts = self.store.star_counts(products).await?;
+        let counts = self.star_counts(products).await?;
         Ok(products
             .iter()
             .map(|id| summary(*id, counts.get(id).copied().unwrap_or_default()))
@@ -290,7 +306,7 @@ impl ReviewsApi for Api {
         path: GetRatingSummaryPath,
     ) -> Result<GetRatingSummaryResponse, ServiceError> {
         let product = path.product_id;
-        let counts = self.store.star_counts(&[product]).await?;
+        let counts = self.star_counts(&[product]).await?;
         let stars = counts.get(&product).copied().unwrap_or_default();
         Ok(GetRatingSummaryResponse::Ok(summary(product, stars)))
     }

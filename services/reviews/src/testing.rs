@@ -17,8 +17,8 @@ pub const ADMIN_TOKEN: &str = "admin";
 /// The key every test Reviews service signs voter ids with.
 pub const VOTER_KEY: &str = "the test reviews' voter signing key";
 
-/// How long a test Reviews service keeps a listing's first page.
-pub const LIST_CACHE: Duration = Duration::from_secs(2);
+/// How long a test Reviews service keeps a listing's first page and a rating summary.
+pub const READ_CACHE: Duration = Duration::from_secs(2);
 
 /// A Reviews service running in the test.
 pub type TestReviews = TestServer<Reviews>;
@@ -40,7 +40,7 @@ pub async fn config(catalog_http_url: String) -> anyhow::Result<Config> {
             max_failures: 1000,
             window: Duration::from_secs(60),
         },
-        list_cache: LIST_CACHE,
+        read_cache: READ_CACHE,
         catalog_cache_ttl: Duration::from_secs(60),
         catalog_timeout: Duration::from_secs(1),
         mongodb_timeout: Duration::from_secs(2),
@@ -61,8 +61,8 @@ pub fn env(config: &Config) -> Vec<(&'static str, String)> {
         ("REVIEWS_VOTER_KEY", config.voter_key.expose().clone()),
         ("LOCALMART_DEV_MODE", "1".to_owned()),
         (
-            "REVIEWS_LIST_CACHE_MS",
-            config.list_cache.as_millis().to_string(),
+            "REVIEWS_READ_CACHE_MS",
+            config.read_cache.as_millis().to_string(),
         ),
         (
             "CATALOG_CACHE_SECONDS",

@@ -747,9 +747,31 @@ async fn the_demo_reviews_give_every_listed_product_reviews_once() {
 }
 
 #[tokio::test]
-async fn listings_show_this_services_writes_at_once_and_another_services_within_the_bound() {
+async fn listings_and_summaries_show_this_services_writes_at_once_and_another_services_within_the_bound()
+ {
     let reviews = helpers::spawn().await;
     let product = product_in("audio").id;
+    // How many reviews the product's summary counts, alone and in a listing's batch.
+    let counted = |base_url: String| async move {
+        let alone: serde_json::Value =
+            reqwest::get(format!("{base_url}/v1/products/{product}/rating-summary"))
+                .await
+                .expect("an answer")
+                .json()
+                .await
+                .expect("a summary");
+        let batch: serde_json::Value = reqwest::Client::new()
+            .post(format!("{base_url}/v1/rating-summaries/batch"))
+            .json(&serde_json::json!({ "product_ids": [product] }))
+            .send()
+            .await
+            .expect("an answer")
+            .json()
+            .await
+            .expect("summaries");
+        (alone["count"].as_i64(), batch["items"][0]["count"].as_i64())
+    };
+    assert_eq!(counted(reviews.base_url.clone()).await, (Some(0), Some(0)));
     let first_page = |base_url: String| async move {
         let page: serde_json::Value = reqwest::get(format!(
             "{base_url}/v1/products/{product}/reviews?sort=most_helpful"
@@ -780,6 +802,11 @@ async fn listings_show_this_services_writes_at_once_and_another_services_within_
         first_page(reviews.base_url.clone()).await,
         [("Listener".to_owned(), 0)]
     );
+    assert_eq!(
+        counted(reviews.base_url.clone()).await,
+        (Some(1), Some(1)),
+        "the summary kept when it counted none is dropped by the write"
+    );
     let voter = reviews.voter().await;
     reviews.vote(written.id, &voter).await.expect("voted");
     assert_eq!(
@@ -806,12 +833,14 @@ async fn listings_show_this_services_writes_at_once_and_another_services_within_
         .expect("created through the other service");
     testkit::poll_until(
         "the other service's review to show",
-        reviews::testing::LIST_CACHE + std::time::Duration::from_millis(500),
+        reviews::testing::READ_CACHE + std::time::Duration::from_millis(500),
         || {
             let base_url = reviews.base_url.clone();
             async move {
-                let page = first_page(base_url).await;
+                let page = first_page(base_url.clone()).await;
                 anyhow::ensure!(page.len() == 2, "{page:?}");
+                let counts = counted(base_url).await;
+                anyhow::ensure!(counts == (Some(2), Some(2)), "{counts:?}");
                 Ok(())
             }
         },
