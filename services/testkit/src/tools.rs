@@ -18,14 +18,40 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// `wrk` GETting `url` from `connections` connections (each keeps one request in flight)
 /// on two threads for `duration`.
 pub fn wrk(url: &str, connections: usize, duration: Duration) -> Result<Stats> {
+    wrk_with(url, &[], connections, duration)
+}
+
+/// [`wrk`] POSTing the JSON `body` to `url` instead (through a wrk script, the way wrk
+/// sends anything but a GET).
+pub fn wrk_post_json(
+    url: &str,
+    body: &str,
+    connections: usize,
+    duration: Duration,
+) -> Result<Stats> {
+    anyhow::ensure!(!body.contains("]]"), "the body cannot be a Lua long string");
+    let script = tempfile::Builder::new().suffix(".lua").tempfile()?;
+    std::fs::write(
+        script.path(),
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n"
+        ),
+    )?;
+    let path = script.path().display().to_string();
+    wrk_with(url, &["-s".to_owned(), path], connections, duration)
+}
+
+fn wrk_with(url: &str, extra: &[String], connections: usize, duration: Duration) -> Result<Stats> {
     let report = warmed_up("wrk", duration, |duration| {
-        vec![
+        let mut args = vec![
             "-t2".to_owned(),
             format!("-c{connections}"),
             format!("-d{}s", duration.as_secs().max(1)),
             "--latency".to_owned(),
-            url.to_owned(),
-        ]
+        ];
+        args.extend_from_slice(extra);
+        args.push(url.to_owned());
+        args
     })?;
     read_wrk(&String::from_utf8_lossy(&report))
 }
