@@ -6,6 +6,7 @@
 //! same queries on MongoDB 7 and on FerretDB v1.
 
 mod author;
+mod calls;
 pub mod catalog;
 mod config;
 mod cursor;

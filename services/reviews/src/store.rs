@@ -20,6 +20,7 @@ use mongodb::{Client, Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::calls::{Calls, Weight};
 use crate::cursor::{Cursor, Order};
 use crate::error::ReviewsError;
 use crate::turns::Turns;
@@ -126,24 +127,13 @@ pub struct Store {
     recounting: Arc<Turns<String>>,
     /// Taken per product while its summary is set from its reviews, for the same reason.
     summarising: Arc<Turns<String>>,
-    /// The longest one call may take. The driver bounds connecting and finding a server,
-    /// but not waiting for an answer, so a frozen server would hold a request until its
-    /// deadline without this.
-    timeout: Duration,
-    /// Turns at the store for light calls and for heavy ones: see [`Self::bounded`].
-    light: Arc<tokio::sync::Semaphore>,
-    heavy: Arc<tokio::sync::Semaphore>,
+    /// Turns at the store for light calls and for heavy ones (see `calls`), with the
+    /// longest a call may wait and take. The driver bounds connecting and finding a
+    /// server, but not waiting for an answer, so a frozen server would hold a request
+    /// until its deadline without this.
+    calls: Arc<Calls>,
 }
 
-/// Light calls (a document by id, a write of one or two) this process makes at once.
-const LIGHT_CALLS: usize = 16;
-/// Heavy calls, whose work grows with the data (a listing FerretDB sorts, the stars of a
-/// product's reviews it counts), this process makes at once. FerretDB does that work on
-/// the CPU, a call at a time per connection; heavy calls given the same turns as light
-/// ones took them all: 16 callers reading second pages of a listing made the listing
-/// pages' rating summaries (a lookup by id each) wait 0.8 s at the median and time out,
-/// 19 batches a second where 20,000 are served otherwise. Now those wait for each other.
-const HEAVY_CALLS: usize = 3;
 /// Connections to the store: a light call may look several documents up at once.
 const POOL_SIZE: u32 = 32;
 
@@ -164,9 +154,7 @@ impl Store {
             summaries: database.collection("summaries"),
             recounting: Arc::default(),
             summarising: Arc::default(),
-            light: Arc::new(tokio::sync::Semaphore::new(LIGHT_CALLS)),
-            heavy: Arc::new(tokio::sync::Semaphore::new(HEAVY_CALLS)),
-            timeout,
+            calls: Arc::new(Calls::new(timeout)),
         };
         store.create_indexes().await?;
         store.move_voters_out().await?;
@@ -275,39 +263,24 @@ impl Store {
         Ok(())
     }
 
-    /// Runs one light call to the store once its turn comes, waiting for it and then
-    /// making it within [`Self::timeout`] each; past either the answer is a 503. A write
-    /// cut short this way may still be made; every write here is safe to repeat (a second
-    /// insert of the review is refused as a duplicate, a vote counts once, a delete of the
-    /// deleted is a 404).
+    /// Makes one light call to the store once its turn comes (see `calls`), within the
+    /// store timeout for the wait and again for the call; past either the answer is a
+    /// 503. A write cut short this way may still be made; every write here is safe to
+    /// repeat (a second insert of the review is refused as a duplicate, a vote counts
+    /// once, a delete of the deleted is a 404).
     async fn bounded<T>(
         &self,
         call: impl Future<Output = Result<T, ReviewsError>>,
     ) -> Result<T, ReviewsError> {
-        self.in_turn(&self.light, call).await
+        self.calls.make(Weight::Light, call).await
     }
 
-    /// [`Self::bounded`] for a heavy call, with the heavy calls' turns.
+    /// [`Self::bounded`] for a heavy call, whose work grows with the data.
     async fn bounded_heavy<T>(
         &self,
         call: impl Future<Output = Result<T, ReviewsError>>,
     ) -> Result<T, ReviewsError> {
-        self.in_turn(&self.heavy, call).await
-    }
-
-    async fn in_turn<T>(
-        &self,
-        turns: &tokio::sync::Semaphore,
-        call: impl Future<Output = Result<T, ReviewsError>>,
-    ) -> Result<T, ReviewsError> {
-        let timed_out = ReviewsError::StoreTimedOut(self.timeout);
-        let _turn = match tokio::time::timeout(self.timeout, turns.acquire()).await {
-            Ok(Ok(turn)) => turn,
-            Ok(Err(_)) | Err(_) => return Err(timed_out),
-        };
-        tokio::time::timeout(self.timeout, call)
-            .await
-            .map_err(|_| timed_out)?
+        self.calls.make(Weight::Heavy, call).await
     }
 
     /// Brings every review's `author_key` up to `key`: how names are compared has
