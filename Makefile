@@ -45,6 +45,7 @@ test: deps ## Formatting, codegen freshness, buf lint, clippy, cargo deny, the s
 	@$(STAGE) native deploy/native/test.sh
 
 bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Reviews
+	@$(STAGE) bench-deps deploy/native/deps.sh --bench
 	cargo bench -p catalog --bench load
 	cargo bench -p cart --bench load
 	cargo bench -p reviews --bench load

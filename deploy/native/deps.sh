@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what LocalMart needs on Debian 12, skipping whatever is already there:
+# Installs what LocalMart needs on Debian 12, skipping whatever is already there
+# (`deps.sh --bench`: and what only `make bench` needs):
 # system packages with apt, Rust components with rustup, Python tools with pip in a
 # virtual environment and npm tools with npm ci, each pinned and hashed (requirements.txt,
 # npm/package-lock.json), Go tools by module version (checked against go.sum), cargo
@@ -22,6 +23,7 @@ ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
 ghz_version=v0.120.0
 cargo_deny_version=0.20.2
+oha_version=1.16.0
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
 # (Not --locked: its published lock file pins a webpki-roots the registry does not serve.)
 wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
@@ -154,3 +156,11 @@ if [ ! -x "$tools/bin/cargo-deny" ] || [ ! -e "$tools/bin/.cargo-deny-$cargo_den
   touch "$tools/bin/.cargo-deny-$cargo_deny_version"
 fi
 
+# oha offers HTTP load at a fixed rate for the open-loop benchmark rows: only `make bench`
+# needs it (deps.sh --bench), so `make up` and `make test` skip its build (about 5 min).
+if [ "${1:-}" = --bench ] && { [ ! -x "$tools/bin/oha" ] || [ ! -e "$tools/bin/.oha-$oha_version" ]; }; then
+  echo "installing oha $oha_version with cargo install"
+  scratch build_dir
+  cargo install --quiet --locked --root "$tools" --target-dir "$build_dir" --version "$oha_version" oha
+  touch "$tools/bin/.oha-$oha_version"
+fi

@@ -2,9 +2,11 @@
 //! Cart, gRPC to a real Catalog on PostgreSQL, and Redis.
 //!
 //! - add-line: one unit of a product into one of many carts (spread so no line reaches
-//!   its limit): Catalog `ValidateProduct`, the Redis script, then the priced cart
-//!   (Catalog `GetProductPrices`);
-//! - get-cart: a cart of 10 lines, priced with one `GetProductPrices` call.
+//!   its limit): a read of the cart, one Catalog `ValidateProducts` call for its lines
+//!   (which prices them too), and the Redis script;
+//! - get-cart: a cart of 10 lines, priced with one `GetProductPrices` call;
+//! - add-line again, offered at 1,000 a second by `oha` (open loop), for its latency when
+//!   the rate is not the server's to set.
 //!
 //! `cargo bench -p cart --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
 
@@ -13,8 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use testkit::load;
+use testkit::tools::{self, HttpCall};
 
 const CARTS: usize = 400;
+/// Adds a second offered in the open-loop row, and the connections it may use.
+const OFFERED_RATE: u32 = 1000;
+const OPEN_LOOP_CONNECTIONS: usize = 64;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -74,8 +80,8 @@ async fn main() -> Result<()> {
         let (http, base_url, carts, products) = (
             http.clone(),
             base_url.clone(),
-            Arc::new(carts),
-            Arc::new(products),
+            Arc::new(carts.clone()),
+            Arc::new(products.clone()),
         );
         move || {
             let n = next.fetch_add(1, Ordering::Relaxed);
@@ -106,5 +112,23 @@ async fn main() -> Result<()> {
     };
     let read = load::measure(concurrency, duration, get).await;
     load::row("get-cart, 10 lines (REST -> gRPC)", &read);
+
+    // Open loop: adds offered at a fixed rate however fast the answers come (oha), each
+    // to a cart drawn at random, of a product the rows above added little of.
+    let product = products[products.len() - 1];
+    let call = HttpCall {
+        method: "POST",
+        url_pattern: format!(
+            "{}/v1/carts/({})/lines",
+            base_url.replace('.', "[.]"),
+            carts[1..].join("|")
+        ),
+        body: Some(serde_json::json!({"product_id": product, "quantity": 1}).to_string()),
+    };
+    let offered = tools::oha_at_rate(&call, OFFERED_RATE, OPEN_LOOP_CONNECTIONS, duration)?;
+    load::row(
+        &format!("add-line, {OFFERED_RATE}/s offered (oha)"),
+        &offered,
+    );
     Ok(())
 }

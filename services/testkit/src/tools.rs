@@ -1,5 +1,6 @@
 //! The load tools the benchmarks drive, so that their figures come from tools users know
-//! and can run themselves: `wrk` for HTTP and `ghz` for gRPC (`make deps` installs both).
+//! and can run themselves: `wrk` for HTTP and `ghz` for gRPC (`make deps` installs both),
+//! and `oha` for HTTP at a fixed rate (`make bench` installs it).
 //! Each runs as a process against a server on this machine, after a warm-up run of its
 //! own, and its report is read into the benchmarks' [`Stats`].
 
@@ -138,6 +139,93 @@ fn wrk_duration(value: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// An HTTP request for [`oha_at_rate`]: each request goes to a URL drawn from the regular
+/// expression `url_pattern` (a plain URL with each dot written `[.]` is one URL: oha
+/// drops the backslash of `\.`), with `body` as JSON.
+#[derive(Debug, Clone)]
+pub struct HttpCall {
+    pub method: &'static str,
+    pub url_pattern: String,
+    pub body: Option<String>,
+}
+
+/// `oha` sending `call` at `rate` requests a second from up to `connections` connections
+/// for `duration`: open loop, each request's latency counted from when it was due
+/// (`--latency-correction`), so a server that falls behind shows it in the latencies
+/// rather than in a lower rate.
+pub fn oha_at_rate(
+    call: &HttpCall,
+    rate: u32,
+    connections: usize,
+    duration: Duration,
+) -> Result<Stats> {
+    let report = warmed_up("oha", duration, |duration| {
+        let mut args: Vec<String> = [
+            "--no-tui",
+            "--output-format",
+            "json",
+            "--latency-correction",
+        ]
+        .map(str::to_owned)
+        .into();
+        args.extend(["-q".to_owned(), rate.to_string()]);
+        args.extend(["-c".to_owned(), connections.to_string()]);
+        args.extend(["-z".to_owned(), format!("{}ms", duration.as_millis())]);
+        args.extend(["-m".to_owned(), call.method.to_owned()]);
+        if let Some(body) = &call.body {
+            args.extend(["-T", "application/json", "-d", body].map(str::to_owned));
+        }
+        args.push("--rand-regex-url".to_owned());
+        args.push(call.url_pattern.clone());
+        args
+    })?;
+    read_oha(&report)
+}
+
+/// The figures of an `oha --output-format json` report.
+fn read_oha(report: &[u8]) -> Result<Stats> {
+    let report: serde_json::Value = serde_json::from_slice(report).context("oha's report")?;
+    let seconds = |value: &serde_json::Value, name: &str| {
+        value
+            .as_f64()
+            .map(Duration::from_secs_f64)
+            .with_context(|| format!("no {name} in oha's report"))
+    };
+    let count = |distribution: &serde_json::Value, keep: &dyn Fn(&str) -> bool| -> usize {
+        distribution.as_object().map_or(0, |counts| {
+            counts
+                .iter()
+                .filter(|(key, _)| keep(key))
+                .map(|(_, count)| count.as_u64().unwrap_or(0) as usize)
+                .sum()
+        })
+    };
+    let statuses = &report["statusCodeDistribution"];
+    for (what, counts) in [
+        ("status", statuses),
+        ("error", &report["errorDistribution"]),
+    ] {
+        for (key, number) in counts.as_object().into_iter().flatten() {
+            if what == "error" || !key.starts_with('2') {
+                println!("  (oha: {number} × {what} {key})");
+            }
+        }
+    }
+    let answered = count(statuses, &|_| true);
+    let refused = count(statuses, &|status| !status.starts_with('2'));
+    // oha ends a timed run by dropping the requests still in flight: not the server's errors.
+    let failed = count(&report["errorDistribution"], &|error| {
+        error != "aborted due to deadline"
+    });
+    Ok(Stats {
+        requests: answered,
+        errors: refused + failed,
+        elapsed: seconds(&report["summary"]["total"], "total")?,
+        p50: seconds(&report["latencyPercentiles"]["p50"], "p50")?,
+        p99: seconds(&report["latencyPercentiles"]["p99"], "p99")?,
+    })
+}
+
 /// A unary gRPC call for [`ghz`]: the method (`package.Service/Method`), its request as
 /// JSON, and the `.proto` that defines it with the directory its imports are under.
 #[derive(Debug, Clone)]
@@ -242,6 +330,22 @@ mod tests {
         assert_eq!(stats.p50, Duration::from_micros(812));
         assert_eq!(stats.p99, Duration::from_micros(2510));
         assert!((stats.throughput() - 33_309.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn an_oha_report_is_read() {
+        let report = br#"{"summary": {"successRate": 0.99, "total": 2.0, "requestsPerSec": 500.0},
+            "latencyPercentiles": {"p50": 0.0015, "p99": 0.004},
+            "statusCodeDistribution": {"200": 995, "503": 3},
+            "errorDistribution": {"connection closed before message completed": 2,
+                                  "aborted due to deadline": 1}}"#;
+        let stats = read_oha(report).expect("read");
+        // 998 answered (3 of them refused) and 2 that failed: 5 errors; the one oha cut
+        // at the end is none.
+        assert_eq!((stats.requests, stats.errors), (998, 5));
+        assert_eq!(stats.p50, Duration::from_micros(1500));
+        assert_eq!(stats.p99, Duration::from_millis(4));
+        assert!((stats.throughput() - 499.0).abs() < 0.01);
     }
 
     #[test]
