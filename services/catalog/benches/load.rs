@@ -107,6 +107,7 @@ async fn main() -> Result<()> {
         .error_for_status()?
         .text()
         .await?;
+    let body_bytes = body.len();
     let bare_rest = bare_axum(Arc::new(body)).await?;
     let bare_url = format!("http://{bare_rest}/v1/products/{}", product.id);
 
@@ -116,7 +117,7 @@ async fn main() -> Result<()> {
     };
     let mut grpc = CatalogServiceClient::connect(service.grpc_url()).await?;
     let answer = grpc.validate_product(request.clone()).await?.into_inner();
-    let bare_grpc = bare_tonic(answer).await?;
+    let bare_grpc = bare_tonic(answer.clone()).await?;
     testkit::poll_until(
         "the bare tonic server",
         Duration::from_secs(10),
@@ -152,6 +153,13 @@ async fn main() -> Result<()> {
         grpc_ratios.push((connections, ratios(&catalog_grpc, &tonic_grpc)));
     }
 
+    // What each protocol carries for one lookup of the product (framing and headers not
+    // counted): the REST answer's JSON body and the gRPC answer's protobuf message.
+    println!(
+        "\nPayload of one answer: REST get-product {} bytes of JSON, gRPC ValidateProduct {} bytes of protobuf",
+        body_bytes,
+        prost::Message::encoded_len(&answer)
+    );
     let (throughput, p99) = ratios(&catalog_rest, &axum_rest);
     println!("\nCatalog / bare: REST throughput {throughput:.2}, p99 {p99:.2}");
     for (connections, (throughput, p99)) in grpc_ratios {

@@ -43,7 +43,7 @@ pub fn wrk_post_json(
 }
 
 fn wrk_with(url: &str, extra: &[String], connections: usize, duration: Duration) -> Result<Stats> {
-    let report = warmed_up("wrk", duration, |duration| {
+    let run = warmed_up("wrk", duration, |duration| {
         let mut args = vec![
             "-t2".to_owned(),
             format!("-c{connections}"),
@@ -54,16 +54,23 @@ fn wrk_with(url: &str, extra: &[String], connections: usize, duration: Duration)
         args.push(url.to_owned());
         args
     })?;
-    read_wrk(&String::from_utf8_lossy(&report))
+    let stats = read_wrk(&String::from_utf8_lossy(&run.report))?;
+    Ok(with_cpu(stats, run.cpu))
+}
+
+/// A tool's report (its standard output) and the CPU this process spent while it ran.
+struct Run {
+    report: Vec<u8>,
+    cpu: Duration,
 }
 
 /// Runs `tool` with the arguments `args` gives for a run of a given length: first for the
-/// warm-up, then for `duration`; answers the second run's report (its standard output).
+/// warm-up, then for `duration`; answers the second run.
 fn warmed_up(
     tool: &str,
     duration: Duration,
     args: impl Fn(Duration) -> Vec<String>,
-) -> Result<Vec<u8>> {
+) -> Result<Run> {
     let run = |duration: Duration| -> Result<Vec<u8>> {
         let output = Command::new(crate::tool(tool)?)
             .args(args(duration))
@@ -77,7 +84,17 @@ fn warmed_up(
         Ok(output.stdout)
     };
     run(WARM_UP)?;
-    run(duration)
+    let before = crate::load::process_cpu()?;
+    let report = run(duration)?;
+    let cpu = crate::load::process_cpu()? - before;
+    Ok(Run { report, cpu })
+}
+
+fn with_cpu(stats: Stats, cpu: Duration) -> Stats {
+    Stats {
+        server_cpu: Some(cpu),
+        ..stats
+    }
 }
 
 /// The figures of a `wrk --latency` report.
@@ -117,6 +134,7 @@ fn read_wrk(report: &str) -> Result<Stats> {
         elapsed: Duration::from_secs_f64(requests as f64 / per_second),
         p50: latency("50%")?,
         p99: latency("99%")?,
+        server_cpu: None,
     })
 }
 
@@ -159,7 +177,7 @@ pub fn oha_at_rate(
     connections: usize,
     duration: Duration,
 ) -> Result<Stats> {
-    let report = warmed_up("oha", duration, |duration| {
+    let run = warmed_up("oha", duration, |duration| {
         let mut args: Vec<String> = [
             "--no-tui",
             "--output-format",
@@ -179,7 +197,7 @@ pub fn oha_at_rate(
         args.push(call.url_pattern.clone());
         args
     })?;
-    read_oha(&report)
+    Ok(with_cpu(read_oha(&run.report)?, run.cpu))
 }
 
 /// The figures of an `oha --output-format json` report.
@@ -223,6 +241,7 @@ fn read_oha(report: &[u8]) -> Result<Stats> {
         elapsed: seconds(&report["summary"]["total"], "total")?,
         p50: seconds(&report["latencyPercentiles"]["p50"], "p50")?,
         p99: seconds(&report["latencyPercentiles"]["p99"], "p99")?,
+        server_cpu: None,
     })
 }
 
@@ -245,7 +264,7 @@ pub fn ghz(
     connections: usize,
     duration: Duration,
 ) -> Result<Stats> {
-    let report = warmed_up("ghz", duration, |duration| {
+    let run = warmed_up("ghz", duration, |duration| {
         let mut args: Vec<String> = ["--insecure", "--format", "json", "--proto"]
             .map(str::to_owned)
             .into();
@@ -259,7 +278,7 @@ pub fn ghz(
         args.push(addr.to_string());
         args
     })?;
-    read_ghz(&report)
+    Ok(with_cpu(read_ghz(&run.report)?, run.cpu))
 }
 
 /// The figures of a `ghz --format json` report.
@@ -309,6 +328,7 @@ fn read_ghz(report: &[u8]) -> Result<Stats> {
         elapsed: Duration::from_secs_f64(requests as f64 / per_second),
         p50: latency(50)?,
         p99: latency(99)?,
+        server_cpu: None,
     })
 }
 
