@@ -2,10 +2,10 @@
 //! answers the same bytes with no work, measured in one run with the same tool and
 //! concurrency: `wrk` for REST, `ghz` for gRPC over one connection and over eight. The
 //! ratio is what the Catalog's work (routing, middleware, lookups, serialisation) costs
-//! over the framework alone.
+//! over the framework alone. Each at 1, 8 and 32 callers.
 //!
 //! `cargo bench -p catalog --bench load` (or `make bench`). `BENCH_SECONDS` (default 5)
-//! and `BENCH_CONCURRENCY` (default 32) tune the run.
+//! tunes the run; `BENCH_CONCURRENCY` measures that many callers only.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -132,25 +132,37 @@ async fn main() -> Result<()> {
         import_path: specs,
     };
 
-    load::header("Catalog load benchmark (wrk, ghz)", concurrency, duration);
-    let catalog_rest = tools::wrk(&catalog_url, concurrency, duration)?;
-    load::row("REST get-product (Catalog), wrk", &catalog_rest);
-    let axum_rest = tools::wrk(&bare_url, concurrency, duration)?;
-    load::row("REST bare axum, wrk", &axum_rest);
-    let mut grpc_ratios = Vec::new();
-    for connections in [1, 8] {
-        let ghz = |addr| tools::ghz(addr, &validate, concurrency, connections, duration);
-        let catalog_grpc = ghz(service.grpc_addr())?;
-        load::row(
-            &format!("gRPC ValidateProduct, ghz, {connections} conn"),
-            &catalog_grpc,
-        );
-        let tonic_grpc = ghz(bare_grpc)?;
-        load::row(
-            &format!("gRPC bare tonic, ghz, {connections} conn"),
-            &tonic_grpc,
-        );
-        grpc_ratios.push((connections, ratios(&catalog_grpc, &tonic_grpc)));
+    // 1, 8 and 32 callers, unless BENCH_CONCURRENCY names one.
+    let callers = if std::env::var_os("BENCH_CONCURRENCY").is_some() {
+        vec![concurrency]
+    } else {
+        vec![1, 8, 32]
+    };
+    let mut summary = Vec::new();
+    for callers in callers {
+        load::header("Catalog load benchmark (wrk, ghz)", callers, duration);
+        let catalog_rest = tools::wrk(&catalog_url, callers, duration)?;
+        load::row("REST get-product (Catalog), wrk", &catalog_rest);
+        let axum_rest = tools::wrk(&bare_url, callers, duration)?;
+        load::row("REST bare axum, wrk", &axum_rest);
+        let mut ratios_here = vec![("REST".to_owned(), ratios(&catalog_rest, &axum_rest))];
+        // ghz spreads its callers over the connections, so never more connections than callers.
+        for connections in [1, 8].into_iter().filter(|c| *c <= callers) {
+            let ghz = |addr| tools::ghz(addr, &validate, callers, connections, duration);
+            let catalog_grpc = ghz(service.grpc_addr())?;
+            load::row(
+                &format!("gRPC ValidateProduct, ghz, {connections} conn"),
+                &catalog_grpc,
+            );
+            let tonic_grpc = ghz(bare_grpc)?;
+            load::row(
+                &format!("gRPC bare tonic, ghz, {connections} conn"),
+                &tonic_grpc,
+            );
+            let name = format!("gRPC over {connections} connection(s)");
+            ratios_here.push((name, ratios(&catalog_grpc, &tonic_grpc)));
+        }
+        summary.push((callers, ratios_here));
     }
 
     // What each protocol carries for one lookup of the product (framing and headers not
@@ -160,12 +172,13 @@ async fn main() -> Result<()> {
         body_bytes,
         prost::Message::encoded_len(&answer)
     );
-    let (throughput, p99) = ratios(&catalog_rest, &axum_rest);
-    println!("\nCatalog / bare: REST throughput {throughput:.2}, p99 {p99:.2}");
-    for (connections, (throughput, p99)) in grpc_ratios {
-        println!(
-            "Catalog / bare: gRPC over {connections} connection(s) throughput {throughput:.2}, p99 {p99:.2}"
-        );
+    println!("\nCatalog / bare (throughput, p99):");
+    for (callers, ratios) in summary {
+        let line: Vec<String> = ratios
+            .iter()
+            .map(|(name, (throughput, p99))| format!("{name} {throughput:.2}, {p99:.2}"))
+            .collect();
+        println!("  {callers} caller(s): {}", line.join("; "));
     }
     Ok(())
 }

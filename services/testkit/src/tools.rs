@@ -17,7 +17,7 @@ use crate::load::Stats;
 const WARM_UP: Duration = Duration::from_secs(1);
 
 /// `wrk` GETting `url` from `connections` connections (each keeps one request in flight)
-/// on two threads for `duration`.
+/// on two threads (one for one connection) for `duration`.
 pub fn wrk(url: &str, connections: usize, duration: Duration) -> Result<Stats> {
     wrk_with(url, &[], connections, duration)
 }
@@ -44,8 +44,9 @@ pub fn wrk_post_json(
 
 fn wrk_with(url: &str, extra: &[String], connections: usize, duration: Duration) -> Result<Stats> {
     let run = warmed_up("wrk", duration, |duration| {
+        // wrk needs a connection per thread.
         let mut args = vec![
-            "-t2".to_owned(),
+            format!("-t{}", connections.clamp(1, 2)),
             format!("-c{connections}"),
             format!("-d{}s", duration.as_secs().max(1)),
             "--latency".to_owned(),
