@@ -36,8 +36,9 @@ pub struct Config {
     pub catalog_cache_ttl: Duration,
     /// `CATALOG_TIMEOUT_MS`: the deadline of a call to the Catalog.
     pub catalog_timeout: Duration,
-    /// `MONGODB_TIMEOUT_MS`: the longest one call to the database may take (finding it,
-    /// connecting, answering) before the request is answered 503.
+    /// `MONGODB_TIMEOUT_MS`: the longest one call to the database may wait for its turn
+    /// (see `calls`), and then the longest it may take (finding the database, connecting,
+    /// answering), before the request is answered 503.
     pub mongodb_timeout: Duration,
     /// The in-flight bound and request deadline (`LOCALMART_MAX_IN_FLIGHT`,
     /// `LOCALMART_REQUEST_DEADLINE_MS`), the same settings in every service.
