@@ -352,6 +352,7 @@ mod tests {
             review_attributes: Vec::new(),
             created_at: now,
             updated_at: now,
+            wire: Arc::default(),
         })
     }
 

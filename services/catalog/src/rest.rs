@@ -5,6 +5,8 @@
 //! wrong is a [`CatalogError`], which `?` turns into a [`ServiceError`] through the one
 //! table below.
 
+use std::sync::Arc;
+
 use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
 use catalog_api::server::{
@@ -207,10 +209,20 @@ fn from_wire(input: types::ProductInput) -> NewProduct {
     }
 }
 
-/// The wire form of a stored product. Stored values passed the same checks on the way
-/// in, so one the wire types refuse means the database was edited by hand: that is
-/// reported as an internal error rather than sent out in breach of the contract.
+/// The wire form of a stored product, made once per product read (see `Product::wire`).
+/// Stored values passed the same checks on the way in, so one the wire types refuse means
+/// the database was edited by hand: that is reported as an internal error rather than
+/// sent out in breach of the contract.
 pub fn to_wire(product: Product) -> Result<types::Product, CatalogError> {
+    if let Some(wire) = product.wire.get() {
+        return Ok(wire.clone());
+    }
+    let memo = Arc::clone(&product.wire);
+    let wire = checked_wire_form(product)?;
+    Ok(memo.get_or_init(|| wire).clone())
+}
+
+fn checked_wire_form(product: Product) -> Result<types::Product, CatalogError> {
     let image_url = format!("/v1/products/{}/image", product.id);
     let mut attributes = std::collections::HashMap::new();
     for (key, value) in product.attributes.0 {
@@ -244,4 +256,56 @@ fn parse_stored<T: std::str::FromStr>(value: &str, field: &'static str) -> Resul
             "stored {field} {value:?} does not fit the contract"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn stored(sku: &str) -> Product {
+        let now = chrono::Utc::now();
+        Product {
+            id: uuid::Uuid::new_v4(),
+            sku: sku.to_owned(),
+            name: "Lamp".to_owned(),
+            description: "Bright.".to_owned(),
+            category_slug: "home".to_owned(),
+            category_name: "Home".to_owned(),
+            price_minor: 1999,
+            currency: "EUR".to_owned(),
+            stock: 3,
+            active: true,
+            attributes: sqlx::types::Json(BTreeMap::from([(
+                "colour".to_owned(),
+                "red".to_owned(),
+            )])),
+            review_attributes: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            wire: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn the_wire_form_is_made_once_and_shared_by_the_products_copies() {
+        let kept = stored("LAMP-1");
+        let wire = to_wire(kept.clone()).expect("a valid product");
+        assert_eq!(wire.sku.to_string(), "LAMP-1");
+        assert_eq!(kept.wire.get(), Some(&wire), "the kept product has it now");
+        assert_eq!(to_wire(kept).expect("again"), wire);
+    }
+
+    #[test]
+    fn a_stored_value_the_contract_refuses_is_an_internal_error_every_time() {
+        let edited = stored("lower case");
+        for _ in 0..2 {
+            assert!(matches!(
+                to_wire(edited.clone()),
+                Err(CatalogError::StoredValue(_))
+            ));
+        }
+        assert!(edited.wire.get().is_none());
+    }
 }
