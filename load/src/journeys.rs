@@ -70,6 +70,8 @@ impl fmt::Display for Journey {
 pub struct Shop {
     categories: Vec<String>,
     products: Vec<Product>,
+    /// The products a cart line can take a few of (all of them, if none has that stock).
+    stocked: Vec<Product>,
     search_terms: Vec<String>,
 }
 
@@ -101,15 +103,17 @@ impl Shop {
             .collect();
         search_terms.sort();
         search_terms.dedup();
+        let mut stocked: Vec<Product> =
+            products.iter().filter(|p| p.stock >= 10).cloned().collect();
+        if stocked.is_empty() {
+            stocked = products.clone();
+        }
         Ok(Shop {
             categories: categories.into_iter().map(|c| c.slug.to_string()).collect(),
             products,
+            stocked,
             search_terms,
         })
-    }
-
-    pub fn products(&self) -> usize {
-        self.products.len()
     }
 
     fn any_product(&self, rng: &mut fastrand::Rng) -> &Product {
@@ -118,12 +122,7 @@ impl Shop {
 
     /// A product a cart line can take a few of.
     fn product_in_stock(&self, rng: &mut fastrand::Rng) -> &Product {
-        let stocked: Vec<&Product> = self.products.iter().filter(|p| p.stock >= 10).collect();
-        if stocked.is_empty() {
-            self.any_product(rng)
-        } else {
-            stocked[rng.usize(..stocked.len())]
-        }
+        &self.stocked[rng.usize(..self.stocked.len())]
     }
 }
 

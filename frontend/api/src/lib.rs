@@ -42,18 +42,11 @@ impl Api {
 
     /// The services at these base URLs (the edge's paths, or a test's mock services).
     pub fn at(catalog: &str, cart: &str, reviews: &str) -> Self {
-        Self {
-            catalog: catalog_api::Client::new(
-                catalog,
-                catalog_api::client::HeaderHook::new(add_traceparent),
-            ),
-            cart: cart_api::Client::new(cart, cart_api::client::HeaderHook::new(add_traceparent)),
-            reviews: reviews_api::Client::new(
-                reviews,
-                reviews_api::client::HeaderHook::new(add_traceparent),
-            ),
-            change_keys: change::ChangeKeys::default(),
-        }
+        Self::with_clients(
+            catalog_api::Client::new(catalog, traceparent_hook()),
+            cart_api::Client::new(cart, traceparent_hook()),
+            reviews_api::Client::new(reviews, traceparent_hook()),
+        )
     }
 
     /// The services behind the edge at `origin` (such as `http://127.0.0.1:18000`), called
@@ -61,26 +54,35 @@ impl Api {
     /// generator gives every simulated shopper a client of its own).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn behind_edge(origin: &str, client: reqwest::Client) -> Self {
-        let origin = origin.trim_end_matches('/');
+        let url = |path: &str| format!("{}{path}", origin.trim_end_matches('/'));
+        Self::with_clients(
+            catalog_api::Client::new_with_client(
+                &url(CATALOG_PATH),
+                client.clone(),
+                traceparent_hook(),
+            ),
+            cart_api::Client::new_with_client(&url(CART_PATH), client.clone(), traceparent_hook()),
+            reviews_api::Client::new_with_client(&url(REVIEWS_PATH), client, traceparent_hook()),
+        )
+    }
+
+    fn with_clients(
+        catalog: catalog_api::Client,
+        cart: cart_api::Client,
+        reviews: reviews_api::Client,
+    ) -> Self {
         Self {
-            catalog: catalog_api::Client::new_with_client(
-                &format!("{origin}{CATALOG_PATH}"),
-                client.clone(),
-                catalog_api::client::HeaderHook::new(add_traceparent),
-            ),
-            cart: cart_api::Client::new_with_client(
-                &format!("{origin}{CART_PATH}"),
-                client.clone(),
-                cart_api::client::HeaderHook::new(add_traceparent),
-            ),
-            reviews: reviews_api::Client::new_with_client(
-                &format!("{origin}{REVIEWS_PATH}"),
-                client,
-                reviews_api::client::HeaderHook::new(add_traceparent),
-            ),
+            catalog,
+            cart,
+            reviews,
             change_keys: change::ChangeKeys::default(),
         }
     }
+}
+
+/// Every call carries a fresh `traceparent` (the generated clients share one hook type).
+fn traceparent_hook() -> catalog_api::client::HeaderHook {
+    catalog_api::client::HeaderHook::new(add_traceparent)
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -182,10 +182,7 @@ impl Api {
     }
 
     /// Each product's reviews per star: kept ones from memory, the rest from the store.
-    async fn star_counts(
-        &self,
-        products: &[Uuid],
-    ) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
+    async fn stars_of(&self, products: &[Uuid]) -> Result<HashMap<Uuid, [i64; 5]>, ReviewsError> {
         let store = &self.store;
         self.star_counts
             .get_or_load(products, |missing| async move {
@@ -198,7 +195,7 @@ impl Api {
         &self,
         products: &[Uuid],
     ) -> Result<Vec<types::RatingSummary>, ReviewsError> {
-        let counts = self.star_counts(products).await?;
+        let counts = self.stars_of(products).await?;
         Ok(products
             .iter()
             .map(|id| summary(*id, counts.get(id).copied().unwrap_or_default()))
@@ -306,7 +303,7 @@ impl ReviewsApi for Api {
         path: GetRatingSummaryPath,
     ) -> Result<GetRatingSummaryResponse, ServiceError> {
         let product = path.product_id;
-        let counts = self.star_counts(&[product]).await?;
+        let counts = self.stars_of(&[product]).await?;
         let stars = counts.get(&product).copied().unwrap_or_default();
         Ok(GetRatingSummaryResponse::Ok(summary(product, stars)))
     }
