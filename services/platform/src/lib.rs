@@ -4,6 +4,7 @@
 //! - [`config`]: typed settings from environment variables, and [`config::Secret`];
 //! - [`telemetry`]: JSON logs carrying trace ids, W3C trace context, and OTLP export of
 //!   traces and metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` is set;
+//! - [`json_lines`]: the JSON log lines, written straight from the events' and spans' fields;
 //! - [`metrics`]: the Prometheus registry behind `/metrics` with request counts and
 //!   latencies by route, method and status;
 //! - [`http`]: the middleware every REST server wears (request id, tracing, metrics),
@@ -20,6 +21,7 @@ pub mod admin;
 pub mod config;
 pub mod grpc;
 pub mod http;
+pub mod json_lines;
 pub mod log_writer;
 pub mod metrics;
 pub mod overload;
