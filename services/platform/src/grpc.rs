@@ -77,10 +77,12 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let metrics = self.metrics.clone();
         let method = request.uri().path().to_owned();
-        let span = tracing::info_span!("grpc_request", rpc.method = %method, trace_id = tracing::field::Empty);
-        if let Some(trace_id) = telemetry::continue_trace(&span, request.headers()) {
-            span.record("trace_id", trace_id);
-        }
+        let span = tracing::info_span!(
+            "grpc_request",
+            rpc.method = method.as_str(),
+            trace_id = tracing::field::Empty
+        );
+        telemetry::continue_trace(&span, request.headers());
         Box::pin(
             async move {
                 let started = Instant::now();

@@ -162,27 +162,23 @@ async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -
     let request_id = request_id(&request);
     let span = tracing::info_span!(
         "http_request",
-        http.method = %method,
-        http.route = %route,
-        request_id = %request_id,
+        http.method = method.as_str(),
+        http.route = route.as_str(),
+        request_id = request_id.as_str(),
         trace_id = tracing::field::Empty,
     );
-    if let Some(trace_id) = telemetry::continue_trace(&span, request.headers()) {
-        span.record("trace_id", trace_id);
-    }
+    telemetry::continue_trace(&span, request.headers());
 
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status();
-    span.in_scope(|| {
-        let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), latency_ms, "request failed");
-        } else {
-            tracing::info!(status = status.as_u16(), latency_ms, "request served");
-        }
-    });
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::error!(parent: &span, status = status.as_u16(), latency_ms, "request failed");
+    } else {
+        tracing::info!(parent: &span, status = status.as_u16(), latency_ms, "request served");
+    }
     metrics.observe(
         RequestLabels {
             protocol: "http",

@@ -2,11 +2,10 @@
 //!
 //! Under `make up` a service's standard output is a pipe that supervisord reads and writes
 //! to its log file. Written a line at a time, 25,000 requests a second made supervisord
-//! spend half a core reading the Catalog's pipe, and the JSON logs cost 45 % of the
-//! Catalog's throughput (`docs/benchmarks.md`). So lines are gathered and written in
-//! chunks: when [`CHUNK`] bytes are waiting, at least every [`INTERVAL`], and whatever is
-//! left when the service stops ([`BatchedStdout::flush`]). A process killed outright loses
-//! at most the last interval's lines.
+//! spend half a core reading the Catalog's pipe (`docs/benchmarks.md`). So lines are
+//! gathered and written in chunks: when [`CHUNK`] bytes are waiting, at least every
+//! [`INTERVAL`], and whatever is left when the service stops ([`BatchedStdout::flush`]).
+//! A process killed outright loses at most the last interval's lines.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

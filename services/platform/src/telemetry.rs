@@ -1,8 +1,10 @@
 //! Logs, traces and metrics leaving the process.
 //!
-//! Logs are JSON lines on stdout; inside a request each line carries the request's span
-//! with its `trace_id` and `request_id`. Traces always exist (so trace ids appear in logs
-//! and propagate to other services); they and the request metrics are exported over
+//! Logs are JSON lines on stdout ([`crate::json_lines`], written in batches by
+//! [`crate::log_writer`]); inside a request each line carries the request's span with its
+//! `trace_id` and `request_id`. `RUST_LOG` chooses the lines, never the traces. Traces
+//! always exist (so trace ids appear in logs and propagate to other services); they and
+//! the request metrics are exported over
 //! OTLP/gRPC only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Trace context travels in
 //! W3C `traceparent` headers on REST and gRPC alike.
 
@@ -17,10 +19,13 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::subscriber::Interest;
+use tracing::{Level, Metadata, span};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::{self, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, fmt};
+use tracing_subscriber::{EnvFilter, Layer, fmt};
 
 use crate::config;
 use crate::metrics::RequestLabels;
@@ -100,28 +105,12 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     global::set_tracer_provider(tracer_provider.clone());
     let tracer = tracer_provider.tracer(config.service_name.clone());
 
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer);
-    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
     // Lines go out in batches: see `log_writer`.
     let logs = crate::log_writer::BatchedStdout::start();
-    if config.json_logs {
-        registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(logs.clone()),
-            )
-            .try_init()
-    } else {
-        registry
-            .with(fmt::layer().with_writer(logs.clone()))
-            .try_init()
-    }
-    .context("installing the log subscriber")?;
+    let directives = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_else(|_| "info".to_owned());
+    subscriber(tracer, &directives, config.json_logs, logs.clone())?
+        .try_init()
+        .context("installing the log subscriber")?;
 
     tracing::info!(
         service = %config.service_name,
@@ -135,8 +124,99 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     })
 }
 
-/// Makes `span` a child of the trace context in `headers`, if any, and returns the
-/// span's trace id (`None` when no tracer is installed, as in most tests).
+/// The subscriber every service installs: the filter (below), the OTel layer, which makes
+/// each span's trace context, and the log lines.
+fn subscriber<W>(
+    tracer: opentelemetry_sdk::trace::SdkTracer,
+    directives: &str,
+    json_logs: bool,
+    writer: W,
+) -> Result<impl tracing::Subscriber + Send + Sync + 'static>
+where
+    W: for<'a> fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let log_level = EnvFilter::builder()
+        .parse(directives)
+        .with_context(|| format!("RUST_LOG={directives:?} is not a valid filter"))?;
+    // What a request's span costs is paid on every request, so the OTel layer keeps only
+    // what a trace needs: no busy/idle timings, thread or source-file attributes on spans,
+    // and no OTel context switched in and out each time a request's future is polled
+    // (nothing here reads it: outgoing calls take the context from the `tracing` span).
+    let otel_layer = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_tracked_inactivity(false)
+        .with_threads(false)
+        .with_location(false)
+        .with_context_activation(false);
+    let lines = if json_logs {
+        crate::json_lines::JsonLines::new(writer).boxed()
+    } else {
+        fmt::layer().with_writer(writer).boxed()
+    };
+    Ok(tracing_subscriber::registry()
+        .with(TracedSpansAndLogLevel(log_level))
+        .with(otel_layer)
+        .with(lines))
+}
+
+/// The one filter of the subscriber: every span at `info` and above, which the traces
+/// need whatever the log level, and the events (the log lines) that `RUST_LOG` asks for.
+/// So `RUST_LOG=warn` turns off the line of every served request but not its trace, and a
+/// warning logged while serving a request still carries the request's trace id.
+///
+/// One filter for the whole stack rather than a filter per layer: with `tracing`'s
+/// per-layer filters the first request a service served lost its span, now and then,
+/// when two threads met its span's callsite at once.
+struct TracedSpansAndLogLevel(EnvFilter);
+
+fn traced(metadata: &Metadata<'_>) -> bool {
+    metadata.is_span() && *metadata.level() <= Level::INFO
+}
+
+impl<S: tracing::Subscriber> Layer<S> for TracedSpansAndLogLevel {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        // The log filter learns every callsite, so that span directives in `RUST_LOG`
+        // (`[http_request]=debug`) still work.
+        let interest = Layer::<S>::register_callsite(&self.0, metadata);
+        if traced(metadata) {
+            Interest::always()
+        } else {
+            interest
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, ctx: layer::Context<'_, S>) -> bool {
+        traced(metadata) || Layer::<S>::enabled(&self.0, metadata, ctx)
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Layer::<S>::max_level_hint(&self.0).map(|level| level.max(LevelFilter::INFO))
+    }
+
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: layer::Context<'_, S>) {
+        self.0.on_new_span(attrs, id, ctx);
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: layer::Context<'_, S>) {
+        self.0.on_record(id, values, ctx);
+    }
+
+    fn on_enter(&self, id: &span::Id, ctx: layer::Context<'_, S>) {
+        self.0.on_enter(id, ctx);
+    }
+
+    fn on_exit(&self, id: &span::Id, ctx: layer::Context<'_, S>) {
+        self.0.on_exit(id, ctx);
+    }
+
+    fn on_close(&self, id: span::Id, ctx: layer::Context<'_, S>) {
+        self.0.on_close(id, ctx);
+    }
+}
+
+/// Makes `span` a child of the trace context in `headers`, if any, records the trace's id
+/// in the span's `trace_id` field (for the log lines), and returns it (`None` when no
+/// tracer is installed, as in most tests).
 pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option<String> {
     let parent = global::get_text_map_propagator(|propagator| {
         propagator.extract(&opentelemetry_http::HeaderExtractor(headers))
@@ -144,9 +224,11 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option
     let _ = span.set_parent(parent);
     let context = span.context();
     let span_context = context.span().span_context().clone();
-    span_context
+    let trace_id = span_context
         .is_valid()
-        .then(|| span_context.trace_id().to_string())
+        .then(|| span_context.trace_id().to_string())?;
+    span.record("trace_id", trace_id.as_str());
+    Some(trace_id)
 }
 
 /// Writes the current span's trace context into outgoing HTTP headers.
@@ -217,6 +299,79 @@ pub(crate) mod tests {
         let subscriber = tracing_subscriber::registry()
             .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
         tracing::subscriber::with_default(subscriber, f);
+    }
+
+    /// The lines that `subscriber` writes at `RUST_LOG=directives` while `f` runs.
+    fn lines_at(directives: &str, f: impl FnOnce()) -> Vec<serde_json::Value> {
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        let tracer = SdkTracerProvider::builder().build().tracer("test");
+        let lines = crate::json_lines::tests::Lines::default();
+        let subscriber = subscriber(tracer, directives, true, lines.clone()).expect("valid");
+        tracing::subscriber::with_default(subscriber, f);
+        lines.parsed()
+    }
+
+    fn a_request_that_warns() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        let span = tracing::info_span!("http_request", trace_id = tracing::field::Empty);
+        continue_trace(&span, &headers);
+        span.in_scope(|| {
+            tracing::debug!("looking it up");
+            tracing::warn!("the store is slow");
+        });
+        tracing::info!(parent: &span, "request served");
+    }
+
+    #[test]
+    fn rust_log_chooses_the_lines_and_every_line_keeps_its_trace_id() {
+        let messages = |lines: &[serde_json::Value]| -> Vec<(String, String)> {
+            lines
+                .iter()
+                .map(|line| {
+                    (
+                        line["message"].as_str().unwrap_or_default().to_owned(),
+                        line["span"]["trace_id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(
+            messages(&lines_at("info", a_request_that_warns)),
+            [
+                ("the store is slow".to_owned(), trace_id.to_owned()),
+                ("request served".to_owned(), trace_id.to_owned()),
+            ]
+        );
+        // With the request lines off the trace goes on, so the warning still says which
+        // request it was.
+        assert_eq!(
+            messages(&lines_at("warn", a_request_that_warns)),
+            [("the store is slow".to_owned(), trace_id.to_owned())]
+        );
+        assert_eq!(
+            lines_at("off", a_request_that_warns),
+            Vec::<serde_json::Value>::new()
+        );
+    }
+
+    #[test]
+    fn a_rust_log_that_is_not_a_filter_is_refused() {
+        let tracer = SdkTracerProvider::builder().build().tracer("test");
+        let refused = subscriber(tracer, "info,=[", true, std::io::sink).err();
+        assert!(
+            refused.is_some_and(|err| err.to_string().contains("RUST_LOG")),
+            "a typo in RUST_LOG is reported, not ignored"
+        );
     }
 
     #[test]
