@@ -67,6 +67,22 @@ helpful=$(curl -fsS -X POST "$shop/api/reviews/v1/reviews/$review/helpful" -H 'C
   -d "$voter" | python3 -c 'import json, sys; print(json.load(sys.stdin)["helpful_count"])') || fail "voting failed"
 [ "$helpful" = 1 ] || fail "the review counts $helpful helpful votes, not 1"
 
+# The logs follow a click across services: an add-to-cart sent with a traceparent is
+# logged under its trace id by the Cart and by the Catalog, which the Cart asked over
+# gRPC; and every request line of every service carries a trace id.
+trace=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+curl -fsS -o /dev/null -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Content-Type: application/json' \
+  -H "traceparent: 00-$trace-00f067aa0ba902b7-01" -d "{\"product_id\": \"$product\", \"quantity\": 1}" ||
+  fail "adding a line with a traceparent failed"
+for service in cart catalog; do
+  wait_for "the $service logging trace $trace" 10 \
+    grep -q "\"trace_id\":\"$trace\"" "$LOCALMART_STATE/logs/$service.log" ||
+    fail "the $service's log has no line of trace $trace"
+done
+untraced=$(cat "$LOCALMART_STATE"/logs/{catalog,cart,reviews}.log |
+  grep -E '"message":"(request|call) served"' | grep -vc '"trace_id"' || true)
+[ "$untraced" = 0 ] || fail "$untraced request lines without a trace id"
+
 # The installation's admin token works on a service's own port; the old default does not,
 # and a service refuses to start with it.
 token=$(cat "$LOCALMART_STATE/admin-token")
