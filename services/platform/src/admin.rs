@@ -60,10 +60,11 @@ impl AttemptLimit {
     }
 }
 
-/// The admin token and the count of wrong ones; clones share the count.
+/// The admin token and the count of wrong ones; clones share both (a service's REST state
+/// holds one, and axum clones that state for every request).
 #[derive(Debug, Clone)]
 pub struct AdminGuard {
-    token: Secret<String>,
+    token: Arc<Secret<String>>,
     limit: AttemptLimit,
     window: Arc<Mutex<Window>>,
 }
@@ -81,7 +82,7 @@ impl AdminGuard {
             failures: 0,
         };
         Self {
-            token,
+            token: Arc::new(token),
             limit,
             window: Arc::new(Mutex::new(window)),
         }

@@ -1,26 +1,30 @@
 //! What every LocalMart REST server wears, and how it is served.
 //!
-//! [`app`] wraps a service's router (the generated one) in:
-//! a request id (`x-request-id`, kept when the caller sent one, echoed in the response),
-//! a span per request that continues the caller's trace, one log line per request, and
-//! the request metrics, and adds `/healthz`, `/readyz` and
+//! [`app`] wraps a service's router (the generated one) in one middleware: a request id
+//! (`x-request-id`, kept when the caller sent one, echoed in the response), a span per
+//! request that continues the caller's trace, the limits on requests in flight and their
+//! deadline, `Retry-After` on every 503, one log line per request, and the request
+//! metrics; and it adds `/healthz`, `/readyz` and
 //! `/metrics`, which are the same for every service and sit outside the contracts (no
 //! service calls them; probes and Prometheus do), and the service's live OpenAPI document
 //! at `/openapi.json` (its spec itself, as the generated crate carries it) with a Swagger
 //! UI over it at `/docs/` (its assets are compiled in, nothing comes from a CDN).
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower::ServiceExt as _;
 use tracing::Instrument;
 
 use crate::metrics::{Metrics, RequestLabels};
@@ -70,20 +74,14 @@ fn api_docs(document: &'static str) -> Router {
 
 /// Wraps a service's API router in the shared middleware.
 fn with_middleware(api: Router, metrics: Metrics, limits: Limits) -> Router {
-    // Every spec declares a Retry-After on every 503; a service that knows better (the
-    // Cart: its breaker's open period) sets its own first.
-    retry_after_on_unavailable(api, overload::RETRY_AFTER_SECONDS.into())
-        .layer(middleware::from_fn_with_state(
-            Guard::new(limits),
-            overload::guard,
-        ))
-        .layer(middleware::from_fn_with_state(metrics, observe))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    api.layer(Middleware {
+        metrics,
+        guard: Guard::new(limits),
+    })
 }
 
-/// Adds `Retry-After: seconds` to every 503 that has none, for contracts that promise
-/// one on each 503.
+/// Adds `Retry-After: seconds` to every 503 that has none, for a service that knows a
+/// better wait than the middleware's default (the Cart: its breaker's open period).
 pub fn retry_after_on_unavailable(api: Router, seconds: u64) -> Router {
     api.layer(middleware::map_response_with_state(
         seconds,
@@ -153,43 +151,138 @@ async fn render_metrics(State(metrics): State<Metrics>) -> Response {
         .into_response()
 }
 
-async fn observe(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = method_label(request.method()).to_owned();
-    let request_id = request_id(&request);
-    let span = tracing::info_span!(
-        "http_request",
-        http.method = method.as_str(),
-        http.route = route.as_str(),
-        request_id = request_id.as_str(),
-        trace_id = tracing::field::Empty,
-    );
-    telemetry::continue_trace(&span, request.headers());
-
-    let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let status = response.status();
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    if status.is_server_error() {
-        tracing::error!(parent: &span, status = status.as_u16(), latency_ms, "request failed");
-    } else {
-        tracing::info!(parent: &span, status = status.as_u16(), latency_ms, "request served");
-    }
-    metrics.observe(
-        RequestLabels {
-            protocol: "http",
-            route,
-            method,
-            status: status.as_u16().to_string(),
-        },
-        elapsed,
-    );
-    response
+/// The middleware of every API route, as one tower layer: the request id (the caller's
+/// `x-request-id`, or a new one; echoed in the response), a span that continues the
+/// caller's trace, the [`Limits`] (see [`crate::overload`]), `Retry-After` on a 503 that
+/// names no wait of its own (every spec promises one), and one log line and the metrics
+/// of each request.
+///
+/// One layer rather than one per concern: axum clones a route's whole stack of layers for
+/// each request, and `middleware::from_fn` boxes its own. As five layers (two of
+/// `tower_http`'s, two `from_fn`, one `map_response`) they took 6.7 of the 18.6 µs of CPU
+/// the Catalog spent serving a product from memory; as this one, 3.9 (`docs/benchmarks.md`).
+#[derive(Debug, Clone)]
+struct Middleware {
+    metrics: Metrics,
+    guard: Guard,
 }
+
+impl<S> tower::Layer<S> for Middleware {
+    type Service = WithMiddleware<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        WithMiddleware {
+            inner,
+            middleware: self.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct WithMiddleware<S> {
+    inner: S,
+    middleware: Middleware,
+}
+
+impl<S> tower::Service<Request> for WithMiddleware<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The ready service serves this request; a fresh clone stays behind for the next.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let middleware = self.middleware.clone();
+        Box::pin(async move { Ok(middleware.serve(inner, request).await) })
+    }
+}
+
+impl Middleware {
+    async fn serve<S>(self, inner: S, mut request: Request) -> Response
+    where
+        S: tower::Service<Request, Response = Response, Error = Infallible>,
+    {
+        let request_id = match request.headers().get(REQUEST_ID) {
+            Some(given) => given.clone(),
+            None => {
+                let mut text = uuid::Uuid::encode_buffer();
+                let made = HeaderValue::from_str(
+                    uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text),
+                )
+                .expect("a UUID is a valid header value");
+                request.headers_mut().insert(REQUEST_ID, made.clone());
+                made
+            }
+        };
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+        let method = method_label(request.method());
+        let id = request_id.to_str().unwrap_or_default();
+        let span = tracing::info_span!(
+            "http_request",
+            http.method = method,
+            http.route = route.as_str(),
+            request_id = id,
+            trace_id = tracing::field::Empty,
+        );
+        telemetry::continue_trace(&span, request.headers());
+
+        let started = Instant::now();
+        let mut response = self
+            .guard
+            .serve(id, async move {
+                match inner.oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            })
+            .instrument(span.clone())
+            .await;
+        let elapsed = started.elapsed();
+        let status = response.status();
+        let headers = response.headers_mut();
+        if status == StatusCode::SERVICE_UNAVAILABLE && !headers.contains_key(header::RETRY_AFTER) {
+            headers.insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(overload::RETRY_AFTER_SECONDS),
+            );
+        }
+        if !headers.contains_key(REQUEST_ID) {
+            headers.insert(REQUEST_ID, request_id.clone());
+        }
+
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        if status.is_server_error() {
+            tracing::error!(parent: &span, status = status.as_u16(), latency_ms, "request failed");
+        } else {
+            tracing::info!(parent: &span, status = status.as_u16(), latency_ms, "request served");
+        }
+        self.metrics.observe(
+            RequestLabels {
+                protocol: "http",
+                route,
+                method: method.to_owned(),
+                status: status.as_u16().to_string(),
+            },
+            elapsed,
+        );
+        response
+    }
+}
+
+/// The header that carries a request's id.
+const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
 /// A request's method as a label: a method that HTTP defines, or `_OTHER` (as the
 /// OpenTelemetry conventions name it) for whatever else a client sends, so that clients
@@ -207,16 +300,6 @@ fn method_label(method: &Method) -> &'static str {
         Method::CONNECT => "CONNECT",
         _ => "_OTHER",
     }
-}
-
-/// The request's id (`x-request-id`, set by the middleware when the caller sent none).
-pub(crate) fn request_id(request: &Request) -> String {
-    request
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Binds a listener for `what` (`REST`, `gRPC`) on `addr`, and writes back the address

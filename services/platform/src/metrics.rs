@@ -24,13 +24,18 @@ pub struct RequestLabels {
     pub status: String,
 }
 
-/// A service's registry and its request instruments.
+/// A service's registry and its request instruments. Clones share them (the middleware
+/// holds one, and axum clones it for every request, so a clone is one reference count).
 #[derive(Clone, Debug)]
-pub struct Metrics {
-    registry: Arc<Mutex<Registry>>,
+pub struct Metrics(Arc<Instruments>);
+
+#[derive(Debug)]
+struct Instruments {
+    registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram>,
-    otel: crate::telemetry::OtelInstruments,
+    /// Their OTel twins, when metrics are exported over OTLP.
+    otel: Option<crate::telemetry::OtelInstruments>,
 }
 
 impl Metrics {
@@ -53,18 +58,18 @@ impl Metrics {
             "Time to serve a request, by route, method and status",
             latency.clone(),
         );
-        Self {
-            registry: Arc::new(Mutex::new(registry)),
+        Self(Arc::new(Instruments {
+            registry: Mutex::new(registry),
             requests,
             latency,
-            otel: crate::telemetry::OtelInstruments::from_global_meter(),
-        }
+            otel: crate::telemetry::OtelInstruments::if_exported(),
+        }))
     }
 
     /// Adds a metric of the service's own (say, a cache's hits) to its registry, named
     /// `localmart_<name>`.
     pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
-        let mut registry = match self.registry.lock() {
+        let mut registry = match self.0.registry.lock() {
             Ok(registry) => registry,
             Err(poisoned) => poisoned.into_inner(),
         };
@@ -73,17 +78,20 @@ impl Metrics {
 
     /// Records one served request.
     pub fn observe(&self, labels: RequestLabels, elapsed: Duration) {
-        self.otel.observe(&labels, elapsed);
-        self.latency
+        if let Some(otel) = &self.0.otel {
+            otel.observe(&labels, elapsed);
+        }
+        self.0
+            .latency
             .get_or_create(&labels)
             .observe(elapsed.as_secs_f64());
-        self.requests.get_or_create(&labels).inc();
+        self.0.requests.get_or_create(&labels).inc();
     }
 
     /// The registry in the Prometheus text format.
     pub fn render(&self) -> String {
         let mut text = String::new();
-        let registry = match self.registry.lock() {
+        let registry = match self.0.registry.lock() {
             Ok(registry) => registry,
             Err(poisoned) => poisoned.into_inner(),
         };

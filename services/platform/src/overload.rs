@@ -10,14 +10,13 @@
 //! slow dependency shows. Both 503s carry the contract's `Error` body, and every operation
 //! declares its 503 (a house rule of the generator).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
 use api_runtime::ErrorBody;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
@@ -95,40 +94,47 @@ impl Guard {
     }
 }
 
-pub(crate) async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    let request_id = crate::http::request_id(&request);
-    let Ok(_permit) = guard.in_flight.try_acquire_owned() else {
-        tracing::warn!("shedding a request: at capacity");
-        return unavailable(
-            request_id,
-            "overloaded",
-            format!("the service is at capacity; try again in {RETRY_AFTER_SECONDS} s"),
-        );
-    };
-    match tokio::time::timeout(guard.deadline, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::error!(
-                deadline_ms = guard.deadline.as_millis(),
-                "request deadline passed"
-            );
-            unavailable(
+impl Guard {
+    /// Serves a request (`served`) within the limits: a 503 at once when `max_in_flight`
+    /// requests are being served, and a 503 when it takes longer than the deadline.
+    pub(crate) async fn serve(
+        &self,
+        request_id: &str,
+        served: impl Future<Output = Response>,
+    ) -> Response {
+        let Ok(_permit) = self.in_flight.try_acquire() else {
+            tracing::warn!("shedding a request: at capacity");
+            return unavailable(
                 request_id,
-                "deadline_exceeded",
-                format!(
-                    "no answer within {} ms; try again in {RETRY_AFTER_SECONDS} s",
-                    guard.deadline.as_millis()
-                ),
-            )
+                "overloaded",
+                format!("the service is at capacity; try again in {RETRY_AFTER_SECONDS} s"),
+            );
+        };
+        match tokio::time::timeout(self.deadline, served).await {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::error!(
+                    deadline_ms = self.deadline.as_millis(),
+                    "request deadline passed"
+                );
+                unavailable(
+                    request_id,
+                    "deadline_exceeded",
+                    format!(
+                        "no answer within {} ms; try again in {RETRY_AFTER_SECONDS} s",
+                        self.deadline.as_millis()
+                    ),
+                )
+            }
         }
     }
 }
 
-fn unavailable(request_id: String, code: &str, message: String) -> Response {
+fn unavailable(request_id: &str, code: &str, message: String) -> Response {
     let body = ErrorBody {
         code: code.to_owned(),
         message,
-        request_id,
+        request_id: request_id.to_owned(),
     };
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     response

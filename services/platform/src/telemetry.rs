@@ -8,6 +8,7 @@
 //! OTLP/gRPC only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Trace context travels in
 //! W3C `traceparent` headers on REST and gRPC alike.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -99,6 +100,7 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
             .with_periodic_exporter(metrics)
             .build();
         global::set_meter_provider(provider.clone());
+        METRICS_EXPORTED.store(true, Ordering::Relaxed);
         meter_provider = Some(provider);
     }
     let tracer_provider = tracer_builder.build();
@@ -253,8 +255,10 @@ impl Injector for MetadataInjector<'_> {
     }
 }
 
-/// The OTel twins of the Prometheus request instruments; they record into the global
-/// meter, which discards everything unless OTLP export is configured.
+/// Whether `init` set up OTLP export of metrics.
+static METRICS_EXPORTED: AtomicBool = AtomicBool::new(false);
+
+/// The OTel twins of the Prometheus request instruments, recording into the global meter.
 #[derive(Clone, Debug)]
 pub(crate) struct OtelInstruments {
     requests: opentelemetry::metrics::Counter<u64>,
@@ -262,15 +266,21 @@ pub(crate) struct OtelInstruments {
 }
 
 impl OtelInstruments {
-    pub(crate) fn from_global_meter() -> Self {
+    /// The instruments, when metrics leave the process over OTLP; otherwise `None`, rather
+    /// than instruments of a meter that discards every value but still costs each request
+    /// its attributes.
+    pub(crate) fn if_exported() -> Option<Self> {
+        if !METRICS_EXPORTED.load(Ordering::Relaxed) {
+            return None;
+        }
         let meter = global::meter("localmart");
-        Self {
+        Some(Self {
             requests: meter.u64_counter("localmart.requests").build(),
             duration: meter
                 .f64_histogram("localmart.request.duration")
                 .with_unit("s")
                 .build(),
-        }
+        })
     }
 
     pub(crate) fn observe(&self, labels: &RequestLabels, elapsed: Duration) {

@@ -322,8 +322,8 @@ fn read_request_body(spec: &OpenAPI, body: &RequestBody) -> Result<String> {
 fn read_reply_body(spec: &OpenAPI, response: &Response, status: StatusCode) -> Result<ReplyBody> {
     let code = status.as_u16();
     for header in response.headers.keys() {
-        // A 503's `Retry-After` is added by the service's middleware
-        // (`platform::http::retry_after_on_unavailable`), a 429's by the handler's error
+        // A 503's `Retry-After` is added by the service's middleware (`platform::http`,
+        // or the service's own `retry_after_on_unavailable`), a 429's by the handler's error
         // (`ServiceError::with_retry_after`); no other header is.
         let says_when = matches!(
             status,
