@@ -15,8 +15,9 @@ mkdir -p "$tools/bin"
 apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
 # kill and pkill freeze and thaw the datastores in the resilience tests.
 apt_packages+=(procps)
-# wrk drives the REST benchmarks (`make bench`); ghz, installed below, the gRPC ones.
-apt_packages+=(wrk)
+# wrk drives the REST benchmarks (`make bench`); ghz, installed below, the gRPC ones; h2load
+# (nghttp2) drives both protocols with one client for their comparison.
+apt_packages+=(wrk nghttp2-client)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 ferretdb_version=v1.24.2

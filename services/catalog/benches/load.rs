@@ -22,7 +22,7 @@ use catalog_proto::v1::{
     ValidateProductsRequest, ValidateProductsResponse,
 };
 use testkit::load::{self, Stats};
-use testkit::tools::{self, GrpcCall};
+use testkit::tools::{self, GrpcCall, H2Call};
 use tokio::net::TcpListener;
 use tonic::{Request, Response, Status};
 
@@ -138,6 +138,7 @@ async fn main() -> Result<()> {
     } else {
         vec![1, 8, 32]
     };
+    let most_callers = callers.iter().copied().max().unwrap_or(concurrency);
     let mut summary = Vec::new();
     for callers in callers {
         load::header("Catalog load benchmark (wrk, ghz)", callers, duration);
@@ -165,6 +166,60 @@ async fn main() -> Result<()> {
         summary.push((callers, ratios_here));
     }
 
+    // The seed's comparison with one client for both protocols: h2load sends REST over
+    // HTTP/1.1 and gRPC over HTTP/2 (a gRPC message is a 5-byte prefix, then protobuf).
+    let callers = most_callers;
+    load::header("REST against gRPC, one client (h2load)", callers, duration);
+    let message = prost::Message::encode_to_vec(&request);
+    let mut framed = vec![0];
+    framed.extend_from_slice(&u32::try_from(message.len())?.to_be_bytes());
+    framed.extend_from_slice(&message);
+    let rest_call = |url: &str| H2Call {
+        url: url.to_owned(),
+        body: None,
+        headers: vec![],
+        http1: true,
+        answer_bytes: Some(body_bytes as u64),
+    };
+    let grpc_call = |addr: SocketAddr| H2Call {
+        url: format!("http://{addr}/localmart.catalog.v1.CatalogService/ValidateProduct"),
+        body: Some(framed.clone()),
+        headers: vec![
+            "content-type: application/grpc".to_owned(),
+            "te: trailers".to_owned(),
+        ],
+        http1: false,
+        // A good answer is the 5-byte prefix and the message; an error has no message.
+        answer_bytes: Some(5 + prost::Message::encoded_len(&answer) as u64),
+    };
+    let rest = tools::h2load(&rest_call(&catalog_url), callers, 1, duration)?;
+    load::row(
+        &format!("REST get-product, HTTP/1.1, {callers} conn"),
+        &rest,
+    );
+    let bare = tools::h2load(&rest_call(&bare_url), callers, 1, duration)?;
+    load::row(&format!("REST bare axum, HTTP/1.1, {callers} conn"), &bare);
+    let mut comparison = Vec::new();
+    for connections in [1, 8].into_iter().filter(|c| callers % c == 0) {
+        let streams = callers / connections;
+        let grpc = tools::h2load(
+            &grpc_call(service.grpc_addr()),
+            connections,
+            streams,
+            duration,
+        )?;
+        load::row(
+            &format!("gRPC ValidateProduct, {connections} conn x {streams}"),
+            &grpc,
+        );
+        let tonic = tools::h2load(&grpc_call(bare_grpc), connections, streams, duration)?;
+        load::row(
+            &format!("gRPC bare tonic, {connections} conn x {streams}"),
+            &tonic,
+        );
+        comparison.push((connections, ratios(&grpc, &rest)));
+    }
+
     // What each protocol carries for one lookup of the product (framing and headers not
     // counted): the REST answer's JSON body and the gRPC answer's protobuf message.
     println!(
@@ -179,6 +234,10 @@ async fn main() -> Result<()> {
             .map(|(name, (throughput, p99))| format!("{name} {throughput:.2}, {p99:.2}"))
             .collect();
         println!("  {callers} caller(s): {}", line.join("; "));
+    }
+    println!("\ngRPC / REST with h2load (throughput, p99):");
+    for (connections, (throughput, p99)) in comparison {
+        println!("  gRPC over {connections} connection(s): {throughput:.2}, {p99:.2}");
     }
     Ok(())
 }

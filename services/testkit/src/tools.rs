@@ -1,6 +1,7 @@
 //! The load tools the benchmarks drive, so that their figures come from tools users know
-//! and can run themselves: `wrk` for HTTP and `ghz` for gRPC (`make deps` installs both),
-//! and `oha` for HTTP at a fixed rate (`make bench` installs it).
+//! and can run themselves: `wrk` for HTTP and `ghz` for gRPC, `h2load` for either with
+//! one client (`make deps` installs all three), and `oha` for HTTP at a fixed rate
+//! (`make bench` installs it).
 //! Each runs as a process against a server on this machine, after a warm-up run of its
 //! own, and its report is read into the benchmarks' [`Stats`].
 
@@ -139,7 +140,7 @@ fn read_wrk(report: &str) -> Result<Stats> {
     })
 }
 
-/// A wrk duration: `812.00us`, `1.52ms`, `2.01s`.
+/// A wrk (or h2load) duration: `812.00us`, `1.52ms`, `2.01s`.
 fn wrk_duration(value: &str) -> Result<Duration> {
     let split = value
         .find(|c: char| c.is_ascii_alphabetic())
@@ -242,6 +243,136 @@ fn read_oha(report: &[u8]) -> Result<Stats> {
         elapsed: seconds(&report["summary"]["total"], "total")?,
         p50: seconds(&report["latencyPercentiles"]["p50"], "p50")?,
         p99: seconds(&report["latencyPercentiles"]["p99"], "p99")?,
+        server_cpu: None,
+    })
+}
+
+/// A request for [`h2load`], the same every time: a GET of `url`, or a POST of `body`
+/// with `headers`. `answer_bytes`: the size of every good answer's body, when they
+/// are all one size; an answer with a body of another size counts as an error (a gRPC
+/// error comes as HTTP 200 with no body: its status is in the trailers, which h2load
+/// does not read).
+#[derive(Debug, Clone)]
+pub struct H2Call {
+    pub url: String,
+    pub body: Option<Vec<u8>>,
+    pub headers: Vec<String>,
+    pub http1: bool,
+    pub answer_bytes: Option<u64>,
+}
+
+/// `h2load` (nghttp2's load tool) sending `call` from one thread over `connections`
+/// connections, `streams` requests in flight on each (HTTP/1.1 keeps one), for
+/// `duration`. One client for REST over HTTP/1.1 and gRPC over HTTP/2, so the two
+/// protocols can be compared with the same client work.
+pub fn h2load(
+    call: &H2Call,
+    connections: usize,
+    streams: usize,
+    duration: Duration,
+) -> Result<Stats> {
+    // h2load appends to its log: the warm-up run and the measured one each get their own.
+    let logs = [
+        tempfile::NamedTempFile::new()?,
+        tempfile::NamedTempFile::new()?,
+    ];
+    let runs = std::cell::Cell::new(0);
+    // h2load reads a body from a file.
+    let body = match &call.body {
+        Some(bytes) => {
+            let file = tempfile::NamedTempFile::new()?;
+            std::fs::write(file.path(), bytes)?;
+            Some(file)
+        }
+        None => None,
+    };
+    let run = warmed_up("h2load", duration, |duration| {
+        let log = &logs[runs.replace(runs.get() + 1).min(1)];
+        let mut args = vec![
+            "-t1".to_owned(),
+            format!("-c{connections}"),
+            format!("-m{streams}"),
+            format!("-D{}", duration.as_secs().max(1)),
+            format!("--log-file={}", log.path().display()),
+        ];
+        if call.http1 {
+            args.push("--h1".to_owned());
+        }
+        if let Some(body) = &body {
+            args.push(format!("--data={}", body.path().display()));
+        }
+        for header in &call.headers {
+            args.push(format!("--header={header}"));
+        }
+        args.push(call.url.clone());
+        args
+    })?;
+    let log = std::fs::read_to_string(logs[1].path()).context("h2load's log")?;
+    let stats = read_h2load(
+        &String::from_utf8_lossy(&run.report),
+        &log,
+        call.answer_bytes,
+    )?;
+    Ok(with_cpu(stats, run.cpu))
+}
+
+/// The figures of an `h2load` run: its report, and its log of every request (start, HTTP
+/// status, microseconds), from which the quantiles come.
+fn read_h2load(report: &str, log: &str, answer_bytes: Option<u64>) -> Result<Stats> {
+    let mut latencies = Vec::new();
+    let mut refused = 0;
+    for line in log.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [_, status, micros] = fields[..] else {
+            bail!("not an h2load log line: {line:?}")
+        };
+        if !status.starts_with('2') {
+            refused += 1;
+        }
+        latencies.push(Duration::from_micros(micros.parse()?));
+    }
+    anyhow::ensure!(!latencies.is_empty(), "h2load made no request: {report}");
+    latencies.sort_unstable();
+    let quantile = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    let elapsed = report
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("finished in "))
+        .and_then(|rest| rest.split(',').next())
+        .with_context(|| format!("no duration in {report}"))
+        .and_then(|duration| wrk_duration(duration.trim()))?;
+    let failed: usize = report
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("requests: "))
+        .and_then(|counts| {
+            counts
+                .split(", ")
+                .filter(|part| part.ends_with(" failed") || part.ends_with(" errored"))
+                .map(|part| part.split_whitespace().next()?.parse::<usize>().ok())
+                .sum()
+        })
+        .with_context(|| format!("no request counts in {report}"))?;
+    // Answers with a body of another size than every good answer's.
+    let misanswered = match answer_bytes {
+        Some(size) => {
+            let data: u64 = report
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("traffic: "))
+                .and_then(|traffic| traffic.rsplit(", ").next())
+                .and_then(|data| data.split_once('(')?.1.split_once(')'))
+                .and_then(|(bytes, _)| bytes.parse().ok())
+                .with_context(|| format!("no data size in {report}"))?;
+            latencies
+                .len()
+                .saturating_sub(usize::try_from(data / size)?)
+        }
+        None => 0,
+    };
+    Ok(Stats {
+        requests: latencies.len(),
+        errors: refused + failed + misanswered,
+        elapsed,
+        p50: quantile(0.50),
+        p99: quantile(0.99),
         server_cpu: None,
     })
 }
@@ -367,6 +498,21 @@ mod tests {
         assert_eq!(stats.p50, Duration::from_micros(1500));
         assert_eq!(stats.p99, Duration::from_millis(4));
         assert!((stats.throughput() - 499.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn an_h2load_run_is_read() {
+        let report = "finished in 2.00s, 2.00 req/s, 90B/s\n\
+            requests: 5 total, 5 started, 5 done, 4 succeeded, 1 failed, 0 errored, 0 timeout\n\
+            status codes: 4 2xx, 0 3xx, 0 4xx, 1 5xx\n\
+            traffic: 1.00KB (1024) total, 100B (100) headers (space savings 90.00%), 267B (267) data\n";
+        let log = "1.0\t200\t100\n2.0\t200\t300\n3.0\t503\t200\n4.0\t200\t400\n5.0\t200\t5000\n";
+        let stats = read_h2load(report, log, Some(89)).expect("read");
+        // One 503, one failed, and 267 bytes of data are three 89-byte answers of five.
+        assert_eq!((stats.requests, stats.errors), (5, 4));
+        assert_eq!(stats.p50, Duration::from_micros(300));
+        assert_eq!(stats.p99, Duration::from_millis(5));
+        assert!((stats.throughput() - 2.5).abs() < 0.01);
     }
 
     #[test]
