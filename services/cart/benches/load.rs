@@ -1,23 +1,21 @@
 //! Throughput and latency of the Cart's two hot paths over the full path: REST into the
 //! Cart, gRPC to a real Catalog on PostgreSQL, and Redis.
 //!
-//! - add-line: one unit of a product into one of many carts (spread so no line reaches
-//!   its limit): a read of the cart, one Catalog `ValidateProducts` call for its lines
-//!   (which prices them too), and the Redis script;
-//! - get-cart: a cart of 10 lines, priced with one `GetProductPrices` call;
+//! - add-line, by `oha` as fast as the answers come: one unit of a product into one of
+//!   many nine-line carts (spread so no line reaches its limit): a read of the cart, one
+//!   Catalog `ValidateProducts` call for its lines (which prices them too), and the Redis
+//!   script;
+//! - get-cart, by `oha` too: a cart of 10 lines, priced with one `GetProductPrices` call;
 //! - add-line again, offered at 1,000 a second by `oha` (open loop), for its latency when
 //!   the rate is not the server's to set.
 //!
 //! `cargo bench -p cart --bench load` (or `make bench`); `BENCH_SECONDS`, `BENCH_CONCURRENCY`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use anyhow::{Context, Result};
 use testkit::load;
 use testkit::tools::{self, HttpCall};
 
-const CARTS: usize = 400;
+const CARTS: usize = 1000;
 /// Adds a second offered in the open-loop row, and the connections it may use.
 const OFFERED_RATE: u32 = 1000;
 const OPEN_LOOP_CONNECTIONS: usize = 64;
@@ -65,58 +63,32 @@ async fn main() -> Result<()> {
             .await?;
         carts.push(cart["id"].as_str().context("a cart id")?.to_owned());
     }
+    // The cart read has ten lines; a cart added to has nine, so that the add makes the
+    // tenth and both rows work on carts of the same size.
     let ten_line_cart = carts[0].clone();
-    for product in &products[..10] {
-        http.post(format!("{base_url}/v1/carts/{ten_line_cart}/lines"))
-            .json(&serde_json::json!({"product_id": product, "quantity": 1}))
-            .send()
-            .await?
-            .error_for_status()?;
+    let fill = |cart: String, lines: std::ops::Range<usize>| {
+        let (http, base_url, products) = (http.clone(), base_url.clone(), products.clone());
+        async move {
+            for product in &products[lines] {
+                http.post(format!("{base_url}/v1/carts/{cart}/lines"))
+                    .json(&serde_json::json!({"product_id": product, "quantity": 1}))
+                    .send()
+                    .await?
+                    .error_for_status()?;
+            }
+            anyhow::Ok(())
+        }
+    };
+    fill(ten_line_cart.clone(), 0..10).await?;
+    for cart in &carts[1..] {
+        fill(cart.clone(), 1..10).await?;
     }
 
     load::header("Cart load benchmark", concurrency, duration);
-    let next = Arc::new(AtomicUsize::new(0));
-    let add = {
-        let (http, base_url, carts, products) = (
-            http.clone(),
-            base_url.clone(),
-            Arc::new(carts.clone()),
-            Arc::new(products.clone()),
-        );
-        move || {
-            let n = next.fetch_add(1, Ordering::Relaxed);
-            // Walk carts first, then products, so consecutive adds hit different lines.
-            let cart = carts[1 + n % (CARTS - 1)].clone();
-            let product = products[(n / (CARTS - 1)) % products.len()];
-            let request = http
-                .post(format!("{base_url}/v1/carts/{cart}/lines"))
-                .json(&serde_json::json!({"product_id": product, "quantity": 1}));
-            async move {
-                request.send().await?.error_for_status()?.bytes().await?;
-                Ok(())
-            }
-        }
-    };
-    let added = load::measure(concurrency, duration, add).await;
-    load::row("add-line (REST -> gRPC -> Redis)", &added);
-
-    let get = {
-        let request_url = format!("{base_url}/v1/carts/{ten_line_cart}");
-        move || {
-            let request = http.get(request_url.clone());
-            async move {
-                request.send().await?.error_for_status()?.bytes().await?;
-                Ok(())
-            }
-        }
-    };
-    let read = load::measure(concurrency, duration, get).await;
-    load::row("get-cart, 10 lines (REST -> gRPC)", &read);
-
-    // Open loop: adds offered at a fixed rate however fast the answers come (oha), each
-    // to a cart drawn at random, of a product the rows above added little of.
-    let product = products[products.len() - 1];
-    let call = HttpCall {
+    // Closed loop, as fast as the answers come (oha): adds of one unit of a tenth product
+    // to a nine-line cart drawn at random (CARTS carts, so no line reaches its limit of
+    // 99 units in a run), and reads of the ten-line cart.
+    let add = |product: uuid::Uuid| HttpCall {
         method: "POST",
         url_pattern: format!(
             "{}/v1/carts/({})/lines",
@@ -125,7 +97,28 @@ async fn main() -> Result<()> {
         ),
         body: Some(serde_json::json!({"product_id": product, "quantity": 1}).to_string()),
     };
-    let offered = tools::oha_at_rate(&call, OFFERED_RATE, OPEN_LOOP_CONNECTIONS, duration)?;
+    let added = tools::oha(&add(products[0]), concurrency, duration)?;
+    load::row("add-line (REST -> gRPC -> Redis)", &added);
+    let get = HttpCall {
+        method: "GET",
+        url_pattern: format!("{}/v1/carts/{ten_line_cart}", base_url.replace('.', "[.]")),
+        body: None,
+    };
+    let read = tools::oha(&get, concurrency, duration)?;
+    load::row("get-cart, 10 lines (REST -> gRPC)", &read);
+    println!(
+        "add-line / get-cart throughput: {:.2}",
+        added.throughput() / read.throughput()
+    );
+
+    // Open loop: adds offered at a fixed rate however fast the answers come (oha), each
+    // to a cart drawn at random, of a product the rows above added little of.
+    let offered = tools::oha_at_rate(
+        &add(products[products.len() - 1]),
+        OFFERED_RATE,
+        OPEN_LOOP_CONNECTIONS,
+        duration,
+    )?;
     load::row(
         &format!("add-line, {OFFERED_RATE}/s offered (oha)"),
         &offered,

@@ -1,8 +1,8 @@
-//! A closed-loop load generator for the benchmarks: N concurrent callers, each sending its
-//! next request as soon as the last one is answered, for a fixed time after a warm-up.
+//! What the benchmarks share: their settings, the figures of a run ([`Stats`], read from
+//! the load tools' reports by [`crate::tools`]), the CPU the servers spent, and the
+//! tables they print.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -62,62 +62,6 @@ pub fn settings() -> (Duration, usize) {
     )
 }
 
-/// Runs `call` from `concurrency` tasks for `duration`, after a warm-up of a fifth of it.
-pub async fn measure<F, Fut>(concurrency: usize, duration: Duration, call: F) -> Stats
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<()>> + Send,
-{
-    run(concurrency, duration / 5, call.clone()).await;
-    run(concurrency, duration, call).await
-}
-
-async fn run<F, Fut>(concurrency: usize, duration: Duration, call: F) -> Stats
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<()>> + Send,
-{
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let call = call.clone();
-            tokio::spawn(async move {
-                let (mut latencies, mut errors) = (Vec::new(), 0);
-                while started.elapsed() < duration {
-                    let sent = Instant::now();
-                    match call().await {
-                        Ok(()) => latencies.push(sent.elapsed()),
-                        Err(_) => errors += 1,
-                    }
-                }
-                (latencies, errors)
-            })
-        })
-        .collect();
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        if let Ok((task_latencies, task_errors)) = task.await {
-            latencies.extend(task_latencies);
-            errors += task_errors;
-        }
-    }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let at = |q: f64| {
-        let index = ((latencies.len().saturating_sub(1)) as f64 * q) as usize;
-        latencies.get(index).copied().unwrap_or_default()
-    };
-    Stats {
-        requests: latencies.len(),
-        errors,
-        elapsed,
-        p50: at(0.50),
-        p99: at(0.99),
-        // The load came from this process too, so its CPU is not the servers' alone.
-        server_cpu: None,
-    }
-}
-
 /// The header of the table [`row`] prints, as Markdown.
 pub fn header(title: &str, concurrency: usize, duration: Duration) {
     println!(
@@ -164,7 +108,7 @@ mod tests {
     fn this_process_cpu_grows_as_it_works() {
         let before = process_cpu().expect("read");
         let mut x = 0u64;
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         while started.elapsed() < Duration::from_millis(50) {
             x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
         }

@@ -159,7 +159,7 @@ fn wrk_duration(value: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// An HTTP request for [`oha_at_rate`]: each request goes to a URL drawn from the regular
+/// An HTTP request for [`oha`] and [`oha_at_rate`]: each request goes to a URL drawn from the regular
 /// expression `url_pattern` (a plain URL with each dot written `[.]` is one URL: oha
 /// drops the backslash of `\.`), with `body` as JSON.
 #[derive(Debug, Clone)]
@@ -179,16 +179,32 @@ pub fn oha_at_rate(
     connections: usize,
     duration: Duration,
 ) -> Result<Stats> {
+    oha_with(call, Some(rate), connections, duration)
+}
+
+/// `oha` sending `call` from `connections` connections, each with one request in flight,
+/// as fast as the answers come, for `duration` (closed loop, as wrk).
+pub fn oha(call: &HttpCall, connections: usize, duration: Duration) -> Result<Stats> {
+    oha_with(call, None, connections, duration)
+}
+
+fn oha_with(
+    call: &HttpCall,
+    rate: Option<u32>,
+    connections: usize,
+    duration: Duration,
+) -> Result<Stats> {
     let run = warmed_up("oha", duration, |duration| {
-        let mut args: Vec<String> = [
-            "--no-tui",
-            "--output-format",
-            "json",
-            "--latency-correction",
-        ]
-        .map(str::to_owned)
-        .into();
-        args.extend(["-q".to_owned(), rate.to_string()]);
+        let mut args: Vec<String> = ["--no-tui", "--output-format", "json"]
+            .map(str::to_owned)
+            .into();
+        if let Some(rate) = rate {
+            args.extend([
+                "--latency-correction".to_owned(),
+                "-q".to_owned(),
+                rate.to_string(),
+            ]);
+        }
         args.extend(["-c".to_owned(), connections.to_string()]);
         args.extend(["-z".to_owned(), format!("{}ms", duration.as_millis())]);
         args.extend(["-m".to_owned(), call.method.to_owned()]);
