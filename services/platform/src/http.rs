@@ -90,6 +90,12 @@ pub fn retry_after_on_unavailable(api: Router, seconds: u64) -> Router {
 }
 
 async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> Response {
+    retry_after_if_unavailable(&mut response, seconds);
+    response
+}
+
+/// Adds `Retry-After: seconds` to `response` if it is a 503 that names no wait.
+fn retry_after_if_unavailable(response: &mut Response, seconds: u64) {
     if response.status() == StatusCode::SERVICE_UNAVAILABLE
         && !response.headers().contains_key(header::RETRY_AFTER)
     {
@@ -97,7 +103,6 @@ async fn add_retry_after(State(seconds): State<u64>, mut response: Response) -> 
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
-    response
 }
 
 /// `/healthz` (the process is alive), `/readyz` (its dependencies answer) and `/metrics`.
@@ -251,15 +256,11 @@ impl Middleware {
             .await;
         let elapsed = started.elapsed();
         let status = response.status();
-        let headers = response.headers_mut();
-        if status == StatusCode::SERVICE_UNAVAILABLE && !headers.contains_key(header::RETRY_AFTER) {
-            headers.insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(overload::RETRY_AFTER_SECONDS),
-            );
-        }
-        if !headers.contains_key(REQUEST_ID) {
-            headers.insert(REQUEST_ID, request_id.clone());
+        retry_after_if_unavailable(&mut response, overload::RETRY_AFTER_SECONDS.into());
+        if !response.headers().contains_key(REQUEST_ID) {
+            response
+                .headers_mut()
+                .insert(REQUEST_ID, request_id.clone());
         }
 
         let latency_ms = elapsed.as_secs_f64() * 1000.0;

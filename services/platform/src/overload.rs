@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use api_runtime::ErrorBody;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
@@ -130,15 +130,13 @@ impl Guard {
     }
 }
 
+/// A 503 in the contract's `Error` shape; the middleware around the guard adds its
+/// `Retry-After` of [`RETRY_AFTER_SECONDS`], as it does to every 503 that names no wait.
 fn unavailable(request_id: &str, code: &str, message: String) -> Response {
     let body = ErrorBody {
         code: code.to_owned(),
         message,
         request_id: request_id.to_owned(),
     };
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-    response
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
