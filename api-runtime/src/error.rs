@@ -2,18 +2,6 @@ use std::error::Error;
 use std::fmt;
 
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-
-/// The contract's `Error` body, the same in every spec (the generator checks that each
-/// spec's `Error` schema has these three required strings): a stable machine `code`, a
-/// message safe to show that says what to fix, and the request id that finds the request
-/// in the logs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
-    pub request_id: String,
-}
 
 /// What a handler returns instead of a success: a status the operation declares, a stable
 /// code and a message for the caller, and, for the log only, the cause.

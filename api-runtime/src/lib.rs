@@ -10,16 +10,31 @@
 //!   [`ServiceError`] a handler returns with `?`, and [`respond`], which turns a handler's
 //!   result into the answer, logging the cause of a 5xx once;
 //! - for clients (feature `client`): the [`HeaderHook`] every generated client runs on its
-//!   outgoing requests (W3C trace context, for example). It builds for wasm32 too.
+//!   outgoing requests (W3C trace context, for example), and [`client!`], the `Client`
+//!   struct under the generated operations. It builds for wasm32 too;
+//! - for both: the types every contract shares ([`ErrorBody`], [`ConversionError`]).
 //!
 //! The generator relies on the house rules it enforces on every spec: an operation with
 //! parameters or a body declares 400, one with a body 415 and 422, a secured one 401, and
 //! every one 500. So the statuses used here are always declared.
 
+mod contract;
+pub use contract::{ConversionError, ErrorBody};
+
+#[cfg(feature = "client")]
+mod client;
 #[cfg(feature = "client")]
 mod hook;
 #[cfg(feature = "client")]
+#[doc(hidden)]
+pub use client::default_http_client;
+#[cfg(feature = "client")]
 pub use hook::HeaderHook;
+/// What [`client!`] expands to refers to these, so a generated crate needs no names of
+/// its own for them.
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub use {progenitor_client, reqwest};
 
 #[cfg(feature = "server")]
 mod error;
@@ -29,7 +44,7 @@ pub mod extract;
 mod respond;
 
 #[cfg(feature = "server")]
-pub use error::{ErrorBody, ServiceError};
+pub use error::ServiceError;
 #[cfg(feature = "server")]
 pub use extract::{BearerToken, RequestContext};
 #[cfg(feature = "server")]

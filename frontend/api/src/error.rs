@@ -61,44 +61,23 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// The `message` of each contract's `Error` body.
-pub(crate) trait ErrorBody {
-    fn message(&self) -> &str;
-}
-
-impl ErrorBody for catalog_api::types::Error {
-    fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl ErrorBody for cart_api::types::Error {
-    fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl ErrorBody for reviews_api::types::Error {
-    fn message(&self) -> &str {
-        &self.message
-    }
-}
+/// What a generated client's call fails with: the same type for every service, since every
+/// contract's `Error` body is the runtime's one `ErrorBody`.
+type ClientError = catalog_api::client::Error<api_runtime::ErrorBody>;
 
 /// What a shopper is told when the edge slows their changes down.
 pub const TOO_FAST: &str = "That was a lot of changes at once. Please wait a second and try again.";
 
 /// Sorts a generated client's error into what the pages show.
-fn classify<E: ErrorBody>(service: Service, error: &catalog_api::client::Error<E>) -> ApiError {
+fn classify(service: Service, error: &ClientError) -> ApiError {
     use catalog_api::client::Error;
     let status = error.status().map(|status| status.as_u16());
     match (error, status) {
         (Error::CommunicationError(_), _) | (_, Some(502..=504)) => ApiError::Unavailable(service),
         // The edge's rate limit, which no contract declares: the shopper's own doing.
         (_, Some(429)) => ApiError::Refused(TOO_FAST.to_owned()),
-        (Error::ErrorResponse(body), Some(404)) => ApiError::NotFound(body.message().to_owned()),
-        (Error::ErrorResponse(body), Some(400..=499)) => {
-            ApiError::Refused(body.message().to_owned())
-        }
+        (Error::ErrorResponse(body), Some(404)) => ApiError::NotFound(body.message.clone()),
+        (Error::ErrorResponse(body), Some(400..=499)) => ApiError::Refused(body.message.clone()),
         // The generated client checks arguments against the contract before sending.
         (Error::InvalidRequest(reason), _) => {
             ApiError::Refused(format!("That request is not valid: {reason}"))
@@ -112,9 +91,7 @@ pub(crate) trait Classify<T> {
     fn classify(self, service: Service) -> Result<T, ApiError>;
 }
 
-impl<T, E: ErrorBody> Classify<T>
-    for Result<catalog_api::client::ResponseValue<T>, catalog_api::client::Error<E>>
-{
+impl<T> Classify<T> for Result<catalog_api::client::ResponseValue<T>, ClientError> {
     fn classify(self, service: Service) -> Result<T, ApiError> {
         self.map(catalog_api::client::ResponseValue::into_inner)
             .map_err(|error| classify(service, &error))
@@ -132,9 +109,7 @@ mod tests {
             .header("retry-after", "1")
             .body("{}")
             .expect("a response");
-        let error = catalog_api::client::Error::<cart_api::types::Error>::UnexpectedResponse(
-            reqwest::Response::from(response),
-        );
+        let error = ClientError::UnexpectedResponse(reqwest::Response::from(response));
         assert_eq!(
             classify(Service::Cart, &error),
             ApiError::Refused(TOO_FAST.to_owned())

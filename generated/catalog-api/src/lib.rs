@@ -7,24 +7,11 @@
 //! - `server` (feature `server`): the `CatalogApi` handler trait, a response type per
 //!   operation, the axum router over `api-runtime`, and `OPENAPI_JSON`, the spec as
 //!   JSON: the live document the service serves.
-#![allow(clippy::all, clippy::pedantic, reason = "generated code")]
-#![allow(
-    missing_debug_implementations,
-    unused_qualifications,
-    unused_imports,
-    dead_code,
-    reason = "generated code"
-)]
 
-#[rustfmt::skip]
 pub mod types;
 
-#[cfg(feature = "client")]
-#[rustfmt::skip]
 pub mod client;
 #[cfg(feature = "client")]
 pub use client::Client;
 
-#[cfg(feature = "server")]
-#[rustfmt::skip]
 pub mod server;

@@ -36,6 +36,9 @@ pub fn generate(name: &str, api: &Api) -> Result<TokenStream> {
 
     Ok(quote! {
         //! Server stubs: the handler trait, the response types and the axum router.
+        #![cfg(feature = "server")]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
+
         use std::future::Future;
 
         use api_runtime::extract::{self, Validate};
