@@ -1,64 +1,72 @@
-//! The client half of the runtime: the [`HeaderHook`](crate::HeaderHook) every generated
-//! client runs, and [`client!`](crate::client), the `Client` struct that progenitor
-//! writes the same way for every spec, written once.
+//! The client half of the runtime. A generated client is a [`client!`](crate::client)
+//! struct and, per operation, a static [`Endpoint`] and a builder whose setters convert
+//! each argument to its contract type and hand it to a [`Call`]; the call sends the
+//! request through the [`HeaderHook`] and sorts the answer by the statuses the operation
+//! declares. The answers are progenitor-client's [`ResponseValue`] and [`Error`].
 
-/// Declares a generated crate's `Client`: the base URL, the `reqwest` client and the
-/// [`HeaderHook`](crate::HeaderHook), with the two constructors and the progenitor traits
-/// that the generated operation builders call. Only the doc comment and the API version
-/// differ from one spec to the next, so `cargo xtask codegen` writes
-/// `api_runtime::client! { /** docs */ "1.0.0" }` and the operations after it.
-///
-/// `new` gives every request a 15 second connect and total timeout outside the browser,
-/// where the browser's own limits apply instead.
-#[macro_export]
-macro_rules! client {
-    ($(#[$doc:meta])* $version:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug)]
-        pub struct Client {
-            pub(crate) baseurl: String,
-            pub(crate) client: $crate::reqwest::Client,
-            pub(crate) inner: $crate::HeaderHook,
-        }
+use std::fmt;
 
-        impl Client {
-            /// A client of the service at `baseurl` (a scheme, a host, and the port and a
-            /// path stem where there are), running `inner` on every request.
-            pub fn new(baseurl: &str, inner: $crate::HeaderHook) -> Self {
-                Self::new_with_client(baseurl, $crate::default_http_client(), inner)
-            }
+pub use http::Method;
+use http::{HeaderName, HeaderValue, header};
+pub use progenitor_client::{ByteStream, Error, ResponseValue, encode_path};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-            /// The same with a `reqwest::Client` of the caller's own configuration.
-            pub fn new_with_client(
-                baseurl: &str,
-                client: $crate::reqwest::Client,
-                inner: $crate::HeaderHook,
-            ) -> Self {
-                Self { baseurl: baseurl.to_owned(), client, inner }
-            }
-        }
+use crate::{ErrorBody, HeaderHook};
 
-        impl $crate::progenitor_client::ClientInfo<$crate::HeaderHook> for Client {
-            fn api_version() -> &'static str {
-                $version
-            }
-            fn baseurl(&self) -> &str {
-                &self.baseurl
-            }
-            fn client(&self) -> &$crate::reqwest::Client {
-                &self.client
-            }
-            fn inner(&self) -> &$crate::HeaderHook {
-                &self.inner
-            }
-        }
-
-        impl $crate::progenitor_client::ClientHooks<$crate::HeaderHook> for &Client {}
-    };
+/// What a generated client knows of one operation.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub method: Method,
+    /// The path, with `{name}` where each path parameter goes.
+    pub path: &'static str,
+    /// The query parameters and headers (by their names on the wire) and `"body"`, where
+    /// the operation requires them; a call without one is not sent.
+    pub required: &'static [&'static str],
+    /// The declared success statuses.
+    pub successes: &'static [u16],
+    /// The declared error statuses, each answered with the contract's `Error` body.
+    pub errors: &'static [u16],
 }
 
-/// The `reqwest::Client` of [`client!`]'s `new`.
-#[doc(hidden)]
+/// The part of a generated `Client` that is the same for every contract: where the
+/// service is, the HTTP client, and the hook run on every request.
+#[derive(Clone, Debug)]
+pub struct Core {
+    baseurl: String,
+    http: reqwest::Client,
+    hook: HeaderHook,
+}
+
+impl Core {
+    pub fn new(baseurl: &str, http: reqwest::Client, hook: HeaderHook) -> Self {
+        Self {
+            baseurl: baseurl.trim_end_matches('/').to_owned(),
+            http,
+            hook,
+        }
+    }
+
+    pub fn baseurl(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// A call of `endpoint`, with no arguments yet.
+    pub fn call(&self, endpoint: &'static Endpoint) -> Call<'_> {
+        Call {
+            core: self,
+            endpoint,
+            path: Vec::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            invalid: None,
+        }
+    }
+}
+
+/// The `reqwest::Client` of [`client!`]'s `new`: a 15 second connect and total timeout
+/// outside the browser, where the browser's own limits apply instead.
 pub fn default_http_client() -> reqwest::Client {
     let builder = reqwest::Client::builder();
     #[cfg(not(target_arch = "wasm32"))]
@@ -69,4 +77,256 @@ pub fn default_http_client() -> reqwest::Client {
     builder
         .build()
         .expect("a reqwest client with only timeouts set always builds")
+}
+
+/// One call being put together by a generated builder. Setting an argument twice keeps
+/// the last value; an argument that does not convert to its contract type is reported
+/// by the send as [`Error::InvalidRequest`], and nothing is sent.
+pub struct Call<'a> {
+    core: &'a Core,
+    endpoint: &'static Endpoint,
+    path: Vec<(&'static str, String)>,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    invalid: Option<String>,
+}
+
+impl Call<'_> {
+    /// Sets the path parameter `name`.
+    #[must_use]
+    pub fn path<T: Serialize>(
+        mut self,
+        name: &'static str,
+        value: impl TryInto<T, Error: fmt::Display>,
+    ) -> Self {
+        if let Some(text) = self.text(name, value) {
+            set(&mut self.path, name, encode_path(&text));
+        }
+        self
+    }
+
+    /// Sets the query parameter `name`.
+    #[must_use]
+    pub fn query<T: Serialize>(
+        mut self,
+        name: &'static str,
+        value: impl TryInto<T, Error: fmt::Display>,
+    ) -> Self {
+        if let Some(text) = self.text(name, value) {
+            set(&mut self.query, name, text);
+        }
+        self
+    }
+
+    /// Sets the header `name` (lower case, as the spec names it).
+    #[must_use]
+    pub fn header<T: Serialize>(
+        mut self,
+        name: &'static str,
+        value: impl TryInto<T, Error: fmt::Display>,
+    ) -> Self {
+        if let Some(text) = self.text(name, value) {
+            set(&mut self.headers, name, text);
+        }
+        self
+    }
+
+    /// Sets the JSON body.
+    #[must_use]
+    pub fn body<T: Serialize>(mut self, value: impl TryInto<T, Error: fmt::Display>) -> Self {
+        match self
+            .convert::<T>("body", value)
+            .map(|body| serde_json::to_vec(&body))
+        {
+            Some(Ok(bytes)) => self.body = Some(bytes),
+            Some(Err(error)) => self.refuse(format!("the body does not serialize: {error}")),
+            None => {}
+        }
+        self
+    }
+
+    /// Sends the call; a success is read as JSON.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<ResponseValue<T>, Error<ErrorBody>> {
+        ResponseValue::from_response(self.send(Some("application/json")).await?).await
+    }
+
+    /// Sends the call; a success has no body.
+    pub async fn empty(self) -> Result<ResponseValue<()>, Error<ErrorBody>> {
+        Ok(ResponseValue::empty(self.send(None).await?))
+    }
+
+    /// Sends the call; a success is a body of another media type, streamed.
+    pub async fn stream(self) -> Result<ResponseValue<ByteStream>, Error<ErrorBody>> {
+        Ok(ResponseValue::stream(self.send(None).await?))
+    }
+
+    fn convert<T>(&mut self, name: &str, value: impl TryInto<T, Error: fmt::Display>) -> Option<T> {
+        match value.try_into() {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.refuse(format!("`{name}` is not valid: {error}"));
+                None
+            }
+        }
+    }
+
+    /// The text form of a parameter: the JSON string of a string, the JSON of a number or
+    /// a flag.
+    fn text<T: Serialize>(
+        &mut self,
+        name: &str,
+        value: impl TryInto<T, Error: fmt::Display>,
+    ) -> Option<String> {
+        let value = self.convert::<T>(name, value)?;
+        match serde_json::to_value(&value) {
+            Ok(serde_json::Value::String(text)) => Some(text),
+            Ok(scalar @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+                Some(scalar.to_string())
+            }
+            Ok(other) => {
+                self.refuse(format!(
+                    "`{name}` must be a string, a number or a flag, not {other}"
+                ));
+                None
+            }
+            Err(error) => {
+                self.refuse(format!("`{name}` does not serialize: {error}"));
+                None
+            }
+        }
+    }
+
+    /// Keeps the first reason the call cannot be sent.
+    fn refuse(&mut self, reason: String) {
+        self.invalid.get_or_insert(reason);
+    }
+
+    /// The path with every parameter in its place, or the first one that is missing.
+    fn url(&self) -> Result<String, String> {
+        let mut url = self.core.baseurl.clone();
+        let mut rest = self.endpoint.path;
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..]
+                .find('}')
+                .map(|at| open + at)
+                .ok_or_else(|| format!("`{}` has an unclosed `{{`", self.endpoint.path))?;
+            let name = &rest[open + 1..close];
+            let (_, value) = self
+                .path
+                .iter()
+                .find(|(given, _)| *given == name)
+                .ok_or_else(|| format!("`{name}` was not given"))?;
+            url.push_str(&rest[..open]);
+            url.push_str(value);
+            rest = &rest[close + 1..];
+        }
+        url.push_str(rest);
+        Ok(url)
+    }
+
+    async fn send(
+        self,
+        accept: Option<&'static str>,
+    ) -> Result<reqwest::Response, Error<ErrorBody>> {
+        if let Some(reason) = self.invalid {
+            return Err(Error::InvalidRequest(reason));
+        }
+        let given = |name: &&str| {
+            (*name == "body" && self.body.is_some())
+                || self
+                    .query
+                    .iter()
+                    .chain(&self.headers)
+                    .any(|(n, _)| n == name)
+        };
+        if let Some(missing) = self.endpoint.required.iter().find(|name| !given(name)) {
+            return Err(Error::InvalidRequest(format!("`{missing}` was not given")));
+        }
+        let url = self.url().map_err(Error::InvalidRequest)?;
+        let mut request = self.core.http.request(self.endpoint.method.clone(), url);
+        if !self.query.is_empty() {
+            request = request.query(&self.query);
+        }
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT, accept);
+        }
+        for (name, value) in self.headers {
+            let value = HeaderValue::try_from(value)
+                .map_err(|_| Error::InvalidRequest(format!("`{name}` is not a header value")))?;
+            request = request.header(HeaderName::from_static(name), value);
+        }
+        if let Some(body) = self.body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let mut request = request.build().map_err(Error::CommunicationError)?;
+        self.core.hook.apply(request.headers_mut());
+        let response = self
+            .core
+            .http
+            .execute(request)
+            .await
+            .map_err(Error::CommunicationError)?;
+        let status = response.status().as_u16();
+        if self.endpoint.successes.contains(&status) {
+            Ok(response)
+        } else if self.endpoint.errors.contains(&status) {
+            Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            ))
+        } else {
+            Err(Error::UnexpectedResponse(response))
+        }
+    }
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.endpoint.method)
+            .field("path", &self.endpoint.path)
+            .field("invalid", &self.invalid)
+            .finish_non_exhaustive()
+    }
+}
+
+fn set(list: &mut Vec<(&'static str, String)>, name: &'static str, value: String) {
+    list.retain(|(given, _)| *given != name);
+    list.push((name, value));
+}
+
+/// Declares a generated crate's `Client`: a [`Core`] with the two constructors. Only the
+/// doc comment differs from one contract to the next, so `cargo xtask codegen` writes
+/// `api_runtime::client! { /** docs */ }` and the operations after it.
+#[macro_export]
+macro_rules! client {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct Client($crate::client::Core);
+
+        impl Client {
+            /// A client of the service at `baseurl` (a scheme, a host, and the port and a
+            /// path stem where there are), running `hook` on every request.
+            pub fn new(baseurl: &str, hook: $crate::HeaderHook) -> Self {
+                Self::new_with_client(baseurl, $crate::client::default_http_client(), hook)
+            }
+
+            /// The same with a `reqwest::Client` of the caller's own configuration.
+            pub fn new_with_client(
+                baseurl: &str,
+                http: $crate::reqwest::Client,
+                hook: $crate::HeaderHook,
+            ) -> Self {
+                Self($crate::client::Core::new(baseurl, http, hook))
+            }
+
+            /// The base URL it calls.
+            pub fn baseurl(&self) -> &str {
+                self.0.baseurl()
+            }
+        }
+    };
 }

@@ -10,8 +10,9 @@
 //!   [`ServiceError`] a handler returns with `?`, and [`respond`], which turns a handler's
 //!   result into the answer, logging the cause of a 5xx once;
 //! - for clients (feature `client`): the [`HeaderHook`] every generated client runs on its
-//!   outgoing requests (W3C trace context, for example), and [`client!`], the `Client`
-//!   struct under the generated operations. It builds for wasm32 too;
+//!   outgoing requests (W3C trace context, for example), [`client!`], the `Client`
+//!   struct, and [`client::Call`], which puts each generated operation's request
+//!   together, sends it and sorts its answer. It builds for wasm32 too;
 //! - for both: the types every contract shares ([`ErrorBody`], [`ConversionError`]).
 //!
 //! The generator relies on the house rules it enforces on every spec: an operation with
@@ -22,19 +23,16 @@ mod contract;
 pub use contract::{ConversionError, ErrorBody};
 
 #[cfg(feature = "client")]
-mod client;
+pub mod client;
 #[cfg(feature = "client")]
 mod hook;
 #[cfg(feature = "client")]
-#[doc(hidden)]
-pub use client::default_http_client;
-#[cfg(feature = "client")]
 pub use hook::HeaderHook;
-/// What [`client!`] expands to refers to these, so a generated crate needs no names of
-/// its own for them.
+/// What [`client!`] expands to refers to it, so a generated crate needs no name of its
+/// own for it.
 #[cfg(feature = "client")]
 #[doc(hidden)]
-pub use {progenitor_client, reqwest};
+pub use reqwest;
 
 #[cfg(feature = "server")]
 mod error;

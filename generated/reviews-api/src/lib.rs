@@ -3,7 +3,7 @@
 //! LocalMart Reviews 2.0.0, generated from `specs/openapi/reviews.yaml`.
 //!
 //! - [`types`]: the schemas, shared by client and server;
-//! - `client` (feature `client`): a typed progenitor client, also for wasm32;
+//! - `client` (feature `client`): a typed client, a builder per operation, also for wasm32;
 //! - `server` (feature `server`): the `ReviewsApi` handler trait, a response type per
 //!   operation, the axum router over `api-runtime`, and `OPENAPI_JSON`, the spec as
 //!   JSON: the live document the service serves.

@@ -56,11 +56,11 @@ pub async fn seed(store: &Store, catalog_url: &str) -> Result<Seeded> {
 async fn listed_products(catalog_url: &str) -> Result<Vec<Product>> {
     let client = catalog_api::Client::new(catalog_url, catalog_api::client::HeaderHook::default());
     let mut products = Vec::new();
-    for page in 1.. {
+    for page in 1_i32.. {
         let listed = client
             .list_products()
-            .page(std::num::NonZeroU32::new(page).context("a page number")?)
-            .page_size(std::num::NonZeroU32::new(100).context("a page size")?)
+            .page(page)
+            .page_size(100)
             .send()
             .await
             .context("listing the Catalog's products (CATALOG_HTTP_URL)")?

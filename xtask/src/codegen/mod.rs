@@ -4,6 +4,7 @@
 //! on disk (and removes files of generated crates that are no longer produced);
 //! checking compares it with the disk and lists every difference.
 
+mod client;
 mod model;
 pub mod openapi;
 mod pattern;

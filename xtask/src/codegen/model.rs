@@ -1,13 +1,13 @@
-//! The first stage of server generation: an OpenAPI document read into the small model the
-//! emitter needs. Everything the generator cannot honour is an error here, with the place
+//! The first stage of generation: an OpenAPI document read into the small model that the
+//! server and client emitters need. Everything the generator cannot honour is an error here, with the place
 //! in the spec it comes from; nothing is skipped.
 
 use anyhow::{Context, Result, bail};
 use http::{Method, StatusCode};
 use openapiv3::{
-    Components, IntegerFormat, OpenAPI, Operation, Parameter, ParameterSchemaOrContent,
-    ReferenceOr, RequestBody, Response, Schema, SchemaKind, SecurityScheme, StringFormat, Type,
-    VariantOrUnknownOrEmpty,
+    Components, IntegerFormat, OpenAPI, Operation, Parameter, ParameterData,
+    ParameterSchemaOrContent, ReferenceOr, RequestBody, Response, Schema, SchemaKind,
+    SecurityScheme, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
 /// The operations of one spec, in spec order.
@@ -17,13 +17,14 @@ pub struct Api {
     pub ops: Vec<Op>,
 }
 
-/// An operation as the server sees it.
+/// An operation as the server and the client see it.
 #[derive(Debug)]
 pub struct Op {
     pub id: String,
     pub method: Method,
     pub path: String,
     pub summary: String,
+    pub description: String,
     pub path_params: Vec<Param>,
     pub query_params: Vec<Param>,
     /// Header parameters, each a string (`Idempotency-Key`, for example).
@@ -38,6 +39,7 @@ pub struct Op {
 #[derive(Debug)]
 pub struct Param {
     pub name: String,
+    pub description: String,
     pub kind: ParamKind,
     pub required: bool,
     pub default: Option<serde_json::Value>,
@@ -121,27 +123,18 @@ fn read_operation(
     let mut header_params = Vec::new();
     for param in path_item_params.iter().chain(&operation.parameters) {
         match resolve(spec, param)? {
+            // A path parameter is always required, whatever the spec says.
             Parameter::Path { parameter_data, .. } => {
-                path_params.push(read_param(
-                    spec,
-                    &parameter_data.name,
-                    true,
-                    &parameter_data.format,
-                )?);
+                path_params.push(Param {
+                    required: true,
+                    ..read_param(spec, parameter_data)?
+                });
             }
-            Parameter::Query { parameter_data, .. } => query_params.push(read_param(
-                spec,
-                &parameter_data.name,
-                parameter_data.required,
-                &parameter_data.format,
-            )?),
+            Parameter::Query { parameter_data, .. } => {
+                query_params.push(read_param(spec, parameter_data)?);
+            }
             Parameter::Header { parameter_data, .. } => {
-                let param = read_param(
-                    spec,
-                    &parameter_data.name,
-                    parameter_data.required,
-                    &parameter_data.format,
-                )?;
+                let param = read_param(spec, parameter_data)?;
                 // Header values are text: a number or a flag would need parsing rules of
                 // its own, which no spec has needed.
                 let is_text = match &param.kind {
@@ -199,6 +192,12 @@ fn read_operation(
         method,
         path: path.to_owned(),
         summary: operation.summary.clone().unwrap_or_default(),
+        description: operation
+            .description
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
         path_params,
         query_params,
         header_params,
@@ -361,13 +360,16 @@ fn read_reply_body(spec: &OpenAPI, response: &Response, status: StatusCode) -> R
     }
 }
 
-fn read_param(
-    spec: &OpenAPI,
-    name: &str,
-    required: bool,
-    format: &ParameterSchemaOrContent,
-) -> Result<Param> {
-    let ParameterSchemaOrContent::Schema(schema) = format else {
+fn read_param(spec: &OpenAPI, data: &ParameterData) -> Result<Param> {
+    let name = data.name.as_str();
+    let required = data.required;
+    let description = data
+        .description
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let ParameterSchemaOrContent::Schema(schema) = &data.format else {
         bail!("parameter `{name}`: `content` parameters are not supported");
     };
     let schema = match schema {
@@ -376,6 +378,7 @@ fn read_param(
                 ParamKind::Schema(schema_name(spec, schema, &format!("parameter `{name}`"))?);
             return Ok(Param {
                 name: name.to_owned(),
+                description,
                 kind,
                 required,
                 default: None,
@@ -437,6 +440,7 @@ fn read_param(
     }
     Ok(Param {
         name: name.to_owned(),
+        description,
         kind,
         required,
         default,

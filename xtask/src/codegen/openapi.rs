@@ -3,14 +3,17 @@
 //! - `types.rs`: the schemas as Rust types (typify, through progenitor), shared by
 //!   client and server so the two can never disagree, their patterns checked in linear
 //!   time ([`super::pattern`]);
-//! - `client.rs` (feature `client`): the progenitor client with the builder interface;
-//!   it uses reqwest and so also compiles for wasm32;
+//! - `client.rs` (feature `client`): a builder per operation, emitted by
+//!   [`super::client`] over `api_runtime::client`; it uses reqwest and so also compiles
+//!   for wasm32;
 //! - `server.rs` (feature `server`): a handler trait, a response type per operation and
-//!   an axum router: the spec read into [`super::model`], held to [`super::rules`], and
-//!   emitted by [`super::server`], over the hand-written `api-runtime` crate;
+//!   an axum router, emitted by [`super::server`] over `api-runtime`;
 //! - `openapi.json`: the spec itself as JSON, the live document the service serves
 //!   (`server::OPENAPI_JSON`). JSON has no comments, so it is the one generated file
 //!   without the header line; `--check` holds it to the spec like every other.
+//!
+//! Client and server are emitted from the same model: the spec read into
+//! [`super::model`] and held to [`super::rules`].
 
 use std::fs;
 use std::path::Path;
@@ -20,7 +23,7 @@ use openapiv3::OpenAPI;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use super::{Files, HEADER, model, pattern, rules, rust_file, server};
+use super::{Files, HEADER, client, model, pattern, rules, rust_file, server};
 
 /// Generates the crate of the spec at `root`/`spec_path` into `root`/`crates_dir`/<name>-api.
 pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Files) -> Result<()> {
@@ -38,7 +41,8 @@ pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Fi
     let api = model::read(&spec)?;
     rules::check(&spec, &api)?;
     let server = server::generate(name, &api)?;
-    let (types, client) = types_and_client(&spec)?;
+    let client = client::generate(&api, spec.info.description.as_deref().unwrap_or_default())?;
+    let types = types(&spec)?;
 
     files.own_dir(&crate_dir);
     files.add(
@@ -72,72 +76,46 @@ fn parse(text: &str) -> Result<OpenAPI> {
     Ok(spec)
 }
 
-/// Runs progenitor and splits its output into the types module and the client, each
-/// with what every spec shares replaced by the `api-runtime` item it shares.
-fn types_and_client(
-    spec: &OpenAPI,
-) -> Result<(proc_macro2::TokenStream, proc_macro2::TokenStream)> {
+/// The types module: progenitor's, which is typify's output for the spec's schemas with
+/// the settings progenitor gives it, with what every spec shares replaced by the
+/// `api-runtime` item it shares. (The client is ours, [`super::client`]; progenitor's
+/// positional interface is chosen only because it asks typify for no struct builders.)
+fn types(spec: &OpenAPI) -> Result<proc_macro2::TokenStream> {
     let mut settings = GenerationSettings::default();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         // The storefront's components take contract types as props, and Dioxus compares
         // props to decide what to render again.
         .with_derive("PartialEq")
         // Every spec's `Error` schema is the same (the house rules check it), so it is one
         // type in the runtime, not a copy in each crate.
-        .with_replacement("Error", "::api_runtime::ErrorBody", std::iter::empty())
-        // Every request passes through the client's `HeaderHook`, which is how a service
-        // adds W3C trace context (or the storefront its own headers) to outgoing calls.
-        .with_inner_type(quote! { api_runtime::HeaderHook })
-        .with_pre_hook(quote! {
-            |hook: &api_runtime::HeaderHook, request: &mut reqwest::Request| hook.apply(request.headers_mut())
-        });
+        .with_replacement("Error", "::api_runtime::ErrorBody", std::iter::empty());
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(spec)
         .map_err(|err| anyhow::anyhow!("progenitor: {err}"))?;
     let file: syn::File = syn::parse2(tokens).context("progenitor output does not parse")?;
-
-    let mut types = None;
-    let mut client_items = Vec::new();
-    for item in file.items {
-        match item {
-            syn::Item::Mod(module) if module.ident == "types" => {
-                let (_, mut items) = module.content.context("the types module is empty")?;
-                pattern::make_linear(&mut items)?;
-                share_conversion_error(&mut items)?;
-                types = Some(quote! {
-                    //! The contract's schemas as Rust types, shared by client and server.
-                    #![cfg_attr(rustfmt, rustfmt::skip)]
-
-                    /// The `Error` schema, the same in every contract.
-                    pub use ::api_runtime::ErrorBody as Error;
-
-                    #(#items)*
-                });
-            }
-            other => client_items.push(other),
-        }
-    }
-    let types = types.context("progenitor produced no types module")?;
-    let client_struct = client_struct(&mut client_items, &spec.info.version)?;
-    let client = quote! {
-        //! A typed client for every operation, generated by progenitor.
-        #![cfg(feature = "client")]
+    let module = file
+        .items
+        .into_iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => Some(module),
+            _ => None,
+        })
+        .context("progenitor produced no types module")?;
+    let (_, mut items) = module.content.context("the types module is empty")?;
+    pattern::make_linear(&mut items)?;
+    share_conversion_error(&mut items)?;
+    Ok(quote! {
+        //! The contract's schemas as Rust types, shared by client and server.
         #![cfg_attr(rustfmt, rustfmt::skip)]
 
-        pub use crate::types;
+        /// The `Error` schema, the same in every contract.
+        pub use ::api_runtime::ErrorBody as Error;
 
-        /// Runs on every request the client sends, to add headers such as W3C trace
-        /// context.
-        pub use api_runtime::HeaderHook;
-
-        #client_struct
-
-        #(#client_items)*
-    };
-    Ok((types, client))
+        #(#items)*
+    })
 }
 
 /// typify writes the same `error` module (`ConversionError`) into every crate; it becomes a
@@ -156,56 +134,6 @@ fn share_conversion_error(items: &mut [syn::Item]) -> Result<()> {
     Ok(())
 }
 
-/// progenitor writes the `Client` struct, its constructors and its two trait impls the same
-/// way for every spec; they are taken out of `items` and replaced by `api_runtime::client!`,
-/// which keeps only the struct's doc comment and the API version.
-fn client_struct(items: &mut Vec<syn::Item>, version: &str) -> Result<proc_macro2::TokenStream> {
-    let is_client = |ty: &syn::Type| quote!(#ty).to_string() == "Client";
-    let mut docs = None;
-    let mut removed = 0;
-    items.retain(|item| {
-        let shared = match item {
-            syn::Item::Struct(client) if client.ident == "Client" => {
-                docs = Some(
-                    client
-                        .attrs
-                        .iter()
-                        .filter(|attr| attr.path().is_ident("doc"))
-                        .cloned()
-                        .collect::<Vec<_>>(),
-                );
-                true
-            }
-            // The constructors, beside the impl that holds the operations.
-            syn::Item::Impl(block) if block.trait_.is_none() && is_client(&block.self_ty) => {
-                block.items.iter().any(
-                    |member| matches!(member, syn::ImplItem::Fn(function) if function.sig.ident == "new"),
-                )
-            }
-            syn::Item::Impl(block) => block.trait_.as_ref().is_some_and(|(_, path, _)| {
-                path.segments
-                    .last()
-                    .is_some_and(|last| last.ident == "ClientInfo" || last.ident == "ClientHooks")
-            }),
-            _ => false,
-        };
-        removed += usize::from(shared);
-        !shared
-    });
-    let docs = docs.context("progenitor wrote no `Client` struct")?;
-    if removed != 4 {
-        bail!(
-            "progenitor's `Client` came in {removed} items, not the 4 that `api_runtime::client!` replaces"
-        );
-    }
-    Ok(quote! {
-        api_runtime::client! {
-            #(#docs)*
-            #version
-        }
-    })
-}
-
 fn manifest(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
     format!(
         r#"# {HEADER}
@@ -219,12 +147,12 @@ license.workspace = true
 publish.workspace = true
 
 [lib]
-# The client's doc comments carry progenitor's `ignore`d usage examples, not tests.
+# The doc comments carry the spec's prose, which is not Rust to test.
 doctest = false
 
 [features]
 default = ["client"]
-client = ["api-runtime/client", "dep:bytes", "dep:futures-core", "dep:progenitor-client", "dep:reqwest"]
+client = ["api-runtime/client"]
 server = ["api-runtime/server", "dep:axum"]
 
 [dependencies]
@@ -234,11 +162,6 @@ regex-lite.workspace = true
 serde.workspace = true
 serde_json.workspace = true
 uuid.workspace = true
-
-bytes = {{ workspace = true, optional = true }}
-futures-core = {{ version = "0.3", optional = true }}
-progenitor-client = {{ workspace = true, optional = true }}
-reqwest = {{ workspace = true, optional = true }}
 
 axum = {{ workspace = true, optional = true }}
 
@@ -270,7 +193,7 @@ fn lib_rs(name: &str, spec: &OpenAPI, spec_path: &str) -> String {
 //! {title} {version}, generated from `{spec_path}`.
 //!
 //! - [`types`]: the schemas, shared by client and server;
-//! - `client` (feature `client`): a typed progenitor client, also for wasm32;
+//! - `client` (feature `client`): a typed client, a builder per operation, also for wasm32;
 //! - `server` (feature `server`): the `{trait_name}` handler trait, a response type per
 //!   operation, the axum router over `api-runtime`, and `OPENAPI_JSON`, the spec as
 //!   JSON: the live document the service serves.

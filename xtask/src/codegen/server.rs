@@ -93,15 +93,15 @@ fn variant_name(status: StatusCode) -> Ident {
     format_ident!("{}", reason.to_upper_camel_case())
 }
 
-fn op_ident(op: &Op) -> Ident {
+pub(super) fn op_ident(op: &Op) -> Ident {
     format_ident!("{}", op.id.to_snake_case())
 }
 
-fn type_ident(op: &Op, suffix: &str) -> Ident {
+pub(super) fn type_ident(op: &Op, suffix: &str) -> Ident {
     format_ident!("{}{suffix}", op.id.to_upper_camel_case())
 }
 
-fn schema_type(name: &str) -> TokenStream {
+pub(super) fn schema_type(name: &str) -> TokenStream {
     let ident = format_ident!("{}", name.to_upper_camel_case());
     quote! { types::#ident }
 }
@@ -219,7 +219,7 @@ fn op_items(op: &Op) -> TokenStream {
     }
 }
 
-fn param_type(kind: &ParamKind) -> TokenStream {
+pub(super) fn param_type(kind: &ParamKind) -> TokenStream {
     match kind {
         ParamKind::Schema(name) => schema_type(name),
         ParamKind::Uuid => quote! { uuid::Uuid },

@@ -12,11 +12,6 @@ pub struct Item {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tag: ::std::option::Option<Tag>,
 }
-impl Item {
-    pub fn builder() -> builder::Item {
-        Default::default()
-    }
-}
 ///`ItemInput`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -25,20 +20,10 @@ pub struct ItemInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tag: ::std::option::Option<Tag>,
 }
-impl ItemInput {
-    pub fn builder() -> builder::ItemInput {
-        Default::default()
-    }
-}
 ///`ItemList`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ItemList {
     pub items: ::std::vec::Vec<Item>,
-}
-impl ItemList {
-    pub fn builder() -> builder::ItemList {
-        Default::default()
-    }
 }
 ///`ItemName`
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -204,176 +189,6 @@ impl ::std::convert::TryFrom<::std::string::String> for Tag {
         value: ::std::string::String,
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
-    }
-}
-/// Types for composing complex structures.
-pub mod builder {
-    #[derive(Clone, Debug)]
-    pub struct Item {
-        id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-        name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        tag: ::std::result::Result<
-            ::std::option::Option<super::Tag>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for Item {
-        fn default() -> Self {
-            Self {
-                id: Err("no value supplied for id".to_string()),
-                name: Err("no value supplied for name".to_string()),
-                tag: Ok(Default::default()),
-            }
-        }
-    }
-    impl Item {
-        pub fn id<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::uuid::Uuid>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.id = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for id: {e}"));
-            self
-        }
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-        pub fn tag<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<super::Tag>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.tag = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for tag: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<Item> for super::Item {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: Item,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                id: value.id?,
-                name: value.name?,
-                tag: value.tag?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::Item> for Item {
-        fn from(value: super::Item) -> Self {
-            Self {
-                id: Ok(value.id),
-                name: Ok(value.name),
-                tag: Ok(value.tag),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct ItemInput {
-        name: ::std::result::Result<super::ItemName, ::std::string::String>,
-        tag: ::std::result::Result<
-            ::std::option::Option<super::Tag>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for ItemInput {
-        fn default() -> Self {
-            Self {
-                name: Err("no value supplied for name".to_string()),
-                tag: Ok(Default::default()),
-            }
-        }
-    }
-    impl ItemInput {
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::ItemName>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-        pub fn tag<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<super::Tag>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.tag = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for tag: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<ItemInput> for super::ItemInput {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: ItemInput,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                name: value.name?,
-                tag: value.tag?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::ItemInput> for ItemInput {
-        fn from(value: super::ItemInput) -> Self {
-            Self {
-                name: Ok(value.name),
-                tag: Ok(value.tag),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct ItemList {
-        items: ::std::result::Result<
-            ::std::vec::Vec<super::Item>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for ItemList {
-        fn default() -> Self {
-            Self {
-                items: Err("no value supplied for items".to_string()),
-            }
-        }
-    }
-    impl ItemList {
-        pub fn items<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::Item>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.items = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for items: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<ItemList> for super::ItemList {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: ItemList,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { items: value.items? })
-        }
-    }
-    impl ::std::convert::From<super::ItemList> for ItemList {
-        fn from(value: super::ItemList) -> Self {
-            Self { items: Ok(value.items) }
-        }
     }
 }
 /// Why a value does not fit one of these types.
