@@ -14,6 +14,13 @@ use serde::de::DeserializeOwned;
 
 use crate::{ErrorBody, HeaderHook};
 
+/// An argument of a generated builder's setter: anything that converts to the contract
+/// type `T`, such as a `&str` for a patterned string. One that does not convert is
+/// reported when the call is sent, as [`Error::InvalidRequest`].
+pub trait Arg<T>: TryInto<T, Error: fmt::Display> {}
+
+impl<T, V: TryInto<T, Error: fmt::Display>> Arg<T> for V {}
+
 /// What a generated client knows of one operation.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -95,11 +102,7 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// Sets the path parameter `name`.
     #[must_use]
-    pub fn path<T: Serialize>(
-        mut self,
-        name: &'static str,
-        value: impl TryInto<T, Error: fmt::Display>,
-    ) -> Self {
+    pub fn path<T: Serialize>(mut self, name: &'static str, value: impl Arg<T>) -> Self {
         if let Some(text) = self.text(name, value) {
             set(&mut self.path, name, encode_path(&text));
         }
@@ -108,11 +111,7 @@ impl Call<'_> {
 
     /// Sets the query parameter `name`.
     #[must_use]
-    pub fn query<T: Serialize>(
-        mut self,
-        name: &'static str,
-        value: impl TryInto<T, Error: fmt::Display>,
-    ) -> Self {
+    pub fn query<T: Serialize>(mut self, name: &'static str, value: impl Arg<T>) -> Self {
         if let Some(text) = self.text(name, value) {
             set(&mut self.query, name, text);
         }
@@ -121,11 +120,7 @@ impl Call<'_> {
 
     /// Sets the header `name` (lower case, as the spec names it).
     #[must_use]
-    pub fn header<T: Serialize>(
-        mut self,
-        name: &'static str,
-        value: impl TryInto<T, Error: fmt::Display>,
-    ) -> Self {
+    pub fn header<T: Serialize>(mut self, name: &'static str, value: impl Arg<T>) -> Self {
         if let Some(text) = self.text(name, value) {
             set(&mut self.headers, name, text);
         }
@@ -134,7 +129,7 @@ impl Call<'_> {
 
     /// Sets the JSON body.
     #[must_use]
-    pub fn body<T: Serialize>(mut self, value: impl TryInto<T, Error: fmt::Display>) -> Self {
+    pub fn body<T: Serialize>(mut self, value: impl Arg<T>) -> Self {
         match self
             .convert::<T>("body", value)
             .map(|body| serde_json::to_vec(&body))
@@ -161,7 +156,7 @@ impl Call<'_> {
         Ok(ResponseValue::stream(self.send(None).await?))
     }
 
-    fn convert<T>(&mut self, name: &str, value: impl TryInto<T, Error: fmt::Display>) -> Option<T> {
+    fn convert<T>(&mut self, name: &str, value: impl Arg<T>) -> Option<T> {
         match value.try_into() {
             Ok(value) => Some(value),
             Err(error) => {
@@ -173,11 +168,7 @@ impl Call<'_> {
 
     /// The text form of a parameter: the JSON string of a string, the JSON of a number or
     /// a flag.
-    fn text<T: Serialize>(
-        &mut self,
-        name: &str,
-        value: impl TryInto<T, Error: fmt::Display>,
-    ) -> Option<String> {
+    fn text<T: Serialize>(&mut self, name: &str, value: impl Arg<T>) -> Option<String> {
         let value = self.convert::<T>(name, value)?;
         match serde_json::to_value(&value) {
             Ok(serde_json::Value::String(text)) => Some(text),
@@ -329,4 +320,168 @@ macro_rules! client {
             }
         }
     };
+}
+
+/// Needs the server feature too, for the axum service the calls go to (`cargo test
+/// --workspace` turns on both).
+#[cfg(all(test, feature = "server"))]
+mod tests {
+    use axum::Json;
+    use axum::extract::{Path, RawQuery};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::{get, post};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    static ECHO: Endpoint = Endpoint {
+        method: Method::POST,
+        path: "/v1/things/{thing_id}/notes",
+        required: &["idempotency-key", "body"],
+        successes: &[200],
+        errors: &[404],
+    };
+
+    static MISSING: Endpoint = Endpoint {
+        method: Method::GET,
+        path: "/v1/missing",
+        required: &[],
+        successes: &[200],
+        errors: &[404],
+    };
+
+    static TEAPOT: Endpoint = Endpoint {
+        method: Method::GET,
+        path: "/v1/teapot",
+        required: &[],
+        successes: &[200],
+        errors: &[404],
+    };
+
+    /// A service that answers what it was sent, a declared 404 and an undeclared 418.
+    async fn service() -> Core {
+        async fn echo(
+            Path(thing): Path<String>,
+            RawQuery(query): RawQuery,
+            headers: HeaderMap,
+            Json(body): Json<Value>,
+        ) -> Json<Value> {
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .map(|v| v.to_str().unwrap_or("?").to_owned())
+            };
+            Json(json!({
+                "thing": thing,
+                "query": query,
+                "key": header("idempotency-key"),
+                "hooked": header("x-hooked"),
+                "accept": header("accept"),
+                "body": body,
+            }))
+        }
+        let app = axum::Router::new()
+            .route("/v1/things/{thing_id}/notes", post(echo))
+            .route(
+                "/v1/missing",
+                get(|| async {
+                    let body = json!({"code": "not_found", "message": "No such thing.", "request_id": "r-1"});
+                    (StatusCode::NOT_FOUND, Json(body))
+                }),
+            )
+            .route("/v1/teapot", get(|| async { StatusCode::IM_A_TEAPOT }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let hook = HeaderHook::new(|headers| {
+            headers.insert("x-hooked", HeaderValue::from_static("yes"));
+        });
+        Core::new(&url, default_http_client(), hook)
+    }
+
+    /// A core whose every request would fail to connect: a refusal seen here was made
+    /// before anything was sent.
+    fn nowhere() -> Core {
+        Core::new(
+            "http://127.0.0.1:9",
+            default_http_client(),
+            HeaderHook::default(),
+        )
+    }
+
+    fn refusal<T: fmt::Debug>(result: Result<T, Error<ErrorBody>>) -> String {
+        match result {
+            Err(Error::InvalidRequest(reason)) => reason,
+            other => panic!("expected a refusal before sending, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_arguments_go_where_the_endpoint_says_and_the_hook_runs() {
+        let core = service().await;
+        let answer = core
+            .call(&ECHO)
+            .path::<String>("thing_id", "a b/c")
+            .query::<i32>("page", 2)
+            .query::<String>("q", "red & blue")
+            .header::<String>("idempotency-key", "k-1")
+            .body::<Value>(json!({"note": "hi"}))
+            .json::<Value>()
+            .await
+            .expect("a 200")
+            .into_inner();
+        assert_eq!(answer["thing"], "a b/c", "{answer}");
+        assert_eq!(answer["query"], "page=2&q=red+%26+blue", "{answer}");
+        assert_eq!(answer["key"], "k-1");
+        assert_eq!(answer["hooked"], "yes");
+        assert_eq!(answer["accept"], "application/json");
+        assert_eq!(answer["body"], json!({"note": "hi"}));
+    }
+
+    #[tokio::test]
+    async fn a_declared_error_has_the_error_body_and_an_undeclared_one_is_unexpected() {
+        let core = service().await;
+        match core.call(&MISSING).json::<Value>().await {
+            Err(Error::ErrorResponse(body)) => {
+                assert_eq!(body.status(), 404);
+                assert_eq!(body.into_inner().code, "not_found");
+            }
+            other => panic!("expected the Error body, got {other:?}"),
+        }
+        match core.call(&TEAPOT).json::<Value>().await {
+            Err(Error::UnexpectedResponse(response)) => assert_eq!(response.status(), 418),
+            other => panic!("expected an unexpected response, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_without_what_it_requires_is_not_sent() {
+        let core = nowhere();
+        let no_path = core
+            .call(&ECHO)
+            .header::<String>("idempotency-key", "k")
+            .body::<Value>(json!({}));
+        assert_eq!(
+            refusal(no_path.json::<Value>().await),
+            "`thing_id` was not given"
+        );
+        let no_body = core
+            .call(&ECHO)
+            .path::<String>("thing_id", "t")
+            .header::<String>("idempotency-key", "k");
+        assert_eq!(
+            refusal(no_body.json::<Value>().await),
+            "`body` was not given"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_argument_that_does_not_convert_is_reported_and_not_sent() {
+        let core = nowhere();
+        let call = core.call(&MISSING).query::<u8>("page", 300_i32);
+        let reason = refusal(call.json::<Value>().await);
+        assert!(reason.starts_with("`page` is not valid"), "{reason}");
+    }
 }

@@ -48,6 +48,61 @@ impl From<String> for ConversionError {
     }
 }
 
+/// The conversions of a generated string type with limits, `pub struct X(String)` with a
+/// `fn check(&str) -> Result<(), ConversionError>` of its own: `Deref` to `str`'s
+/// `String`, `From<X> for String`, and `FromStr`, `TryFrom<&str>`, `TryFrom<String>` and
+/// `Deserialize`, each of which checks the value first, so no `X` breaks the limits.
+#[macro_export]
+macro_rules! checked_string {
+    ($name:ident) => {
+        impl ::std::ops::Deref for $name {
+            type Target = ::std::string::String;
+            fn deref(&self) -> &::std::string::String {
+                &self.0
+            }
+        }
+
+        impl ::std::convert::From<$name> for ::std::string::String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ConversionError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Self::check(value)?;
+                Ok(Self(value.to_owned()))
+            }
+        }
+
+        impl ::std::convert::TryFrom<&str> for $name {
+            type Error = $crate::ConversionError;
+            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+
+        impl ::std::convert::TryFrom<::std::string::String> for $name {
+            type Error = $crate::ConversionError;
+            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+                Self::check(&value)?;
+                Ok(Self(value))
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let value =
+                    <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                Self::try_from(value).map_err(<D::Error as ::serde::de::Error>::custom)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +119,36 @@ mod tests {
             json,
             serde_json::json!({"code": "cart_not_found", "message": "No cart has that id.", "request_id": "r-1"})
         );
+    }
+
+    /// A string of one to three letters, as a generated type with limits is.
+    #[derive(Debug, PartialEq, Serialize)]
+    struct Code(String);
+
+    impl Code {
+        fn check(value: &str) -> Result<(), ConversionError> {
+            if value.is_empty() || value.chars().count() > 3 {
+                return Err("must be one to three letters".into());
+            }
+            Ok(())
+        }
+    }
+
+    crate::checked_string!(Code);
+
+    #[test]
+    fn every_way_into_a_checked_string_checks_it() {
+        assert_eq!("abc".parse::<Code>().expect("fits").as_str(), "abc");
+        assert!("abcd".parse::<Code>().is_err());
+        assert!(Code::try_from("").is_err());
+        assert!(Code::try_from(String::from("abcd")).is_err());
+        let refused = serde_json::from_str::<Code>("\"abcd\"").expect_err("too long");
+        assert!(
+            refused.to_string().contains("one to three letters"),
+            "{refused}"
+        );
+        let code: Code = serde_json::from_str("\"ab\"").expect("fits");
+        assert_eq!(String::from(code), "ab");
     }
 
     #[test]

@@ -94,8 +94,7 @@ impl Client {
 }
 /// A builder per operation: set the arguments, then `send`.
 pub mod builder {
-    use std::fmt::Display;
-    use api_runtime::client::{ByteStream, Call, Error, ResponseValue};
+    use api_runtime::client::{Arg, ByteStream, Call, Error, ResponseValue};
     use super::types;
     /// A call of [`Client::create_cart`](super::Client::create_cart): set its arguments, then [`send`](Self::send) it.
     #[derive(Debug)]
@@ -113,7 +112,7 @@ pub mod builder {
     pub struct GetCart<'a>(pub(super) Call<'a>);
     impl GetCart<'_> {
         /// The cart's id.
-        pub fn cart_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn cart_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("cart_id", value))
         }
         /// Sends the call.
@@ -128,18 +127,15 @@ pub mod builder {
     pub struct AddLine<'a>(pub(super) Call<'a>);
     impl AddLine<'_> {
         /// The cart's id.
-        pub fn cart_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn cart_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("cart_id", value))
         }
         /// A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
-        pub fn idempotency_key(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn idempotency_key(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.header::<uuid::Uuid>("idempotency-key", value))
         }
         /// The request body.
-        pub fn body(self, value: impl TryInto<types::AddLine, Error: Display>) -> Self {
+        pub fn body(self, value: impl Arg<types::AddLine>) -> Self {
             Self(self.0.body::<types::AddLine>(value))
         }
         /// Sends the call.
@@ -154,14 +150,11 @@ pub mod builder {
     pub struct ClearCart<'a>(pub(super) Call<'a>);
     impl ClearCart<'_> {
         /// The cart's id.
-        pub fn cart_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn cart_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("cart_id", value))
         }
         /// A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
-        pub fn idempotency_key(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn idempotency_key(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.header::<uuid::Uuid>("idempotency-key", value))
         }
         /// Sends the call.
@@ -176,28 +169,19 @@ pub mod builder {
     pub struct SetLineQuantity<'a>(pub(super) Call<'a>);
     impl SetLineQuantity<'_> {
         /// The cart's id.
-        pub fn cart_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn cart_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("cart_id", value))
         }
         /// The product's id, as in the Catalog.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
-        pub fn idempotency_key(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn idempotency_key(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.header::<uuid::Uuid>("idempotency-key", value))
         }
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::SetQuantity, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::SetQuantity>) -> Self {
             Self(self.0.body::<types::SetQuantity>(value))
         }
         /// Sends the call.
@@ -212,21 +196,15 @@ pub mod builder {
     pub struct RemoveLine<'a>(pub(super) Call<'a>);
     impl RemoveLine<'_> {
         /// The cart's id.
-        pub fn cart_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn cart_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("cart_id", value))
         }
         /// The product's id, as in the Catalog.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// A key the client makes up for one change it means to make (a new UUID per user action) and sends again on every retry of that change. The first request with a key makes the change and records the key with it, in one step; a repeat within 24 hours answers as the first did (200, with the cart as it is now) and changes nothing. The same key with another change (another operation, product or quantity) is a 422 `idempotency_key_reused`. A request refused with a 4xx records nothing, so it can be corrected and sent again with the same key. Without a key, a retry after a 503 may make the change twice.
-        pub fn idempotency_key(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn idempotency_key(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.header::<uuid::Uuid>("idempotency-key", value))
         }
         /// Sends the call.

@@ -51,58 +51,19 @@ pub struct Money {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct MoneyCurrency(::std::string::String);
-impl ::std::ops::Deref for MoneyCurrency {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<MoneyCurrency> for ::std::string::String {
-    fn from(value: MoneyCurrency) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for MoneyCurrency {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl MoneyCurrency {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
         { ::regex_lite::Regex::new("^[A-Z]{3}$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for MoneyCurrency {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for MoneyCurrency {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MoneyCurrency {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(MoneyCurrency);
 ///`Quantity`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]

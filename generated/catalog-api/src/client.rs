@@ -122,45 +122,38 @@ impl Client {
 }
 /// A builder per operation: set the arguments, then `send`.
 pub mod builder {
-    use std::fmt::Display;
-    use api_runtime::client::{ByteStream, Call, Error, ResponseValue};
+    use api_runtime::client::{Arg, ByteStream, Call, Error, ResponseValue};
     use super::types;
     /// A call of [`Client::list_products`](super::Client::list_products): set its arguments, then [`send`](Self::send) it.
     #[derive(Debug)]
     pub struct ListProducts<'a>(pub(super) Call<'a>);
     impl ListProducts<'_> {
         /// Only products of the category with this slug.
-        pub fn category(
-            self,
-            value: impl TryInto<types::CategorySlug, Error: Display>,
-        ) -> Self {
+        pub fn category(self, value: impl Arg<types::CategorySlug>) -> Self {
             Self(self.0.query::<types::CategorySlug>("category", value))
         }
         /// Free-text search over name, description and attribute values.
-        pub fn q(self, value: impl TryInto<types::SearchText, Error: Display>) -> Self {
+        pub fn q(self, value: impl Arg<types::SearchText>) -> Self {
             Self(self.0.query::<types::SearchText>("q", value))
         }
         /// Lowest unit price, in minor units, inclusive.
-        pub fn min_price(self, value: impl TryInto<i64, Error: Display>) -> Self {
+        pub fn min_price(self, value: impl Arg<i64>) -> Self {
             Self(self.0.query::<i64>("min_price", value))
         }
         /// Highest unit price, in minor units, inclusive.
-        pub fn max_price(self, value: impl TryInto<i64, Error: Display>) -> Self {
+        pub fn max_price(self, value: impl Arg<i64>) -> Self {
             Self(self.0.query::<i64>("max_price", value))
         }
         /// The order of the results. Defaults to `relevance` when `q` is given and to `name` otherwise; `relevance` without `q` is the same as `name`. A price range whose minimum is above its maximum matches nothing.
-        pub fn sort(
-            self,
-            value: impl TryInto<types::ProductSort, Error: Display>,
-        ) -> Self {
+        pub fn sort(self, value: impl Arg<types::ProductSort>) -> Self {
             Self(self.0.query::<types::ProductSort>("sort", value))
         }
         /// The page to return, counted from 1.
-        pub fn page(self, value: impl TryInto<i32, Error: Display>) -> Self {
+        pub fn page(self, value: impl Arg<i32>) -> Self {
             Self(self.0.query::<i32>("page", value))
         }
         /// How many products a page holds.
-        pub fn page_size(self, value: impl TryInto<i32, Error: Display>) -> Self {
+        pub fn page_size(self, value: impl Arg<i32>) -> Self {
             Self(self.0.query::<i32>("page_size", value))
         }
         /// Sends the call.
@@ -175,10 +168,7 @@ pub mod builder {
     pub struct CreateProduct<'a>(pub(super) Call<'a>);
     impl CreateProduct<'_> {
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::ProductInput, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::ProductInput>) -> Self {
             Self(self.0.body::<types::ProductInput>(value))
         }
         /// Sends the call.
@@ -193,10 +183,7 @@ pub mod builder {
     pub struct GetProduct<'a>(pub(super) Call<'a>);
     impl GetProduct<'_> {
         /// The product's id.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// Sends the call.
@@ -211,17 +198,11 @@ pub mod builder {
     pub struct UpdateProduct<'a>(pub(super) Call<'a>);
     impl UpdateProduct<'_> {
         /// The product's id.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::ProductInput, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::ProductInput>) -> Self {
             Self(self.0.body::<types::ProductInput>(value))
         }
         /// Sends the call.
@@ -236,10 +217,7 @@ pub mod builder {
     pub struct DeleteProduct<'a>(pub(super) Call<'a>);
     impl DeleteProduct<'_> {
         /// The product's id.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// Sends the call.
@@ -252,10 +230,7 @@ pub mod builder {
     pub struct GetProductImage<'a>(pub(super) Call<'a>);
     impl GetProductImage<'_> {
         /// The product's id.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// Sends the call.
@@ -281,10 +256,7 @@ pub mod builder {
     pub struct GetReviewContext<'a>(pub(super) Call<'a>);
     impl GetReviewContext<'_> {
         /// The product's id.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// Sends the call.

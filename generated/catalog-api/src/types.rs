@@ -37,22 +37,10 @@ impl ::std::convert::From<
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AttributeMapValue(::std::string::String);
-impl ::std::ops::Deref for AttributeMapValue {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<AttributeMapValue> for ::std::string::String {
-    fn from(value: AttributeMapValue) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for AttributeMapValue {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl AttributeMapValue {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
@@ -61,37 +49,10 @@ impl ::std::str::FromStr for AttributeMapValue {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for AttributeMapValue {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for AttributeMapValue {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AttributeMapValue {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(AttributeMapValue);
 ///`Category`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Category {
@@ -117,22 +78,10 @@ pub struct CategoryRef {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CategorySlug(::std::string::String);
-impl ::std::ops::Deref for CategorySlug {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<CategorySlug> for ::std::string::String {
-    fn from(value: CategorySlug) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for CategorySlug {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl CategorySlug {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 64usize {
             return Err("longer than 64 characters".into());
         }
@@ -144,93 +93,27 @@ impl ::std::str::FromStr for CategorySlug {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for CategorySlug {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CategorySlug {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CategorySlug {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(CategorySlug);
 ///An ISO 4217 currency code.
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CurrencyCode(::std::string::String);
-impl ::std::ops::Deref for CurrencyCode {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<CurrencyCode> for ::std::string::String {
-    fn from(value: CurrencyCode) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for CurrencyCode {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl CurrencyCode {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
         { ::regex_lite::Regex::new("^[A-Z]{3}$").unwrap() });
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for CurrencyCode {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for CurrencyCode {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CurrencyCode {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(CurrencyCode);
 ///An amount of money in the currency's minor units (cents for USD).
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Money {
@@ -260,22 +143,10 @@ pub struct Product {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ProductDescription(::std::string::String);
-impl ::std::ops::Deref for ProductDescription {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ProductDescription> for ::std::string::String {
-    fn from(value: ProductDescription) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ProductDescription {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ProductDescription {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
@@ -284,37 +155,10 @@ impl ::std::str::FromStr for ProductDescription {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ProductDescription {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ProductDescription {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProductDescription {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ProductDescription);
 ///A product's fields as an admin writes them.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -335,22 +179,10 @@ pub struct ProductInput {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ProductName(::std::string::String);
-impl ::std::ops::Deref for ProductName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ProductName> for ::std::string::String {
-    fn from(value: ProductName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ProductName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ProductName {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -362,37 +194,10 @@ impl ::std::str::FromStr for ProductName {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ProductName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ProductName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ProductName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ProductName);
 ///`ProductPage`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ProductPage {
@@ -485,22 +290,10 @@ pub struct ReviewContext {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct SearchText(::std::string::String);
-impl ::std::ops::Deref for SearchText {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<SearchText> for ::std::string::String {
-    fn from(value: SearchText) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for SearchText {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl SearchText {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 200usize {
             return Err("longer than 200 characters".into());
         }
@@ -512,57 +305,18 @@ impl ::std::str::FromStr for SearchText {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for SearchText {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for SearchText {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SearchText {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(SearchText);
 ///A stock keeping unit, unique across the catalog.
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct Sku(::std::string::String);
-impl ::std::ops::Deref for Sku {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<Sku> for ::std::string::String {
-    fn from(value: Sku) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for Sku {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl Sku {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 32usize {
             return Err("longer than 32 characters".into());
         }
@@ -574,37 +328,10 @@ impl ::std::str::FromStr for Sku {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for Sku {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for Sku {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Sku {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(Sku);
 /// Generation of default values for serde.
 pub mod defaults {
     pub(super) fn default_bool<const V: bool>() -> bool {

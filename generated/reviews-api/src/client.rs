@@ -124,37 +124,30 @@ The voter is one `issueVoter` issued; any other is refused (422, `unknown_voter`
 }
 /// A builder per operation: set the arguments, then `send`.
 pub mod builder {
-    use std::fmt::Display;
-    use api_runtime::client::{ByteStream, Call, Error, ResponseValue};
+    use api_runtime::client::{Arg, ByteStream, Call, Error, ResponseValue};
     use super::types;
     /// A call of [`Client::list_reviews`](super::Client::list_reviews): set its arguments, then [`send`](Self::send) it.
     #[derive(Debug)]
     pub struct ListReviews<'a>(pub(super) Call<'a>);
     impl ListReviews<'_> {
         /// The product's id, as in the Catalog.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// The order; `newest` by default.
-        pub fn sort(
-            self,
-            value: impl TryInto<types::ReviewSort, Error: Display>,
-        ) -> Self {
+        pub fn sort(self, value: impl Arg<types::ReviewSort>) -> Self {
             Self(self.0.query::<types::ReviewSort>("sort", value))
         }
         /// Only reviews with this many stars.
-        pub fn rating(self, value: impl TryInto<i32, Error: Display>) -> Self {
+        pub fn rating(self, value: impl Arg<i32>) -> Self {
             Self(self.0.query::<i32>("rating", value))
         }
         /// How many reviews a page holds.
-        pub fn limit(self, value: impl TryInto<i32, Error: Display>) -> Self {
+        pub fn limit(self, value: impl Arg<i32>) -> Self {
             Self(self.0.query::<i32>("limit", value))
         }
         /// Where the page starts: the `next_cursor` of the previous page, used with the same `sort` and `rating`.
-        pub fn cursor(self, value: impl TryInto<String, Error: Display>) -> Self {
+        pub fn cursor(self, value: impl Arg<String>) -> Self {
             Self(self.0.query::<String>("cursor", value))
         }
         /// Sends the call.
@@ -169,17 +162,11 @@ pub mod builder {
     pub struct CreateReview<'a>(pub(super) Call<'a>);
     impl CreateReview<'_> {
         /// The product's id, as in the Catalog.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::ReviewInput, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::ReviewInput>) -> Self {
             Self(self.0.body::<types::ReviewInput>(value))
         }
         /// Sends the call.
@@ -194,10 +181,7 @@ pub mod builder {
     pub struct GetRatingSummary<'a>(pub(super) Call<'a>);
     impl GetRatingSummary<'_> {
         /// The product's id, as in the Catalog.
-        pub fn product_id(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn product_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("product_id", value))
         }
         /// Sends the call.
@@ -212,10 +196,7 @@ pub mod builder {
     pub struct GetRatingSummaries<'a>(pub(super) Call<'a>);
     impl GetRatingSummaries<'_> {
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::RatingSummariesRequest, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::RatingSummariesRequest>) -> Self {
             Self(self.0.body::<types::RatingSummariesRequest>(value))
         }
         /// Sends the call.
@@ -230,7 +211,7 @@ pub mod builder {
     pub struct GetReview<'a>(pub(super) Call<'a>);
     impl GetReview<'_> {
         /// The review's id.
-        pub fn review_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn review_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("review_id", value))
         }
         /// Sends the call.
@@ -245,7 +226,7 @@ pub mod builder {
     pub struct DeleteReview<'a>(pub(super) Call<'a>);
     impl DeleteReview<'_> {
         /// The review's id.
-        pub fn review_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn review_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("review_id", value))
         }
         /// Sends the call.
@@ -269,14 +250,11 @@ pub mod builder {
     pub struct MarkHelpful<'a>(pub(super) Call<'a>);
     impl MarkHelpful<'_> {
         /// The review's id.
-        pub fn review_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn review_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("review_id", value))
         }
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::HelpfulVote, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::HelpfulVote>) -> Self {
             Self(self.0.body::<types::HelpfulVote>(value))
         }
         /// Sends the call.

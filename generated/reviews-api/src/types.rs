@@ -8,22 +8,10 @@ pub use ::api_runtime::ErrorBody as Error;
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AuthorName(::std::string::String);
-impl ::std::ops::Deref for AuthorName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<AuthorName> for ::std::string::String {
-    fn from(value: AuthorName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for AuthorName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl AuthorName {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 60usize {
             return Err("longer than 60 characters".into());
         }
@@ -42,37 +30,10 @@ impl ::std::str::FromStr for AuthorName {
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
             );
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for AuthorName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for AuthorName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AuthorName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(AuthorName);
 ///A voter id, as `issueVoter` answers it and `markHelpful` takes it.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -86,22 +47,10 @@ pub struct HelpfulVote {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct HelpfulVoteVoter(::std::string::String);
-impl ::std::ops::Deref for HelpfulVoteVoter {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<HelpfulVoteVoter> for ::std::string::String {
-    fn from(value: HelpfulVoteVoter) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for HelpfulVoteVoter {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl HelpfulVoteVoter {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 76usize {
             return Err("longer than 76 characters".into());
         }
@@ -115,94 +64,28 @@ impl ::std::str::FromStr for HelpfulVoteVoter {
                 "doesn't match pattern \"^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$\"".into(),
             );
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for HelpfulVoteVoter {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for HelpfulVoteVoter {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HelpfulVoteVoter {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(HelpfulVoteVoter);
 ///`ListReviewsCursor`
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ListReviewsCursor(::std::string::String);
-impl ::std::ops::Deref for ListReviewsCursor {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ListReviewsCursor> for ::std::string::String {
-    fn from(value: ListReviewsCursor) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ListReviewsCursor {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ListReviewsCursor {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ListReviewsCursor {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ListReviewsCursor {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListReviewsCursor {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ListReviewsCursor);
 ///`RatingSummariesRequest`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -277,22 +160,10 @@ impl ::std::convert::From<
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewAttributesValue(::std::string::String);
-impl ::std::ops::Deref for ReviewAttributesValue {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ReviewAttributesValue> for ::std::string::String {
-    fn from(value: ReviewAttributesValue) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ReviewAttributesValue {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ReviewAttributesValue {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 100usize {
             return Err("longer than 100 characters".into());
         }
@@ -304,57 +175,18 @@ impl ::std::str::FromStr for ReviewAttributesValue {
         if PATTERN.find(value).is_none() {
             return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ReviewAttributesValue {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReviewAttributesValue {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReviewAttributesValue {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ReviewAttributesValue);
 ///`ReviewBody`
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewBody(::std::string::String);
-impl ::std::ops::Deref for ReviewBody {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ReviewBody> for ::std::string::String {
-    fn from(value: ReviewBody) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ReviewBody {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ReviewBody {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
@@ -373,37 +205,10 @@ impl ::std::str::FromStr for ReviewBody {
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
             );
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ReviewBody {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReviewBody {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReviewBody {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ReviewBody);
 ///`ReviewInput`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -490,22 +295,10 @@ impl ::std::convert::TryFrom<::std::string::String> for ReviewSort {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewTitle(::std::string::String);
-impl ::std::ops::Deref for ReviewTitle {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ReviewTitle> for ::std::string::String {
-    fn from(value: ReviewTitle) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ReviewTitle {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ReviewTitle {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 120usize {
             return Err("longer than 120 characters".into());
         }
@@ -524,37 +317,10 @@ impl ::std::str::FromStr for ReviewTitle {
                 "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
             );
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ReviewTitle {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ReviewTitle {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReviewTitle {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ReviewTitle);
 ///How many reviews gave each number of stars.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StarCounts {

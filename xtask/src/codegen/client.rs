@@ -56,9 +56,7 @@ pub fn generate(api: &Api, description: &str) -> Result<TokenStream> {
 
         /// A builder per operation: set the arguments, then `send`.
         pub mod builder {
-            use std::fmt::Display;
-
-            use api_runtime::client::{ByteStream, Call, Error, ResponseValue};
+            use api_runtime::client::{Arg, ByteStream, Call, Error, ResponseValue};
 
             use super::types;
 
@@ -129,7 +127,7 @@ fn builder(op: &Op) -> Result<TokenStream> {
         let ty = schema_type(schema);
         quote! {
             /// The request body.
-            pub fn body(self, value: impl TryInto<#ty, Error: Display>) -> Self {
+            pub fn body(self, value: impl Arg<#ty>) -> Self {
                 Self(self.0.body::<#ty>(value))
             }
         }
@@ -167,7 +165,7 @@ fn setter(param: &Param, place: Place) -> TokenStream {
     };
     quote! {
         #[doc = #doc]
-        pub fn #name(self, value: impl TryInto<#ty, Error: Display>) -> Self {
+        pub fn #name(self, value: impl Arg<#ty>) -> Self {
             Self(self.0.#call::<#ty>(#wire, value))
         }
     }

@@ -11,6 +11,7 @@ mod pattern;
 mod proto;
 mod rules;
 mod server;
+mod types;
 
 use std::collections::BTreeMap;
 use std::fs;

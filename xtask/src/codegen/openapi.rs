@@ -23,7 +23,7 @@ use openapiv3::OpenAPI;
 use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use quote::quote;
 
-use super::{Files, HEADER, client, model, pattern, rules, rust_file, server};
+use super::{Files, HEADER, client, model, pattern, rules, rust_file, server, types};
 
 /// Generates the crate of the spec at `root`/`spec_path` into `root`/`crates_dir`/<name>-api.
 pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Files) -> Result<()> {
@@ -42,7 +42,7 @@ pub fn generate(root: &Path, spec_path: &Path, crates_dir: &Path, files: &mut Fi
     rules::check(&spec, &api)?;
     let server = server::generate(name, &api)?;
     let client = client::generate(&api, spec.info.description.as_deref().unwrap_or_default())?;
-    let types = types(&spec)?;
+    let types = types_module(&spec)?;
 
     files.own_dir(&crate_dir);
     files.add(
@@ -78,9 +78,9 @@ fn parse(text: &str) -> Result<OpenAPI> {
 
 /// The types module: progenitor's, which is typify's output for the spec's schemas with
 /// the settings progenitor gives it, with what every spec shares replaced by the
-/// `api-runtime` item it shares. (The client is ours, [`super::client`]; progenitor's
+/// `api-runtime` item it shares ([`super::types`]). (The client is ours, [`super::client`]; progenitor's
 /// positional interface is chosen only because it asks typify for no struct builders.)
-fn types(spec: &OpenAPI) -> Result<proc_macro2::TokenStream> {
+fn types_module(spec: &OpenAPI) -> Result<proc_macro2::TokenStream> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -106,7 +106,7 @@ fn types(spec: &OpenAPI) -> Result<proc_macro2::TokenStream> {
         .context("progenitor produced no types module")?;
     let (_, mut items) = module.content.context("the types module is empty")?;
     pattern::make_linear(&mut items)?;
-    share_conversion_error(&mut items)?;
+    types::share_runtime_items(&mut items)?;
     Ok(quote! {
         //! The contract's schemas as Rust types, shared by client and server.
         #![cfg_attr(rustfmt, rustfmt::skip)]
@@ -116,22 +116,6 @@ fn types(spec: &OpenAPI) -> Result<proc_macro2::TokenStream> {
 
         #(#items)*
     })
-}
-
-/// typify writes the same `error` module (`ConversionError`) into every crate; it becomes a
-/// re-export of the runtime's, where the generated conversions still find it.
-fn share_conversion_error(items: &mut [syn::Item]) -> Result<()> {
-    let module = items
-        .iter_mut()
-        .find(|item| matches!(item, syn::Item::Mod(module) if module.ident == "error"))
-        .context("typify wrote no `error` module")?;
-    *module = syn::parse_quote! {
-        /// Why a value does not fit one of these types.
-        pub mod error {
-            pub use ::api_runtime::ConversionError;
-        }
-    };
-    Ok(())
 }
 
 fn manifest(name: &str, spec: &OpenAPI, spec_path: &str) -> String {

@@ -81,23 +81,22 @@ impl Client {
 }
 /// A builder per operation: set the arguments, then `send`.
 pub mod builder {
-    use std::fmt::Display;
-    use api_runtime::client::{ByteStream, Call, Error, ResponseValue};
+    use api_runtime::client::{Arg, ByteStream, Call, Error, ResponseValue};
     use super::types;
     /// A call of [`Client::list_items`](super::Client::list_items): set its arguments, then [`send`](Self::send) it.
     #[derive(Debug)]
     pub struct ListItems<'a>(pub(super) Call<'a>);
     impl ListItems<'_> {
         /// `limit`.
-        pub fn limit(self, value: impl TryInto<i32, Error: Display>) -> Self {
+        pub fn limit(self, value: impl Arg<i32>) -> Self {
             Self(self.0.query::<i32>("limit", value))
         }
         /// `tag`.
-        pub fn tag(self, value: impl TryInto<types::Tag, Error: Display>) -> Self {
+        pub fn tag(self, value: impl Arg<types::Tag>) -> Self {
             Self(self.0.query::<types::Tag>("tag", value))
         }
         /// `name`.
-        pub fn name(self, value: impl TryInto<String, Error: Display>) -> Self {
+        pub fn name(self, value: impl Arg<String>) -> Self {
             Self(self.0.query::<String>("name", value))
         }
         /// Sends the call.
@@ -112,17 +111,11 @@ pub mod builder {
     pub struct CreateItem<'a>(pub(super) Call<'a>);
     impl CreateItem<'_> {
         /// The same key again gives the item created the first time.
-        pub fn idempotency_key(
-            self,
-            value: impl TryInto<uuid::Uuid, Error: Display>,
-        ) -> Self {
+        pub fn idempotency_key(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.header::<uuid::Uuid>("idempotency-key", value))
         }
         /// The request body.
-        pub fn body(
-            self,
-            value: impl TryInto<types::ItemInput, Error: Display>,
-        ) -> Self {
+        pub fn body(self, value: impl Arg<types::ItemInput>) -> Self {
             Self(self.0.body::<types::ItemInput>(value))
         }
         /// Sends the call.
@@ -137,7 +130,7 @@ pub mod builder {
     pub struct GetItem<'a>(pub(super) Call<'a>);
     impl GetItem<'_> {
         /// `item_id`.
-        pub fn item_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn item_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("item_id", value))
         }
         /// Sends the call.
@@ -152,7 +145,7 @@ pub mod builder {
     pub struct DeleteItem<'a>(pub(super) Call<'a>);
     impl DeleteItem<'_> {
         /// `item_id`.
-        pub fn item_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn item_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("item_id", value))
         }
         /// Sends the call.
@@ -165,7 +158,7 @@ pub mod builder {
     pub struct GetItemLabel<'a>(pub(super) Call<'a>);
     impl GetItemLabel<'_> {
         /// `item_id`.
-        pub fn item_id(self, value: impl TryInto<uuid::Uuid, Error: Display>) -> Self {
+        pub fn item_id(self, value: impl Arg<uuid::Uuid>) -> Self {
             Self(self.0.path::<uuid::Uuid>("item_id", value))
         }
         /// Sends the call.

@@ -29,113 +29,35 @@ pub struct ItemList {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ItemName(::std::string::String);
-impl ::std::ops::Deref for ItemName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ItemName> for ::std::string::String {
-    fn from(value: ItemName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ItemName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ItemName {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 20usize {
             return Err("longer than 20 characters".into());
         }
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ItemName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ItemName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ItemName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ItemName);
 ///`ListItemsName`
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ListItemsName(::std::string::String);
-impl ::std::ops::Deref for ListItemsName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ListItemsName> for ::std::string::String {
-    fn from(value: ListItemsName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ListItemsName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
+impl ListItemsName {
+    /// Whether `value` keeps the schema's limits; every conversion into the
+    /// type goes through here.
+    fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
         if value.chars().count() > 10usize {
             return Err("longer than 10 characters".into());
         }
-        Ok(Self(value.to_string()))
+        Ok(())
     }
 }
-impl ::std::convert::TryFrom<&str> for ListItemsName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ListItemsName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListItemsName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+::api_runtime::checked_string!(ListItemsName);
 ///`Tag`
 #[derive(
     ::serde::Deserialize,
