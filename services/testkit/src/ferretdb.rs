@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::supervised::Supervised;
+use crate::supervised::{Faults, Supervised};
 use crate::{free_port, poll_until};
 
 /// The watchdog: run FerretDB until stdin closes, then stop it. The data directory belongs
@@ -82,28 +82,6 @@ impl FerretDbServer {
         format!("mongodb://127.0.0.1:{}/", self.port)
     }
 
-    /// Freezes the server (SIGSTOP): it keeps its connections but answers nothing, until
-    /// [`thaw`](Self::thaw).
-    pub fn freeze(&mut self) -> Result<()> {
-        self.process.freeze()
-    }
-
-    /// Lets a frozen server go on (SIGCONT).
-    pub fn thaw(&mut self) -> Result<()> {
-        self.process.thaw()
-    }
-
-    /// Kills the server (SIGKILL): no shutdown, as in a crash. [`resume`](Self::resume)
-    /// starts it again on the same data.
-    pub fn kill(&mut self) -> Result<()> {
-        self.process.kill()
-    }
-
-    /// Stops the server (SIGTERM) and waits for it.
-    pub fn stop(&mut self) -> Result<()> {
-        self.process.stop()
-    }
-
     /// Starts the server again on the same port with the same data.
     pub async fn resume(&mut self) -> Result<()> {
         if self.process.is_running() {
@@ -140,6 +118,12 @@ impl FerretDbServer {
             },
         )
         .await
+    }
+}
+
+impl Faults for FerretDbServer {
+    fn process(&mut self) -> &mut Supervised {
+        &mut self.process
     }
 }
 

@@ -16,9 +16,12 @@ pub mod postgres;
 pub mod process;
 pub mod proxy;
 pub mod redis;
+pub mod refusal;
 pub mod service;
 mod supervised;
 pub mod tools;
+
+pub use supervised::{Faults, Supervised};
 
 use std::future::Future;
 use std::net::TcpListener;

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
-use crate::supervised::Supervised;
+use crate::supervised::{Faults, Supervised};
 use crate::{free_port, poll_until, running_as_root};
 
 /// The watchdog: initialise a cluster in the server's directory unless it holds one, start
@@ -40,7 +40,9 @@ if [ "${PG_REMOVE_DIR:-}" = 1 ]; then rm -rf "$PG_DIR"; fi
 "#;
 
 /// A PostgreSQL server on a private port with a cluster of its own, stopped when dropped
-/// or when the test process exits.
+/// or when the test process exits. Its backends are frozen, thawed and killed with it;
+/// after a [`kill`](Faults::kill), what the write-ahead log holds is what
+/// [`resume`](Self::resume) recovers before it accepts connections.
 #[derive(Debug)]
 pub struct PostgresServer {
     port: u16,
@@ -77,23 +79,6 @@ impl PostgresServer {
         };
         server.resume()?;
         Ok(server)
-    }
-
-    /// Freezes the server and its backends (SIGSTOP): connections stay open, nothing is
-    /// answered, until [`thaw`](Self::thaw) (or the end of the test).
-    pub fn freeze(&mut self) -> Result<()> {
-        self.process.freeze()
-    }
-
-    /// Lets a frozen server go on (SIGCONT).
-    pub fn thaw(&mut self) -> Result<()> {
-        self.process.thaw()
-    }
-
-    /// Kills the server and its backends (SIGKILL), as in a crash; what the write-ahead
-    /// log holds is what [`resume`](Self::resume) recovers.
-    pub fn kill(&mut self) -> Result<()> {
-        self.process.kill()
     }
 
     /// Starts the server again on the same port with the same cluster; it recovers from
@@ -153,6 +138,12 @@ impl PostgresServer {
             name,
             port: self.port,
         })
+    }
+}
+
+impl Faults for PostgresServer {
+    fn process(&mut self) -> &mut Supervised {
+        &mut self.process
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::supervised::Supervised;
+use crate::supervised::{Faults, Supervised};
 use crate::{free_port, poll_until};
 
 /// The watchdog: run Redis until stdin closes, then stop it. The data directory belongs
@@ -25,7 +25,9 @@ wait "$redis" 2>/dev/null || true
 if [ "${REDIS_REMOVE_DIR:-}" = 1 ]; then rm -rf "$REDIS_DIR"; fi
 "#;
 
-/// A Redis server on a private port with a data directory of its own.
+/// A Redis server on a private port with a data directory of its own. It keeps an
+/// append-only file: after a [`kill`](Faults::kill), what the file holds is what
+/// [`resume`](Self::resume) finds; [`stop`](Faults::stop) lets Redis complete it.
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
@@ -64,28 +66,6 @@ impl RedisServer {
         self.dir.path().to_path_buf()
     }
 
-    /// Freezes the server (SIGSTOP): it keeps its connections but answers nothing, as a
-    /// server does that is swapping or stuck, until [`thaw`](Self::thaw).
-    pub fn freeze(&mut self) -> Result<()> {
-        self.process.freeze()
-    }
-
-    /// Lets a frozen server go on (SIGCONT).
-    pub fn thaw(&mut self) -> Result<()> {
-        self.process.thaw()
-    }
-
-    /// Kills the server (SIGKILL): no shutdown, as in a crash; what the append-only file
-    /// holds is what [`resume`](Self::resume) finds.
-    pub fn kill(&mut self) -> Result<()> {
-        self.process.kill()
-    }
-
-    /// Stops the server (SIGTERM, so the append-only file is complete) and waits for it.
-    pub fn stop(&mut self) -> Result<()> {
-        self.process.stop()
-    }
-
     /// Starts the server again on the same port with the same data.
     pub async fn resume(&mut self) -> Result<()> {
         if self.process.is_running() {
@@ -115,6 +95,12 @@ impl RedisServer {
             }
         })
         .await
+    }
+}
+
+impl Faults for RedisServer {
+    fn process(&mut self) -> &mut Supervised {
+        &mut self.process
     }
 }
 

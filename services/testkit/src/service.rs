@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::poll_until;
-use crate::supervised::Supervised;
+use crate::supervised::{Faults, Supervised};
 
 /// The watchdog: run the service until stdin closes, then stop it with SIGTERM (the
 /// graceful shutdown) and wait for it.
@@ -27,7 +27,8 @@ wait "$service" 2>/dev/null || true
 "#;
 
 /// A service binary running with the environment it was given, serving REST on
-/// `http_addr`.
+/// `http_addr`. [`stop`](Faults::stop) is its graceful shutdown (SIGTERM, in-flight
+/// requests drained); [`kill`](Faults::kill) cuts requests in flight off unanswered.
 #[derive(Debug)]
 pub struct ServiceProcess {
     binary: PathBuf,
@@ -77,16 +78,6 @@ impl ServiceProcess {
         format!("http://{}", self.http_addr)
     }
 
-    /// Kills the service (SIGKILL): requests in flight are cut off unanswered.
-    pub fn kill(&mut self) -> Result<()> {
-        self.process.kill()
-    }
-
-    /// Stops the service gracefully (SIGTERM) and waits until it has exited.
-    pub fn stop(&mut self) -> Result<()> {
-        self.process.stop()
-    }
-
     /// Starts the service again (when it is not running) and waits until it is ready.
     pub async fn resume(&mut self) -> Result<()> {
         if !self.process.is_running() {
@@ -113,6 +104,12 @@ impl ServiceProcess {
     /// What the service has logged so far, for a failing test's message.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("service.log")).unwrap_or_default()
+    }
+}
+
+impl Faults for ServiceProcess {
+    fn process(&mut self) -> &mut Supervised {
+        &mut self.process
     }
 }
 

@@ -7,8 +7,41 @@ use std::process::{Child, ChildStdin, Command};
 
 use anyhow::{Context, Result};
 
+/// The faults a test puts one of the kit's servers through, as production would: each
+/// is a [`Supervised`] process underneath. What a crash leaves behind (Redis's append-only
+/// file, PostgreSQL's write-ahead log) is told on each server's type, and each has its
+/// own `resume`, which starts it again on the same port and data.
+pub trait Faults {
+    /// The process underneath.
+    fn process(&mut self) -> &mut Supervised;
+
+    /// Freezes the server (SIGSTOP; its worker processes too, where it has them): it
+    /// keeps its connections but answers nothing, as a server does that is swapping or
+    /// stuck, until [`thaw`](Self::thaw) (or the end of the test).
+    fn freeze(&mut self) -> Result<()> {
+        self.process().freeze()
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    fn thaw(&mut self) -> Result<()> {
+        self.process().thaw()
+    }
+
+    /// Kills the server (SIGKILL): no shutdown, as in a crash; requests in flight are cut
+    /// off unanswered.
+    fn kill(&mut self) -> Result<()> {
+        self.process().kill()
+    }
+
+    /// Stops the server the way it is meant to stop (SIGTERM) and waits for it.
+    fn stop(&mut self) -> Result<()> {
+        self.process().stop()
+    }
+}
+
+/// A server run by a watchdog, which a test can freeze, thaw, kill and stop.
 #[derive(Debug)]
-pub(crate) struct Supervised {
+pub struct Supervised {
     /// The server's name, for messages.
     name: String,
     /// Where the watchdog writes the server's pid.

@@ -2,18 +2,9 @@
 //! the cart exactly as it was.
 
 use serde_json::{Value, json};
+use testkit::refusal::error_of;
 
 use crate::helpers::{self, TestCart, in_stock, into_result};
-
-/// Sends a raw request; returns the status, the error code and the message.
-async fn error_of(request: reqwest::RequestBuilder) -> (u16, String, String) {
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("a JSON error body");
-    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
-    assert!(!text("request_id").is_empty(), "{body}");
-    (status, text("code"), text("message"))
-}
 
 async fn snapshot(cart: &TestCart, id: uuid::Uuid) -> Vec<(uuid::Uuid, i32)> {
     cart.cart(id)

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use cart_api::client::HeaderHook;
 use catalog::testing::TestCatalog;
+use testkit::Faults;
 use testkit::faults::{self, Answer, Writes};
 use testkit::service::ServiceProcess;
 use uuid::Uuid;

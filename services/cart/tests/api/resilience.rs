@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use testkit::Faults;
 use testkit::proxy::Fault;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -2,28 +2,9 @@
 //! wrong, and writes nothing.
 
 use serde_json::{Value, json};
+use testkit::refusal::error_of;
 
 use crate::helpers::{self, ADMIN_TOKEN, TestCatalog, product_input};
-
-/// Sends a request and returns the status and the error body, checking that the body
-/// has the contract's shape and the request id of the response header.
-async fn error_of(request: reqwest::RequestBuilder) -> (u16, String, String) {
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let request_id = response.headers()["x-request-id"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let body: Value = response.json().await.expect("a JSON error body");
-    assert_eq!(
-        body["request_id"],
-        request_id.as_str(),
-        "the body names the request: {body}"
-    );
-    let code = body["code"].as_str().expect("a code").to_owned();
-    let message = body["message"].as_str().expect("a message").to_owned();
-    (status, code, message)
-}
 
 async fn product_count(catalog: &TestCatalog) -> i64 {
     catalog

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use catalog::testing::TestCatalog;
 use catalog_api::types;
+use testkit::Faults;
 use testkit::faults::{self, Answer, Outcome, Writes};
 use testkit::postgres::{PostgresServer, TestDatabase};
 use testkit::service::ServiceProcess;

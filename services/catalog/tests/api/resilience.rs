@@ -7,6 +7,7 @@ use catalog::seed;
 use catalog::testing::TestCatalog;
 use catalog_proto::v1::ValidateProductRequest;
 use catalog_proto::v1::catalog_service_client::CatalogServiceClient;
+use testkit::Faults;
 use testkit::postgres::PostgresServer;
 
 #[tokio::test]

@@ -2,17 +2,9 @@
 //! nothing.
 
 use serde_json::{Value, json};
+use testkit::refusal::error_of;
 
 use crate::helpers::{self, product_in};
-
-async fn error_of(request: reqwest::RequestBuilder) -> (u16, String, String) {
-    let response = request.send().await.expect("a response");
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.expect("a JSON error body");
-    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
-    assert!(!text("request_id").is_empty(), "{body}");
-    (status, text("code"), text("message"))
-}
 
 #[tokio::test]
 async fn bad_reviews_are_refused_and_nothing_is_written() {

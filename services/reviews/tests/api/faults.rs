@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use catalog::testing::TestCatalog;
+use testkit::Faults;
 use testkit::faults::{self, Answer, Writes};
 use testkit::service::ServiceProcess;
 use uuid::Uuid;

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use reviews_api::types::ReviewSort;
+use testkit::Faults;
 
 use crate::helpers::{self, into_result, product_in};
 
