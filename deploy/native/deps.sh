@@ -13,11 +13,16 @@ mkdir -p "$tools/bin"
 
 # nginx is the storefront's edge; chromium and its driver run the storefront's browser tests.
 apt_packages=(postgresql postgresql-client redis-server curl nginx chromium chromium-driver)
-# kill and pkill freeze and thaw the datastores in the resilience tests.
-apt_packages+=(procps)
+# kill and pkill freeze and thaw the datastores in the resilience tests; ss (iproute2)
+# checks that `make down` leaves no port listened on.
+apt_packages+=(procps iproute2)
 # wrk drives the REST benchmarks (`make bench`); ghz, installed below, the gRPC ones; h2load
 # (nghttp2) drives both protocols with one client for their comparison.
 apt_packages+=(wrk nghttp2-client)
+# The native telemetry stack (docs/observability.md): Prometheus (with promtool) and
+# Alertmanager from Debian; Zipkin, fetched below, runs on Java.
+apt_packages+=(prometheus prometheus-alertmanager)
+command -v java >/dev/null 2>&1 || apt_packages+=(openjdk-17-jre-headless)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 ferretdb_version=v1.24.2
@@ -25,6 +30,13 @@ oasdiff_version=v1.36.0
 ghz_version=v0.120.0
 cargo_deny_version=0.20.2
 oha_version=1.16.0
+victorialogs_version=v1.52.2
+zipkin_version=3.5.1
+zipkin_sha256=7ac633a6832647e71e50012a5e3e91fbc7054414955261724526030faf271d8d
+# The collector's components are pinned in its builder manifest; the builder is of the
+# same release.
+collector_manifest=$(dirname "$0")/../observability/collector/manifest.yaml
+collector_version=v$(sed -n 's/^  version: //p' "$collector_manifest")
 # wasm-bindgen-cli must be exactly the wasm-bindgen the storefront links, so Cargo.lock pins it.
 # (Not --locked: its published lock file pins a webpki-roots the registry does not serve.)
 wasm_bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(dirname "$0")/../../Cargo.lock")
@@ -58,7 +70,7 @@ need() {
 }
 need cargo "to build LocalMart (install Rust with rustup)"
 need rustup "to add the wasm32 target and rustfmt/clippy (install Rust with rustup)"
-need go "to build FerretDB and oasdiff from their Go modules (Go 1.22 or newer)"
+need go "to build FerretDB, oasdiff, the OpenTelemetry Collector and VictoriaLogs from their Go modules (Go 1.22 or newer)"
 need npm "to install buf and binaryen from the npm registry (Node.js 18 or newer)"
 need python3 "for supervisord and schemathesis (Python 3.9 or newer)"
 
@@ -119,6 +131,40 @@ if [ ! -x "$tools/bin/oasdiff" ] || [ ! -e "$tools/bin/.oasdiff-$oasdiff_version
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/oasdiff/oasdiff@$oasdiff_version"
   touch "$tools/bin/.oasdiff-$oasdiff_version"
 fi
+
+# The OpenTelemetry Collector of the native stack, built by the collector builder from the
+# pinned manifest (deploy/observability/collector/manifest.yaml).
+collector_stamp=$collector_version-$(sha256sum "$collector_manifest" | cut -c1-16)
+if [ ! -x "$tools/bin/localmart-otelcol" ] || [ ! -e "$tools/bin/.otelcol-$collector_stamp" ]; then
+  echo "building the OpenTelemetry Collector $collector_version with the collector builder"
+  scratch build_dir
+  GOBIN="$build_dir/bin" GOFLAGS=-mod=mod go install "go.opentelemetry.io/collector/cmd/builder@$collector_version"
+  sed "s|^dist:|dist:\n  output_path: $build_dir/out|" "$collector_manifest" >"$build_dir/manifest.yaml"
+  "$build_dir/bin/builder" --config "$build_dir/manifest.yaml" >"$build_dir/builder.log" 2>&1 ||
+    { tail -n 20 "$build_dir/builder.log" >&2; exit 1; }
+  install -m 0755 "$build_dir/out/localmart-otelcol" "$tools/bin/localmart-otelcol"
+  touch "$tools/bin/.otelcol-$collector_stamp"
+fi
+
+# VictoriaLogs keeps the native stack's logs, with its web UI built in.
+if [ ! -x "$tools/bin/victoria-logs" ] || [ ! -e "$tools/bin/.victorialogs-$victorialogs_version" ]; then
+  echo "installing VictoriaLogs $victorialogs_version with go install"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@$victorialogs_version"
+  touch "$tools/bin/.victorialogs-$victorialogs_version"
+fi
+
+# Zipkin keeps the native stack's traces, with its UI: the server's executable jar from
+# Maven Central, checked against the hash pinned above.
+zipkin_jar=$tools/zipkin/zipkin-server-$zipkin_version-exec.jar
+if [ ! -s "$zipkin_jar" ]; then
+  echo "fetching Zipkin $zipkin_version from Maven Central"
+  mkdir -p "$tools/zipkin"
+  curl -fsSL --retry 3 -o "$zipkin_jar.part" \
+    "https://repo1.maven.org/maven2/io/zipkin/zipkin-server/$zipkin_version/zipkin-server-$zipkin_version-exec.jar"
+  echo "$zipkin_sha256  $zipkin_jar.part" | sha256sum -c --quiet
+  mv "$zipkin_jar.part" "$zipkin_jar"
+fi
+ln -sfn "$zipkin_jar" "$tools/zipkin/zipkin-server.jar"
 
 # ghz drives the gRPC benchmarks (`make bench`), as users measure gRPC servers.
 if [ ! -x "$tools/bin/ghz" ] || [ ! -e "$tools/bin/.ghz-$ghz_version" ]; then

@@ -9,9 +9,10 @@ cd "$(dirname "$0")/../.."
 private=$(mktemp -d)
 export LOCALMART_STATE=$private/.localmart
 export LOCALMART_PROFILE=${1:-dev}
-read -r pg redis ferretdb catalog grpc cart reviews edge < <(python3 -c '
+read -r pg redis ferretdb catalog grpc cart reviews edge \
+  otlp_grpc otlp_http collector_metrics collector_prometheus zipkin victorialogs prometheus alertmanager < <(python3 -c '
 import socket
-sockets = [socket.socket() for _ in range(8)]
+sockets = [socket.socket() for _ in range(16)]
 for s in sockets:
     s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in sockets))
@@ -20,6 +21,13 @@ export LOCALMART_PG_PORT=$pg LOCALMART_REDIS_PORT=$redis LOCALMART_FERRETDB_PORT
 export CATALOG_HTTP_ADDR=127.0.0.1:$catalog CATALOG_GRPC_ADDR=127.0.0.1:$grpc
 export CART_HTTP_ADDR=127.0.0.1:$cart REVIEWS_HTTP_ADDR=127.0.0.1:$reviews
 export STOREFRONT_ADDR=127.0.0.1:$edge
+export LOCALMART_OTLP_GRPC_ADDR=127.0.0.1:$otlp_grpc LOCALMART_OTLP_HTTP_ADDR=127.0.0.1:$otlp_http
+export LOCALMART_COLLECTOR_METRICS_PORT=$collector_metrics
+export LOCALMART_COLLECTOR_PROMETHEUS_ADDR=127.0.0.1:$collector_prometheus
+export LOCALMART_ZIPKIN_PORT=$zipkin LOCALMART_VICTORIALOGS_ADDR=127.0.0.1:$victorialogs
+export LOCALMART_PROMETHEUS_ADDR=127.0.0.1:$prometheus LOCALMART_ALERTMANAGER_ADDR=127.0.0.1:$alertmanager
+all_ports=("$pg" "$redis" "$ferretdb" "$catalog" "$grpc" "$cart" "$reviews" "$edge" "$otlp_grpc" "$otlp_http"
+  "$collector_metrics" "$collector_prometheus" "$zipkin" "$victorialogs" "$prometheus" "$alertmanager")
 source deploy/native/env.sh
 
 cleanup() {
@@ -40,8 +48,18 @@ fail() {
   exit 1
 }
 
+# The first `make up` meets a telemetry part that cannot start (something else holds
+# Alertmanager's port): it says so, and the shop runs without it.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(600)' "$alertmanager" &
+squatter=$!
 deploy/native/up.sh >"$private/up.log" 2>&1 || { cat "$private/up.log" >&2; fail "up.sh failed"; }
+kill "$squatter"
 grep -q "LocalMart is up" "$private/up.log" || fail "up.sh did not print the URLs"
+grep -q "telemetry: alertmanager is not answering" "$private/up.log" ||
+  fail "up.sh did not say that Alertmanager is not running"
+grep -q "Not running   alertmanager" "$private/up.log" || fail "up.sh's URLs do not name Alertmanager as not running"
 
 shop=http://$STOREFRONT_ADDR
 curl -fsS "$shop/" | grep -q '<div id="main"' || fail "the edge does not serve the storefront"
@@ -79,6 +97,17 @@ for service in cart catalog; do
     grep -q "\"trace_id\":\"$trace\"" "$LOCALMART_STATE/logs/$service.log" ||
     fail "the $service's log has no line of trace $trace"
 done
+# The same click is one trace in Zipkin, through the collector: the Cart's spans and the
+# Catalog's.
+zipkin_trace=http://127.0.0.1:$zipkin/api/v2/trace/$trace
+traced_services() {
+  curl -fsS "$zipkin_trace" | python3 -c \
+    'import json, sys; print(" ".join(sorted({s["localEndpoint"]["serviceName"] for s in json.load(sys.stdin)})))'
+}
+export -f traced_services
+export zipkin_trace
+wait_for "trace $trace in Zipkin" 30 bash -c '[ "$(traced_services)" = "cart catalog" ]' ||
+  fail "Zipkin has trace $trace from '$(traced_services 2>/dev/null)', not from the cart and the catalog"
 untraced=$(cat "$LOCALMART_STATE"/logs/{catalog,cart,reviews}.log |
   grep -E '"message":"(request|call) served"' | grep -vc '"trace_id"' || true)
 [ "$untraced" = 0 ] || fail "$untraced request lines without a trace id"
@@ -126,6 +155,8 @@ grep -q "memory at its peak" "$private/load.log" || fail "make load did not prin
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"
 [ "$(cat "$LOCALMART_STATE/admin-token")" = "$token" ] || fail "a second make up changed the admin token"
+# and starts what had failed, now that its port is free.
+grep -q "Not running" "$private/up2.log" && fail "after a second make up, telemetry is still not running"
 
 deploy/native/down.sh >/dev/null || fail "down.sh failed"
 for path in "$LOCALMART_STATE" "$(pg_data)"; do
@@ -134,4 +165,10 @@ for path in "$LOCALMART_STATE" "$(pg_data)"; do
     fail "processes are still running after down.sh"
   fi
 done
-echo "native stack: up, a cart line through the edge, make load, up again, down: ok (state in a 0700 directory, cluster in $(pg_data))"
+for port in "${all_ports[@]}"; do
+  if ss -Htln "sport = :$port" | grep -q .; then
+    ss -Htlnp "sport = :$port" >&2
+    fail "port $port is still listened on after down.sh"
+  fi
+done
+echo "native stack: up (one telemetry part failing, then all), a cart line through the edge traced into Zipkin, make load, up again, down: ok (state in a 0700 directory, cluster in $(pg_data))"

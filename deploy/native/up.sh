@@ -11,7 +11,18 @@ $stage deps deploy/native/deps.sh
 $stage build cargo build --profile "$LOCALMART_PROFILE" --locked -p catalog -p cart -p reviews
 $stage storefront cargo xtask storefront
 
-mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb" "$LOCALMART_BIN"
+mkdir -p "$LOCALMART_STATE/logs" "$LOCALMART_STATE/redis" "$LOCALMART_STATE/ferretdb" "$LOCALMART_BIN" \
+  "$LOCALMART_STATE/prometheus" "$LOCALMART_STATE/victorialogs" "$LOCALMART_STATE/alertmanager"
+# Prometheus reads no environment, so its configuration is written out with this stack's
+# addresses.
+python3 - deploy/observability/prometheus/prometheus-native.yml "$LOCALMART_STATE/prometheus/prometheus.yml" <<'PY'
+import os, re, sys
+text = open(sys.argv[1]).read()
+missing = sorted(set(re.findall(r"\$\{(\w+)\}", text)) - set(os.environ))
+if missing:
+    sys.exit(f"prometheus-native.yml names unset variables: {', '.join(missing)}")
+open(sys.argv[2], "w").write(os.path.expandvars(text))
+PY
 # The secrets of this installation: each made on the first `make up` and kept, readable by
 # the owner alone, in the state folder, never the same on two machines.
 secret() {
@@ -102,7 +113,8 @@ fingerprint_file=$LOCALMART_STATE/supervisord.fingerprint
 if ctl pid >/dev/null 2>&1; then
   if [ "$(cat "$fingerprint_file" 2>/dev/null)" = "$fingerprint" ]; then
     echo "==> supervisord is running; reusing it"
-    ctl start postgres redis >/dev/null || true
+    # Whatever stopped or gave up since is started again (a no-op for what runs).
+    ctl start postgres redis otelcol zipkin victorialogs prometheus alertmanager >/dev/null || true
   else
     echo "==> the stack's configuration changed; restarting supervisord (data is kept)"
     deploy/native/down.sh >/dev/null
@@ -231,6 +243,28 @@ if ! wait_for "the storefront's edge to answer" 30 curl -fsS "http://$STOREFRONT
   exit 1
 fi
 
+# The telemetry stack is for watching the shop, which runs without it: a part that does
+# not answer is named, with its log, and `make up` goes on.
+telemetry_down=()
+telemetry() {
+  local program=$1 url=$2 started=$SECONDS
+  until curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; do
+    # FATAL: supervisord gave up on it (it exited at once, a few times over).
+    if (( SECONDS - started > 90 )) || ctl status "$program" | grep -q FATAL; then
+      echo "telemetry: $program is not answering at $url; the shop runs without it (log: $LOCALMART_STATE/logs/$program.log)" >&2
+      telemetry_down+=("$program")
+      return
+    fi
+    sleep 0.2
+  done
+}
+zipkin_url=http://127.0.0.1:$LOCALMART_ZIPKIN_PORT
+telemetry otelcol "http://127.0.0.1:$LOCALMART_COLLECTOR_METRICS_PORT/metrics"
+telemetry zipkin "$zipkin_url/health"
+telemetry victorialogs "http://$LOCALMART_VICTORIALOGS_ADDR/health"
+telemetry prometheus "http://$LOCALMART_PROMETHEUS_ADDR/-/ready"
+telemetry alertmanager "http://$LOCALMART_ALERTMANAGER_ADDR/-/ready"
+
 product=$(curl -fsS "http://$CATALOG_HTTP_ADDR/v1/products?page_size=1" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
 cat <<MSG
 
@@ -251,6 +285,15 @@ LocalMart is up. Shop at
   FerretDB      $MONGODB_URI  (MongoDB wire protocol, documents in PostgreSQL's
                 reviews database; set MONGODB_URI for a real MongoDB)
   Logs          $LOCALMART_STATE/logs/
+
+Watch it (docs/observability.md):
+
+  Traces        $zipkin_url/zipkin/   (Zipkin; a trace by id: $zipkin_url/zipkin/traces/<trace id>)
+  Logs          http://$LOCALMART_VICTORIALOGS_ADDR/select/vmui/   (VictoriaLogs; query trace_id:<id>)
+  Metrics       http://$LOCALMART_PROMETHEUS_ADDR/   (Prometheus; dashboards at /consoles/index.html)
+  Alerts        http://$LOCALMART_ALERTMANAGER_ADDR/   (Alertmanager; the SLO burn-rate alerts)
+  OTLP          grpc://$LOCALMART_OTLP_GRPC_ADDR  http://$LOCALMART_OTLP_HTTP_ADDR  (the collector)${telemetry_down[*]:+
+  Not running   ${telemetry_down[*]} (see above)}
   Admin token   in $token_file (this installation's own; for the services' own ports,
                 the edge passes none; README: Calling the Catalog)
 

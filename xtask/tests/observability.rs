@@ -1,0 +1,200 @@
+//! The telemetry stack's configuration under `deploy/observability/`, checked by each
+//! tool's own checker and held to the rule that the native and the container collectors
+//! run the same pipelines. Needs `localmart-otelcol`, `promtool` and `amtool` on PATH
+//! (`make test` installs and puts them there).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_yaml::Value;
+
+fn observability() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/observability")
+}
+
+fn yaml(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_mapping()
+        .map(|map| {
+            map.keys()
+                .filter_map(|key| key.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs `program` with `args`; its success, and what it said.
+fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> (bool, String) {
+    let output = Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap_or_else(|err| panic!("running {program} (installed by `make deps`): {err}"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), said)
+}
+
+/// The addresses the collector's configuration reads from its environment, as the native
+/// stack sets them (the values only need to be well formed here).
+const COLLECTOR_ENV: &[(&str, &str)] = &[
+    ("OTLP_GRPC_ENDPOINT", "127.0.0.1:14317"),
+    ("OTLP_HTTP_ENDPOINT", "127.0.0.1:14318"),
+    ("COLLECTOR_METRICS_HOST", "127.0.0.1"),
+    ("COLLECTOR_METRICS_PORT", "18888"),
+    ("COLLECTOR_PROMETHEUS_ENDPOINT", "127.0.0.1:18889"),
+    ("ZIPKIN_SPANS_URL", "http://127.0.0.1:19411/api/v2/spans"),
+    (
+        "VICTORIALOGS_OTLP_URL",
+        "http://127.0.0.1:19428/insert/opentelemetry/v1/logs",
+    ),
+];
+
+fn validate_collector(configs: &[&Path]) -> (bool, String) {
+    let mut args = vec!["validate".to_owned()];
+    for config in configs {
+        args.push(format!("--config={}", config.display()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run("localmart-otelcol", &args, COLLECTOR_ENV)
+}
+
+#[test]
+fn the_native_and_container_collectors_differ_only_in_their_exporters() {
+    let dir = observability().join("collector");
+    let pipelines = yaml(&dir.join("pipelines.yaml"));
+    let shared = keys(&pipelines["service"]["pipelines"]);
+    assert_eq!(
+        shared,
+        ["logs", "metrics", "traces"].map(str::to_owned).into()
+    );
+    for name in ["exporters-native.yaml", "exporters-containers.yaml"] {
+        let exporters = yaml(&dir.join(name));
+        assert_eq!(
+            keys(&exporters),
+            ["exporters", "service"].map(str::to_owned).into(),
+            "{name} may name exporters and nothing else"
+        );
+        assert_eq!(
+            keys(&exporters["service"]),
+            ["pipelines".to_owned()].into(),
+            "{name}"
+        );
+        assert_eq!(
+            keys(&exporters["service"]["pipelines"]),
+            shared,
+            "{name}: the same pipelines"
+        );
+        let mut used = BTreeSet::new();
+        for pipeline in &shared {
+            let listed = &exporters["service"]["pipelines"][pipeline.as_str()];
+            assert_eq!(
+                keys(listed),
+                ["exporters".to_owned()].into(),
+                "{name}: {pipeline}"
+            );
+            used.extend(
+                listed["exporters"]
+                    .as_sequence()
+                    .expect("a list")
+                    .iter()
+                    .map(|id| id.as_str().expect("an exporter id").to_owned()),
+            );
+        }
+        // Every trace goes to the span metrics too, whichever the trace store.
+        let traces = &exporters["service"]["pipelines"]["traces"]["exporters"];
+        assert!(
+            traces
+                .as_sequence()
+                .is_some_and(|list| list.iter().any(|id| id == "spanmetrics")),
+            "{name}: traces must feed spanmetrics"
+        );
+        used.remove("spanmetrics");
+        assert_eq!(
+            used,
+            keys(&exporters["exporters"]),
+            "{name}: every exporter is used, none is missing"
+        );
+    }
+}
+
+#[test]
+fn the_collector_validates_the_native_and_the_container_configuration() {
+    let dir = observability().join("collector");
+    for exporters in ["exporters-native.yaml", "exporters-containers.yaml"] {
+        let (ok, said) = validate_collector(&[&dir.join("pipelines.yaml"), &dir.join(exporters)]);
+        assert!(ok, "pipelines.yaml with {exporters}:\n{said}");
+    }
+    // The checker does refuse: a pipeline that names an exporter nobody defined.
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let broken = scratch.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "service:\n  pipelines:\n    logs:\n      exporters: [nowhere]\n",
+    )
+    .expect("written");
+    let (ok, said) = validate_collector(&[
+        &dir.join("pipelines.yaml"),
+        &dir.join("exporters-native.yaml"),
+        &broken,
+    ]);
+    assert!(
+        !ok && said.contains("nowhere"),
+        "validate accepted an unknown exporter:\n{said}"
+    );
+}
+
+#[test]
+fn prometheus_and_alertmanager_accept_their_configuration() {
+    // Prometheus's native configuration with the stack's addresses filled in, as up.sh
+    // writes it.
+    let template =
+        std::fs::read_to_string(observability().join("prometheus/prometheus-native.yml"))
+            .expect("the template");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut config = template.replace("${LOCALMART_ROOT}", &root.display().to_string());
+    for name in [
+        "LOCALMART_ALERTMANAGER_ADDR",
+        "CATALOG_HTTP_ADDR",
+        "CART_HTTP_ADDR",
+        "REVIEWS_HTTP_ADDR",
+        "LOCALMART_COLLECTOR_PROMETHEUS_ADDR",
+        "LOCALMART_PROMETHEUS_ADDR",
+        "LOCALMART_VICTORIALOGS_ADDR",
+    ] {
+        config = config.replace(&format!("${{{name}}}"), "127.0.0.1:1");
+    }
+    config = config.replace("${LOCALMART_COLLECTOR_METRICS_PORT}", "1");
+    let unfilled = regex_lite::Regex::new(r"\$\{\w+\}").expect("a pattern");
+    assert!(
+        !unfilled.is_match(&config),
+        "a name the test does not fill in:\n{config}"
+    );
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let rendered = scratch.path().join("prometheus.yml");
+    std::fs::write(&rendered, config).expect("written");
+    let (ok, said) = run(
+        "promtool",
+        &["check", "config", rendered.to_str().expect("UTF-8")],
+        &[],
+    );
+    assert!(ok, "promtool check config:\n{said}");
+
+    let alertmanager = observability().join("alertmanager/alertmanager.yml");
+    let (ok, said) = run(
+        "amtool",
+        &["check-config", alertmanager.to_str().expect("UTF-8")],
+        &[],
+    );
+    assert!(ok, "amtool check-config:\n{said}");
+}
