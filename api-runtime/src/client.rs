@@ -3,6 +3,10 @@
 //! each argument to its contract type and hand it to a [`Call`]; the call sends the
 //! request through the [`HeaderHook`] and sorts the answer by the statuses the operation
 //! declares. The answers are progenitor-client's [`ResponseValue`] and [`Error`].
+//!
+//! Every call is a client span, `{METHOD} {path template}` with the OpenTelemetry
+//! conventions' HTTP attributes, and the hook runs inside it: a hook that writes the
+//! current trace context (as the services' does) makes the server's span its child.
 
 use std::fmt;
 
@@ -11,6 +15,7 @@ use http::{HeaderName, HeaderValue, header};
 pub use progenitor_client::{ByteStream, Error, ResponseValue, encode_path};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::{ErrorBody, HeaderHook};
 
@@ -253,14 +258,28 @@ impl Call<'_> {
                 .body(body);
         }
         let mut request = request.build().map_err(Error::CommunicationError)?;
-        self.core.hook.apply(request.headers_mut());
-        let response = self
+        let span = client_span(self.endpoint, &request);
+        span.in_scope(|| self.core.hook.apply(request.headers_mut()));
+        let response = match self
             .core
             .http
             .execute(request)
+            .instrument(span.clone())
             .await
-            .map_err(Error::CommunicationError)?;
+        {
+            Ok(response) => response,
+            Err(error) => {
+                span.record("otel.status_code", "error");
+                span.record("error.type", "communication");
+                return Err(Error::CommunicationError(error));
+            }
+        };
         let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
+        if status >= 400 {
+            span.record("otel.status_code", "error");
+            span.record("error.type", status);
+        }
         if self.endpoint.successes.contains(&status) {
             Ok(response)
         } else if self.endpoint.errors.contains(&status) {
@@ -271,6 +290,24 @@ impl Call<'_> {
             Err(Error::UnexpectedResponse(response))
         }
     }
+}
+
+/// The client span of a call of `endpoint`.
+fn client_span(endpoint: &Endpoint, request: &reqwest::Request) -> tracing::Span {
+    let method = endpoint.method.as_str();
+    let url = request.url();
+    tracing::info_span!(
+        "http_call",
+        otel.name = format!("{method} {}", endpoint.path),
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = method,
+        url.template = endpoint.path,
+        server.address = url.host_str(),
+        server.port = url.port_or_known_default(),
+        http.response.status_code = tracing::field::Empty,
+        error.type = tracing::field::Empty,
+    )
 }
 
 impl fmt::Debug for Call<'_> {

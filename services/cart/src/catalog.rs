@@ -13,16 +13,15 @@ use catalog_proto::v1::{
     GetProductPricesRequest, ProductValidation, ValidateProductRequest, ValidateProductsRequest,
     ValidationReason,
 };
-use platform::grpc::TracePropagation;
+use platform::grpc::ClientSpans;
 use platform::resilience::{Breaker, RetryBudget};
 use tonic::Code;
-use tonic::codegen::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
 use crate::error::CartError;
 
-type Client = CatalogServiceClient<InterceptedService<Channel, TracePropagation>>;
+type Client = CatalogServiceClient<ClientSpans<Channel>>;
 
 /// A product's price and name as the Catalog has them now.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,7 +75,7 @@ impl Catalog {
             .timeout(timeout)
             .connect_lazy();
         Ok(Self {
-            client: CatalogServiceClient::with_interceptor(channel, TracePropagation),
+            client: CatalogServiceClient::new(ClientSpans::new(channel)),
             breaker,
             // Retries add at most 10 % to the calls the Catalog gets (and 10 more).
             budget: RetryBudget::new(10, 10),

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use platform::datastore::Datastore;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, FromRedisValue, Script};
 use uuid::Uuid;
@@ -271,17 +272,34 @@ struct Answer {
 
 /// The scripts, each hashed once; Redis caches them by hash after the first call.
 struct Scripts {
-    create: Script,
-    add: Script,
-    set: Script,
-    remove: Script,
-    clear: Script,
-    remember_prices: Script,
+    create: Named,
+    add: Named,
+    set: Named,
+    remove: Named,
+    clear: Named,
+    remember_prices: Named,
+}
+
+/// A script and the name its calls' spans give it (`db.stored_procedure.name`).
+struct Named {
+    name: &'static str,
+    script: Script,
+}
+
+impl Named {
+    fn new(name: &'static str, source: &str) -> Self {
+        Self {
+            name,
+            script: Script::new(source),
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct Store {
     redis: ConnectionManager,
+    /// Each Redis round trip is a client span (`EVALSHA`, `MULTI`).
+    db: Datastore,
     scripts: Arc<Scripts>,
     prefix: String,
     ttl: Duration,
@@ -309,18 +327,28 @@ impl Store {
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1);
+        let db = Datastore::new(
+            "redis",
+            url,
+            &client
+                .get_connection_info()
+                .redis_settings()
+                .db()
+                .to_string(),
+        );
         let redis = ConnectionManager::new_with_config(client, config).await?;
-        let change = |body: &str| Script::new(&format!("{CHANGE}{body}"));
+        let change = |name, body: &str| Named::new(name, &format!("{CHANGE}{body}"));
         let scripts = Scripts {
-            create: Script::new(CREATE),
-            add: change(ADD),
-            set: change(SET),
-            remove: change(REMOVE),
-            clear: change(CLEAR),
-            remember_prices: Script::new(REMEMBER_PRICES),
+            create: Named::new("create", CREATE),
+            add: change("add", ADD),
+            set: change("set", SET),
+            remove: change("remove", REMOVE),
+            clear: change("clear", CLEAR),
+            remember_prices: Named::new("remember_prices", REMEMBER_PRICES),
         };
         Ok(Self {
             redis,
+            db,
             scripts: Arc::new(scripts),
             prefix,
             ttl,
@@ -348,7 +376,7 @@ impl Store {
     /// a repeat succeeds as the first did.
     async fn change(
         &self,
-        script: &Script,
+        script: &Named,
         cart: Uuid,
         key: Option<IdempotencyKey>,
         change: &Change,
@@ -372,20 +400,24 @@ impl Store {
     /// Runs a script on the cart's key (and `record`, when there is one).
     async fn invoke(
         &self,
-        script: &Script,
+        script: &Named,
         cart: Uuid,
         record: Option<String>,
         args: &[String],
     ) -> Result<Answer, CartError> {
-        let mut invocation = script.key(self.key(cart));
+        let mut invocation = script.script.key(self.key(cart));
         if let Some(record) = record {
             invocation.key(record);
         }
         for arg in args {
             invocation.arg(arg);
         }
-        let answer: Vec<redis::Value> = invocation
-            .invoke_async(&mut self.redis.clone())
+        let span = self.db.span("EVALSHA", None);
+        span.record("db.stored_procedure.name", script.name);
+        let mut redis = self.redis.clone();
+        let answer: Vec<redis::Value> = self
+            .db
+            .call(span, invocation.invoke_async(&mut redis))
             .await
             .map_err(CartError::StoreUnavailable)?;
         let answer = parse_answer(&answer)?;
@@ -591,10 +623,17 @@ impl Store {
         let mut redis = self.redis.clone();
         let mut pipe = redis::pipe();
         pipe.atomic().hgetall(self.key(cart)).pttl(self.key(cart));
+        // One transaction: HGETALL and PTTL of the cart (and GET of the record).
+        let span = self.db.span("MULTI", None);
         let read: Result<(HashMap<String, String>, i64, Option<String>), _> = match record {
-            Some(record) => pipe.get(record).query_async(&mut redis).await,
-            None => pipe
-                .query_async(&mut redis)
+            Some(record) => {
+                self.db
+                    .call(span, pipe.get(record).query_async(&mut redis))
+                    .await
+            }
+            None => self
+                .db
+                .call(span, pipe.query_async(&mut redis))
                 .await
                 .map(|(fields, ttl_ms)| (fields, ttl_ms, None)),
         };

@@ -20,6 +20,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
+use platform::datastore::Datastore;
 use platform::metrics::Metrics;
 use platform::service::Service;
 use sqlx::PgPool;
@@ -68,7 +69,7 @@ impl Service for Catalog {
         Ok(Self {
             http,
             grpc,
-            store: Store::new(pool, cache),
+            store: Store::new(pool, cache, store_datastore(&config)?),
             changes,
             config,
             metrics,
@@ -184,6 +185,16 @@ pub async fn seed(config: &Config) -> Result<()> {
     let inserted = seed::load(&pool).await?;
     tracing::info!(inserted, "seed done");
     Ok(())
+}
+
+/// The database as the store's spans name it (`postgresql`, the database, its server).
+fn store_datastore(config: &Config) -> Result<Datastore> {
+    let url = config.database_url.expose();
+    let options: PgConnectOptions = url
+        .parse()
+        .context("DATABASE_URL is not a PostgreSQL URL")?;
+    let database = options.get_database().unwrap_or_default().to_owned();
+    Ok(Datastore::new("postgresql", url, &database))
 }
 
 /// The pool: waiting for a connection (which includes the check that an idle one still

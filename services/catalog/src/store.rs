@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
+use platform::datastore::Datastore;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -163,16 +164,23 @@ impl From<&Product> for Offer {
 }
 
 /// The catalog's data: products by id come from the [`Cache`] when it has them, and
-/// everything else from PostgreSQL.
+/// everything else from PostgreSQL. Every query is a client span (`SELECT products`,
+/// see [`Datastore`]).
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: PgPool,
     cache: Cache,
+    db: Datastore,
 }
 
 impl Store {
-    pub fn new(pool: PgPool, cache: Cache) -> Self {
-        Self { pool, cache }
+    pub fn new(pool: PgPool, cache: Cache, db: Datastore) -> Self {
+        Self { pool, cache, db }
+    }
+
+    /// The span of one `operation` on `table`.
+    fn span(&self, operation: &'static str, table: &'static str) -> tracing::Span {
+        self.db.span(operation, Some(table))
     }
 
     pub async fn close(&self) {
@@ -204,9 +212,12 @@ impl Store {
             "SELECT {PRODUCT_COLUMNS} FROM products p JOIN categories c ON c.id = p.category_id \
              WHERE p.id = ANY($1)"
         );
-        let read: Vec<Arc<Product>> = sqlx::query_as::<_, Product>(&sql)
+        let query = sqlx::query_as::<_, Product>(&sql)
             .bind(&missing)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.pool);
+        let read: Vec<Arc<Product>> = self
+            .db
+            .call(self.span("SELECT", "products"), query)
             .await?
             .into_iter()
             .map(Arc::new)
@@ -238,44 +249,47 @@ impl Store {
              WHERE {conditions} ORDER BY {order}, p.id LIMIT $5 OFFSET $6"
         );
         let offset = (filter.page - 1) * filter.page_size;
-        let items = sqlx::query_as::<_, Product>(&sql)
+        let query = sqlx::query_as::<_, Product>(&sql)
             .bind(&filter.category)
             .bind(&filter.text)
             .bind(filter.min_price)
             .bind(filter.max_price)
             .bind(filter.page_size)
             .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(&self.pool);
+        let items = self.db.call(self.span("SELECT", "products"), query).await?;
         let count_sql = format!(
             "SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id WHERE {conditions}"
         );
-        let total_items: i64 = sqlx::query_scalar(&count_sql)
+        let query = sqlx::query_scalar(&count_sql)
             .bind(&filter.category)
             .bind(&filter.text)
             .bind(filter.min_price)
             .bind(filter.max_price)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(&self.pool);
+        let total_items: i64 = self.db.call(self.span("SELECT", "products"), query).await?;
         Ok(ProductPage { items, total_items })
     }
 
     pub async fn categories(&self) -> Result<Vec<Category>, CatalogError> {
-        let categories = sqlx::query_as::<_, Category>(
+        let query = sqlx::query_as::<_, Category>(
             "SELECT c.id, c.slug, c.name, c.description, \
                     count(p.id) FILTER (WHERE p.active) AS product_count \
              FROM categories c LEFT JOIN products p ON p.category_id = c.id \
              GROUP BY c.id ORDER BY c.name",
         )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(categories)
+        .fetch_all(&self.pool);
+        Ok(self
+            .db
+            .call(self.span("SELECT", "categories"), query)
+            .await?)
     }
 
     pub async fn create_product(&self, product: NewProduct) -> Result<Product, CatalogError> {
         let product = product.validate()?;
         let id = Uuid::new_v4();
         self.write_product(
+            "INSERT",
             "INSERT INTO products (id, sku, name, description, category_id, price_minor, currency, \
                  stock, active, attributes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -294,6 +308,7 @@ impl Store {
         let product = product.validate()?;
         let updated = self
             .write_product(
+                "UPDATE",
                 "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, \
                      price_minor = $6, currency = $7, stock = $8, active = $9, attributes = $10, \
                      updated_at = now() \
@@ -311,16 +326,17 @@ impl Store {
         self.product(id).await
     }
 
-    /// Runs an INSERT or UPDATE whose parameters are the id ($1) and the product's fields
-    /// ($2 to $10, in column order), and returns how many rows it touched.
+    /// Runs an `operation` (INSERT or UPDATE) whose parameters are the id ($1) and the
+    /// product's fields ($2 to $10, in column order), and returns how many rows it touched.
     async fn write_product(
         &self,
+        operation: &'static str,
         sql: &str,
         id: Uuid,
         product: &NewProduct,
     ) -> Result<u64, CatalogError> {
         let category_id = self.category_id(&product.category_slug).await?;
-        let result = sqlx::query(sql)
+        let query = sqlx::query(sql)
             .bind(id)
             .bind(&product.sku)
             .bind(&product.name)
@@ -331,17 +347,20 @@ impl Store {
             .bind(product.stock)
             .bind(product.active)
             .bind(sqlx::types::Json(&product.attributes))
-            .execute(&self.pool)
+            .execute(&self.pool);
+        let result = self
+            .db
+            .call(self.span(operation, "products"), query)
             .await
             .map_err(|err| unique_violation_as_duplicate(err, &product.sku))?;
         Ok(result.rows_affected())
     }
 
     pub async fn delete_product(&self, id: Uuid) -> Result<(), CatalogError> {
-        let deleted = sqlx::query("DELETE FROM products WHERE id = $1")
+        let query = sqlx::query("DELETE FROM products WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .execute(&self.pool);
+        let deleted = self.db.call(self.span("DELETE", "products"), query).await?;
         if deleted.rows_affected() == 0 {
             return Err(CatalogError::ProductNotFound(id));
         }
@@ -359,9 +378,11 @@ impl Store {
     }
 
     async fn category_id(&self, slug: &str) -> Result<Uuid, CatalogError> {
-        sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+        let query = sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.pool);
+        self.db
+            .call(self.span("SELECT", "categories"), query)
             .await?
             .ok_or_else(|| CatalogError::UnknownCategory(slug.to_owned()))
     }

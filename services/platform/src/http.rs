@@ -231,13 +231,24 @@ impl Middleware {
         let route = request
             .extensions()
             .get::<MatchedPath>()
-            .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+            .map_or_else(|| UNMATCHED.to_owned(), |path| path.as_str().to_owned());
         let method = method_label(request.method());
         let id = request_id.to_str().unwrap_or_default();
+        // Named `{method} {route}` as the conventions ask, or the method alone when no
+        // route matched (a path the client chose would make names without bound).
+        let name = if route == UNMATCHED {
+            method.to_owned()
+        } else {
+            format!("{method} {route}")
+        };
         let span = tracing::info_span!(
             "http_request",
-            http.method = method,
+            otel.name = name,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = method,
             http.route = route.as_str(),
+            http.response.status_code = tracing::field::Empty,
             request_id = id,
             trace_id = tracing::field::Empty,
         );
@@ -263,8 +274,10 @@ impl Middleware {
                 .insert(REQUEST_ID, request_id.clone());
         }
 
+        span.record("http.response.status_code", status.as_u16());
         let latency_ms = elapsed.as_secs_f64() * 1000.0;
         if status.is_server_error() {
+            span.record("otel.status_code", "error");
             tracing::error!(parent: &span, status = status.as_u16(), latency_ms, "request failed");
         } else {
             tracing::info!(parent: &span, status = status.as_u16(), latency_ms, "request served");
@@ -281,6 +294,9 @@ impl Middleware {
         response
     }
 }
+
+/// The route label of a request that matched no route.
+const UNMATCHED: &str = "unmatched";
 
 /// The header that carries a request's id.
 const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");

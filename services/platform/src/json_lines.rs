@@ -5,11 +5,13 @@
 //! ```json
 //! {"timestamp":"2026-12-05T10:00:00.000000Z","level":"INFO","message":"request served",
 //!  "status":200,"latency_ms":0.4,"target":"platform::http",
-//!  "span":{"name":"http_request","http.method":"GET","request_id":"…","trace_id":"…"}}
+//!  "span":{"name":"http_request","http.request.method":"GET","http.route":"/v1/products",
+//!  "request_id":"…","trace_id":"…"}}
 //! ```
 //!
 //! (on one line): the event's own fields at the top, and under `span` the fields of every
-//! span it happened in, outermost first, with the innermost span's name. So every line
+//! span it happened in, outermost first, with the innermost span's name. The `otel.*`
+//! fields, which name a span in the traces, are left out. So every line
 //! written while a request is served carries the request's `trace_id` and `request_id`.
 //!
 //! `tracing_subscriber`'s own JSON formatter writes the same thing, but it keeps each
@@ -152,9 +154,18 @@ impl<'a> FieldWriter<'a> {
     }
 
     fn value(&mut self, field: &Field, value: impl Serialize) {
+        if is_for_traces(field) {
+            return;
+        }
         self.key(field);
         push_json(self.out, value);
     }
+}
+
+/// The `otel.*` fields (a span's name, kind and status as the trace shows them) are for
+/// the OpenTelemetry layer; a line has the span's own name and fields.
+fn is_for_traces(field: &Field) -> bool {
+    field.name().starts_with("otel.")
 }
 
 impl Visit for FieldWriter<'_> {
@@ -182,6 +193,9 @@ impl Visit for FieldWriter<'_> {
     /// `%value` and `?value` fields, and the message: written out, then quoted as a
     /// JSON string.
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if is_for_traces(field) {
+            return;
+        }
         thread_local! {
             static TEXT: RefCell<String> = const { RefCell::new(String::new()) };
         }
@@ -323,7 +337,9 @@ pub(crate) mod tests {
         let lines = logged(|| {
             let span = tracing::info_span!(
                 "http_request",
-                http.method = %"GET",
+                otel.name = "GET /v1/products",
+                otel.kind = "server",
+                http.request.method = %"GET",
                 request_id = "r-1",
                 trace_id = tracing::field::Empty,
             );
@@ -342,7 +358,7 @@ pub(crate) mod tests {
                 "target": module_path!(),
                 "span": {
                     "name": "http_request",
-                    "http.method": "GET",
+                    "http.request.method": "GET",
                     "request_id": "r-1",
                     "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
                 },

@@ -19,6 +19,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod datastore;
 pub mod grpc;
 pub mod http;
 pub mod json_lines;

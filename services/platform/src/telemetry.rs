@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use opentelemetry::propagation::Injector;
 use opentelemetry::trace::{TraceContextExt, TracerProvider};
 use opentelemetry::{KeyValue, global};
 use opentelemetry_otlp::WithExportConfig;
@@ -239,20 +238,6 @@ pub fn inject_trace(headers: &mut http::HeaderMap) {
     global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&context, &mut opentelemetry_http::HeaderInjector(headers));
     });
-}
-
-/// Writes trace context into gRPC metadata.
-pub(crate) struct MetadataInjector<'a>(pub &'a mut tonic::metadata::MetadataMap);
-
-impl Injector for MetadataInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        if let (Ok(key), Ok(value)) = (
-            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
-            tonic::metadata::MetadataValue::try_from(value.as_str()),
-        ) {
-            self.0.insert(key, value);
-        }
-    }
 }
 
 /// Whether `init` set up OTLP export of metrics.

@@ -15,8 +15,12 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use mongodb::bson::{self, Bson, Document, doc};
+use mongodb::error::ErrorKind;
+use mongodb::event::EventHandler;
+use mongodb::event::command::CommandEvent;
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, IndexModel};
+use platform::datastore::Datastore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -134,6 +138,53 @@ pub struct Store {
     calls: Arc<Calls>,
 }
 
+/// A client span for every command the driver sends while a request is served (`find
+/// reviews`, `aggregate reviews`, `insert votes`): opened when the driver starts the
+/// command, in the caller's span, and closed when it answers or fails. The driver says
+/// which command and collection; the command's contents (a review's words, an author)
+/// stay out of the span. Commands made outside a request (the readiness probe, the
+/// start-up work) make no span.
+fn command_spans(db: Datastore) -> EventHandler<CommandEvent> {
+    let open: Arc<std::sync::Mutex<HashMap<i32, tracing::Span>>> = Arc::default();
+    EventHandler::callback(move |event| {
+        let mut open = open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match event {
+            CommandEvent::Started(started) => {
+                if tracing::Span::current().is_none() {
+                    return;
+                }
+                // The collection is the value of the command's first field (`{find:
+                // "reviews", …}`); `getMore` names it under `collection`.
+                let collection = started
+                    .command
+                    .iter()
+                    .next()
+                    .and_then(|(_, value)| value.as_str())
+                    .or_else(|| started.command.get_str("collection").ok());
+                let span = db.span(&started.command_name, collection);
+                open.insert(started.request_id, span);
+            }
+            CommandEvent::Succeeded(succeeded) => {
+                open.remove(&succeeded.request_id);
+            }
+            CommandEvent::Failed(failed) => {
+                if let Some(span) = open.remove(&failed.request_id) {
+                    // The server's code name (`DuplicateKey`): its message may quote data.
+                    let kind = match &*failed.failure.kind {
+                        ErrorKind::Command(command) => command.code_name.as_str(),
+                        _ => "client",
+                    };
+                    span.record("otel.status_code", "error");
+                    span.record("error.type", kind);
+                }
+            }
+            _ => {}
+        }
+    })
+}
+
 /// Connections to the store: a light call may look several documents up at once.
 const POOL_SIZE: u32 = 32;
 
@@ -143,6 +194,8 @@ impl Store {
     pub async fn connect(uri: &str, database: &str, timeout: Duration) -> anyhow::Result<Self> {
         let mut options = ClientOptions::parse(uri).await?;
         options.app_name = Some("localmart-reviews".to_owned());
+        options.command_event_handler =
+            Some(command_spans(Datastore::new("mongodb", uri, database)));
         options.server_selection_timeout = Some(timeout);
         options.connect_timeout = Some(timeout);
         options.max_pool_size = Some(POOL_SIZE);
