@@ -112,6 +112,17 @@ cart_trace=("$request < -" "cart CLIENT multi < $request" "cart CLIENT evalsha <
   "catalog CLIENT select products < catalog SERVER $call")
 wait_for "trace $trace in Zipkin" 30 python3 deploy/native/trace.py "$zipkin_url" "$trace" "${cart_trace[@]}" ||
   { python3 deploy/native/trace.py "$zipkin_url" "$trace" "${cart_trace[@]}"; fail "Zipkin lacks spans of the traced add-to-cart"; }
+# Its log lines reach VictoriaLogs over OTLP too, each with the trace id and its span's.
+logged_by() {
+  curl -fsS "http://127.0.0.1:$victorialogs/select/logsql/query" --data-urlencode "query=trace_id:$1" |
+    python3 -c 'import json, sys
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+print(" ".join(sorted({l["service.name"] for l in lines if len(l.get("span_id", "")) == 16})))'
+}
+export -f logged_by
+export victorialogs
+wait_for "trace $trace in VictoriaLogs" 30 bash -c '[ "$(logged_by "$0")" = "cart catalog" ]' "$trace" ||
+  fail "VictoriaLogs has lines of trace $trace from '$(logged_by "$trace")', not from the cart and the catalog"
 # A review written through the shop: Reviews asks the Catalog over REST and writes through
 # the MongoDB wire protocol.
 trace=$(python3 -c 'import secrets; print(secrets.token_hex(16))')

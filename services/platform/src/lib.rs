@@ -23,6 +23,7 @@ pub mod datastore;
 pub mod grpc;
 pub mod http;
 pub mod json_lines;
+pub mod log_export;
 pub mod log_writer;
 pub mod metrics;
 pub mod overload;

@@ -3,19 +3,22 @@
 //! Logs are JSON lines on stdout ([`crate::json_lines`], written in batches by
 //! [`crate::log_writer`]); inside a request each line carries the request's span with its
 //! `trace_id` and `request_id`. `RUST_LOG` chooses the lines, never the traces. Traces
-//! always exist (so trace ids appear in logs and propagate to other services); they and
-//! the request metrics are exported over
-//! OTLP/gRPC only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Trace context travels in
+//! always exist (so trace ids appear in logs and propagate to other services); they, the
+//! request metrics and the log lines (as log records with their trace context,
+//! [`crate::log_export`]) are exported over OTLP/gRPC only when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Trace context travels in
 //! W3C `traceparent` headers on REST and gRPC alike.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use opentelemetry::logs::LoggerProvider as _;
 use opentelemetry::trace::{TraceContextExt, TracerProvider};
 use opentelemetry::{KeyValue, global};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
@@ -56,6 +59,7 @@ impl TelemetryConfig {
 pub struct Telemetry {
     tracer_provider: SdkTracerProvider,
     meter_provider: Option<SdkMeterProvider>,
+    logger_provider: Option<SdkLoggerProvider>,
     logs: crate::log_writer::BatchedStdout,
 }
 
@@ -70,6 +74,11 @@ impl Telemetry {
         {
             eprintln!("flushing metrics failed: {err}");
         }
+        if let Some(logger_provider) = self.logger_provider
+            && let Err(err) = logger_provider.shutdown()
+        {
+            eprintln!("flushing log records failed: {err}");
+        }
     }
 }
 
@@ -82,7 +91,19 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
 
     let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
     let mut meter_provider = None;
+    let mut logger_provider = None;
     if let Some(endpoint) = &config.otlp_endpoint {
+        let records = opentelemetry_otlp::LogExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint)
+            .build()
+            .context("building the OTLP log exporter")?;
+        logger_provider = Some(
+            SdkLoggerProvider::builder()
+                .with_resource(resource.clone())
+                .with_batch_exporter(records)
+                .build(),
+        );
         let spans = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
             .with_endpoint(endpoint)
@@ -109,9 +130,18 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     // Lines go out in batches: see `log_writer`.
     let logs = crate::log_writer::BatchedStdout::start();
     let directives = std::env::var(EnvFilter::DEFAULT_ENV).unwrap_or_else(|_| "info".to_owned());
-    subscriber(tracer, &directives, config.json_logs, logs.clone())?
-        .try_init()
-        .context("installing the log subscriber")?;
+    let exported_logs = logger_provider.as_ref().map(|provider| {
+        crate::log_export::OtlpLogs::new(provider.logger(config.service_name.clone()))
+    });
+    subscriber(
+        tracer,
+        &directives,
+        config.json_logs,
+        logs.clone(),
+        exported_logs,
+    )?
+    .try_init()
+    .context("installing the log subscriber")?;
 
     tracing::info!(
         service = %config.service_name,
@@ -121,17 +151,20 @@ pub fn init(config: &TelemetryConfig) -> Result<Telemetry> {
     Ok(Telemetry {
         tracer_provider,
         meter_provider,
+        logger_provider,
         logs,
     })
 }
 
 /// The subscriber every service installs: the filter (below), the OTel layer, which makes
-/// each span's trace context, and the log lines.
+/// each span's trace context, the log lines, and the same lines as OTLP log records when
+/// they are exported.
 fn subscriber<W>(
     tracer: opentelemetry_sdk::trace::SdkTracer,
     directives: &str,
     json_logs: bool,
     writer: W,
+    exported_logs: Option<crate::log_export::OtlpLogs>,
 ) -> Result<impl tracing::Subscriber + Send + Sync + 'static>
 where
     W: for<'a> fmt::MakeWriter<'a> + Send + Sync + 'static,
@@ -157,7 +190,8 @@ where
     Ok(tracing_subscriber::registry()
         .with(TracedSpansAndLogLevel(log_level))
         .with(otel_layer)
-        .with(lines))
+        .with(lines)
+        .with(exported_logs))
 }
 
 /// The one filter of the subscriber: every span at `info` and above, which the traces
@@ -301,7 +335,7 @@ pub(crate) mod tests {
         global::set_text_map_propagator(TraceContextPropagator::new());
         let tracer = SdkTracerProvider::builder().build().tracer("test");
         let lines = crate::json_lines::tests::Lines::default();
-        let subscriber = subscriber(tracer, directives, true, lines.clone()).expect("valid");
+        let subscriber = subscriber(tracer, directives, true, lines.clone(), None).expect("valid");
         tracing::subscriber::with_default(subscriber, f);
         lines.parsed()
     }
@@ -362,7 +396,7 @@ pub(crate) mod tests {
     #[test]
     fn a_rust_log_that_is_not_a_filter_is_refused() {
         let tracer = SdkTracerProvider::builder().build().tracer("test");
-        let refused = subscriber(tracer, "info,=[", true, std::io::sink).err();
+        let refused = subscriber(tracer, "info,=[", true, std::io::sink, None).err();
         assert!(
             refused.is_some_and(|err| err.to_string().contains("RUST_LOG")),
             "a typo in RUST_LOG is reported, not ignored"
