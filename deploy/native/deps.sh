@@ -22,6 +22,8 @@ apt_packages+=(wrk nghttp2-client)
 # The native telemetry stack (docs/observability.md): Prometheus (with promtool) and
 # Alertmanager from Debian; Zipkin, fetched below, runs on Java.
 apt_packages+=(prometheus prometheus-alertmanager)
+# PyYAML: deploy/native/promql.py reads the rules to query each against Prometheus.
+apt_packages+=(python3-yaml)
 command -v java >/dev/null 2>&1 || apt_packages+=(openjdk-17-jre-headless)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)

@@ -179,6 +179,18 @@ for journey in "browse a category" "search" "open a product" "fill a cart" "read
 done
 grep -q "memory at its peak" "$private/load.log" || fail "make load did not print the stack's peak memory"
 
+# With that traffic, every query of the dashboards and the rules answers from the real
+# Prometheus (deploy/native/promql.py; the span metrics take a flush of the collector and
+# a scrape to appear), and the latency buckets of the span metrics carry exemplars: trace
+# ids a dashboard links to.
+wait_for "every dashboard and rule query to answer" 90 python3 deploy/native/promql.py "http://127.0.0.1:$prometheus" ||
+  { python3 deploy/native/promql.py "http://127.0.0.1:$prometheus"; fail "a dashboard or rule query does not answer"; }
+exemplars=$(curl -fsS "http://127.0.0.1:$prometheus/api/v1/query_exemplars" \
+  --data-urlencode 'query=traces_span_metrics_duration_milliseconds_bucket' \
+  --data-urlencode "start=$(( $(date +%s) - 600 ))" --data-urlencode "end=$(date +%s)" | python3 -c \
+  'import json, sys; print(sum(1 for s in json.load(sys.stdin)["data"] for e in s["exemplars"] if len(e["labels"].get("trace_id", "")) == 32))')
+[ "$exemplars" -gt 0 ] || fail "Prometheus holds no exemplars with trace ids"
+
 # A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"

@@ -198,3 +198,155 @@ fn prometheus_and_alertmanager_accept_their_configuration() {
     );
     assert!(ok, "amtool check-config:\n{said}");
 }
+
+#[test]
+fn the_slo_rules_load_and_their_alerts_fire_only_on_a_burn() {
+    let rules = observability().join("prometheus/rules/slos.yml");
+    let (ok, said) = run(
+        "promtool",
+        &["check", "rules", rules.to_str().expect("UTF-8")],
+        &[],
+    );
+    assert!(ok, "promtool check rules:\n{said}");
+    // The unit tests name the rules file relative to themselves.
+    let tests = observability().join("prometheus/tests/slos.test.yml");
+    let output = Command::new("promtool")
+        .args(["test", "rules", "slos.test.yml"])
+        .current_dir(tests.parent().expect("a directory"))
+        .output()
+        .expect("promtool (installed by `make deps`)");
+    assert!(
+        output.status.success(),
+        "promtool test rules:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn every_alert_has_a_runbook_section() {
+    let runbooks = std::fs::read_to_string(observability().join("../../docs/runbooks.md"))
+        .expect("docs/runbooks.md");
+    let sections: BTreeSet<&str> = runbooks
+        .lines()
+        .filter_map(|line| line.strip_prefix("## "))
+        .collect();
+    let alerts = xtask::codegen::observability::alert_names();
+    assert!(!alerts.is_empty());
+    for alert in alerts {
+        assert!(
+            sections.contains(alert.as_str()),
+            "docs/runbooks.md has no section `## {alert}`"
+        );
+    }
+}
+
+#[test]
+fn the_container_prometheus_has_the_native_ones_jobs_and_passes_promtool() {
+    let dir = observability().join("prometheus");
+    let jobs = |name: &str| -> Vec<(String, Vec<String>)> {
+        yaml(&dir.join(name))["scrape_configs"]
+            .as_sequence()
+            .expect("scrape configs")
+            .iter()
+            .map(|job| {
+                let labels = job["static_configs"]
+                    .as_sequence()
+                    .expect("static configs")
+                    .iter()
+                    .map(|config| format!("{:?}", config["labels"]))
+                    .collect();
+                (
+                    job["job_name"].as_str().expect("a job name").to_owned(),
+                    labels,
+                )
+            })
+            .collect()
+    };
+    let native: Vec<_> = jobs("prometheus-native.yml");
+    let containers: Vec<_> = jobs("prometheus-containers.yml");
+    // The native stack also scrapes VictoriaLogs, which the container stack replaces by Loki.
+    let native_without_logs: Vec<_> = native
+        .into_iter()
+        .map(|(job, labels)| {
+            (
+                job,
+                labels
+                    .into_iter()
+                    .filter(|l| !l.contains("victorialogs"))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        native_without_logs, containers,
+        "the same jobs, services and components"
+    );
+    let config = dir.join("prometheus-containers.yml");
+    let (ok, said) = run(
+        "promtool",
+        &["check", "config", config.to_str().expect("UTF-8")],
+        &[],
+    );
+    assert!(ok, "promtool check config:\n{said}");
+}
+
+#[test]
+fn grafana_links_metrics_traces_and_logs_and_has_every_datasource_the_dashboards_use() {
+    let provisioning = observability().join("grafana/provisioning");
+    let datasources = yaml(&provisioning.join("datasources/datasources.yaml"));
+    let by_uid: std::collections::BTreeMap<String, Value> = datasources["datasources"]
+        .as_sequence()
+        .expect("datasources")
+        .iter()
+        .map(|source| {
+            (
+                source["uid"].as_str().expect("a uid").to_owned(),
+                source.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_uid.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["loki", "prometheus", "tempo"]
+    );
+    // Exemplars open traces; traces open their logs; log lines open their trace.
+    let prometheus = &by_uid["prometheus"]["jsonData"]["exemplarTraceIdDestinations"][0];
+    assert_eq!(prometheus["datasourceUid"], "tempo");
+    assert_eq!(
+        prometheus["name"], "trace_id",
+        "the exemplars' label, as the span metrics write it"
+    );
+    assert_eq!(
+        by_uid["tempo"]["jsonData"]["tracesToLogsV2"]["datasourceUid"],
+        "loki"
+    );
+    assert_eq!(
+        by_uid["loki"]["jsonData"]["derivedFields"][0]["datasourceUid"],
+        "tempo"
+    );
+
+    let dashboards = observability().join("grafana/dashboards");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dashboards).expect("the dashboards") {
+        let path = entry.expect("an entry").path();
+        let dashboard: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
+        for panel in dashboard["panels"].as_array().expect("panels") {
+            for target in panel["targets"].as_array().expect("targets") {
+                let uid = target["datasource"]["uid"].as_str().expect("a datasource");
+                assert!(
+                    by_uid.contains_key(uid),
+                    "{}: datasource {uid} is not provisioned",
+                    path.display()
+                );
+                assert!(target["expr"].as_str().is_some_and(|expr| !expr.is_empty()));
+            }
+        }
+        count += 1;
+    }
+    assert!(
+        count >= 5,
+        "the dashboards are written by `cargo xtask codegen`"
+    );
+}

@@ -6,6 +6,7 @@
 
 mod client;
 mod model;
+pub mod observability;
 pub mod openapi;
 mod pattern;
 mod proto;
@@ -85,6 +86,7 @@ pub fn generate(root: &Path) -> Result<Files> {
             .with_context(|| format!("generating from {}", spec.display()))?;
     }
     proto::generate(root, &mut files).context("generating from specs/proto")?;
+    observability::generate(&mut files).context("generating the dashboards and SLO rules")?;
     Ok(files)
 }
 
