@@ -15,34 +15,30 @@ pub mod store;
 pub mod testing;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use platform::metrics::Metrics;
 use platform::resilience::{Breaker, BreakerPolicy};
 use platform::service::Service;
-use tokio::net::TcpListener;
 
 pub use crate::config::Config;
 pub use crate::error::CartError;
 use crate::store::Store;
 
-/// A Cart with its listener bound and its stores connected, ready to [`run`](Self::run).
+/// A Cart with its stores connected, its app put together and its listener bound, ready
+/// to [`run`](Self::run).
 #[derive(Debug)]
 pub struct Cart {
-    http: TcpListener,
-    store: Store,
-    catalog: Arc<catalog::Catalog>,
+    rest: platform::http::Rest,
     config: Config,
-    metrics: Metrics,
 }
 
 impl Service for Cart {
     type Config = Config;
 
     /// Connects to Redis (which must be up) and prepares the Catalog client (which need
-    /// not be: it connects on first use), then binds the listener; port 0 picks a free one.
+    /// not be: it connects on first use), puts the app together, then binds the listener;
+    /// port 0 picks a free one.
     async fn build(mut config: Config) -> Result<Self> {
         let store = Store::connect(
             config.redis_url.expose(),
@@ -63,48 +59,32 @@ impl Service for Cart {
             breaker,
         )
         .context("the Catalog's URL (CATALOG_GRPC_URL)")?;
+        let api = rest::Api::new(store.clone(), Arc::new(catalog), config.currency.clone());
+        // The contract promises a `Retry-After` on every 503: the breaker's open period,
+        // the earliest a retry can find the Catalog being asked again.
+        let retry_after = config.breaker_open_for.as_secs().max(1);
+        let api_router =
+            platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
         // From here on the configuration says where the service really listens.
-        let http = platform::http::bind(&mut config.http_addr, "REST").await?;
-        Ok(Self {
-            http,
+        let rest = platform::http::Rest::bind(
+            &mut config.http_addr,
+            config.limits,
             store,
-            catalog: Arc::new(catalog),
-            config,
-            metrics: Metrics::new(),
-        })
+            api_router,
+            cart_api::server::OPENAPI_JSON,
+        )
+        .await?;
+        Ok(Self { rest, config })
     }
 
-    fn http_addr(&self) -> SocketAddr {
-        self.config.http_addr
-    }
-
-    fn bound(&self) -> Config {
-        self.config.clone()
+    fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Serves REST until `shutdown` completes, then drains in-flight requests.
     async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
-        let api = rest::Api::new(
-            self.store.clone(),
-            Arc::clone(&self.catalog),
-            self.config.currency.clone(),
-        );
-        // The contract promises a `Retry-After` on every 503: the breaker's open period,
-        // the earliest a retry can find the Catalog being asked again.
-        let retry_after = self.config.breaker_open_for.as_secs().max(1);
-        let api_router =
-            platform::http::retry_after_on_unavailable(cart_api::server::router(api), retry_after);
-        let app = platform::http::app(
-            api_router,
-            cart_api::server::OPENAPI_JSON,
-            self.metrics.clone(),
-            self.store.clone(),
-            self.config.limits,
-        );
-        tracing::info!(rest = %self.http_addr(), catalog = %self.config.catalog_url, "cart serving");
-        platform::http::serve(self.http, app, shutdown)
-            .await
-            .context("REST server failed")?;
+        tracing::info!(rest = %self.config.http_addr, catalog = %self.config.catalog_url, "cart serving");
+        self.rest.serve(shutdown).await?;
         tracing::info!("cart stopped");
         Ok(())
     }

@@ -60,3 +60,9 @@ impl Config {
         })
     }
 }
+
+impl platform::service::ServiceConfig for Config {
+    fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+}

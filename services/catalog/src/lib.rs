@@ -17,7 +17,6 @@ pub mod store;
 pub mod testing;
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use platform::datastore::Datastore;
@@ -52,7 +51,7 @@ impl Service for Catalog {
 
     /// Connects to the database, checks that it is migrated, subscribes to its changes
     /// (so the cache is in use from the first request) and binds both listeners; port 0
-    /// picks free ports, which [`bound`](Self::bound) then reports.
+    /// picks free ports, which [`config`](Self::config) then reports.
     async fn build(mut config: Config) -> Result<Self> {
         let pool = connect(&config).await?;
         check_migrated(&pool).await?;
@@ -76,12 +75,8 @@ impl Service for Catalog {
         })
     }
 
-    fn http_addr(&self) -> SocketAddr {
-        self.config.http_addr
-    }
-
-    fn bound(&self) -> Config {
-        self.config.clone()
+    fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Serves REST and gRPC until `shutdown` completes, then drains both.

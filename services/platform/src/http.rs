@@ -319,6 +319,42 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
+/// A REST-only service's app and listener, ready to serve: what the Cart and Reviews
+/// build, and then run.
+#[derive(Debug)]
+pub struct Rest {
+    listener: TcpListener,
+    app: Router,
+}
+
+impl Rest {
+    /// Binds `addr` (writing back the address it bound) for the [`app`] of `api`, held to
+    /// `limits`, ready when `readiness` is, with `document` as its live document and
+    /// request metrics of its own.
+    pub async fn bind(
+        addr: &mut std::net::SocketAddr,
+        limits: Limits,
+        readiness: impl Readiness,
+        api: Router,
+        document: &'static str,
+    ) -> anyhow::Result<Self> {
+        let listener = bind(addr, "REST").await?;
+        let app = app(api, document, Metrics::new(), readiness, limits);
+        Ok(Self { listener, app })
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        serve(self.listener, self.app, shutdown)
+            .await
+            .context("REST server failed")
+    }
+}
+
 /// Binds a listener for `what` (`REST`, `gRPC`) on `addr`, and writes back the address
 /// it bound, so that port 0 becomes the port the system picked.
 pub async fn bind(addr: &mut std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {

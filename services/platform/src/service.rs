@@ -19,22 +19,26 @@ use crate::telemetry::{self, TelemetryConfig};
 pub trait Service: Sized + Send + 'static {
     /// Its typed settings, read from the environment by the binary and written out by
     /// each service's `testing` module for tests.
-    type Config: Clone + Send + Sync + 'static;
+    type Config: ServiceConfig;
 
-    /// Connects to what the service needs and binds its listeners; port 0 picks free ones.
+    /// Connects to what the service needs, puts its app together and binds its
+    /// listeners (port 0 picks free ones): everything that can fail before it serves.
     fn build(config: Self::Config) -> impl Future<Output = anyhow::Result<Self>> + Send;
 
-    /// Where its REST API listens.
-    fn http_addr(&self) -> SocketAddr;
-
     /// Its configuration with the addresses it bound, so a restart binds the same ones.
-    fn bound(&self) -> Self::Config;
+    fn config(&self) -> &Self::Config;
 
     /// Serves until `shutdown` completes, then drains in-flight requests.
     fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// What the lifecycle reads of a service's configuration.
+pub trait ServiceConfig: Clone + Send + Sync + 'static {
+    /// Where its REST API listens: after `build`, the address it bound.
+    fn http_addr(&self) -> SocketAddr;
 }
 
 /// A service binary's whole `main`: the service `name`, configured by `config`, served

@@ -9,7 +9,7 @@ use anyhow::Result;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::service::Service;
+use crate::service::{Service, ServiceConfig as _};
 
 /// A service of type `S` running in this process. Dropping it stops the service without
 /// waiting for it to drain.
@@ -33,8 +33,8 @@ impl<S: Service> TestServer<S> {
 
     async fn launch(&mut self) -> Result<()> {
         let service = S::build(self.config.clone()).await?;
-        self.config = service.bound();
-        self.http_addr = Some(service.http_addr());
+        self.config = service.config().clone();
+        self.http_addr = Some(self.config.http_addr());
         let (stop, stopped) = oneshot::channel::<()>();
         // A dropped sender (the test let go of the server) stops the service too.
         let task = tokio::spawn(service.run(async {
