@@ -103,6 +103,22 @@ macro_rules! checked_string {
     };
 }
 
+/// In a generated type's `check`: returns `Err(message)` from it unless `value` matches
+/// `pattern` (the spec's pattern, translated by the generator to `regex-lite` syntax,
+/// whose matching takes time linear in the value). The regex is compiled once.
+#[macro_export]
+macro_rules! check_pattern {
+    ($value:expr, $pattern:literal, $message:literal) => {{
+        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> =
+            ::std::sync::LazyLock::new(|| {
+                ::regex_lite::Regex::new($pattern).expect("the generator translated the pattern")
+            });
+        if PATTERN.find($value).is_none() {
+            return Err($message.into());
+        }
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,9 +143,7 @@ mod tests {
 
     impl Code {
         fn check(value: &str) -> Result<(), ConversionError> {
-            if value.is_empty() || value.chars().count() > 3 {
-                return Err("must be one to three letters".into());
-            }
+            crate::check_pattern!(value, "^[a-z]{1,3}$", "must be one to three letters");
             Ok(())
         }
     }
@@ -140,6 +154,7 @@ mod tests {
     fn every_way_into_a_checked_string_checks_it() {
         assert_eq!("abc".parse::<Code>().expect("fits").as_str(), "abc");
         assert!("abcd".parse::<Code>().is_err());
+        assert!("AB".parse::<Code>().is_err(), "the pattern is checked");
         assert!(Code::try_from("").is_err());
         assert!(Code::try_from(String::from("abcd")).is_err());
         let refused = serde_json::from_str::<Code>("\"abcd\"").expect_err("too long");

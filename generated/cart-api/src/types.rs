@@ -5,14 +5,16 @@
 /// The `Error` schema, the same in every contract.
 pub use ::api_runtime::ErrorBody as Error;
 ///`AddLine`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AddLine {
     pub product_id: ::uuid::Uuid,
     pub quantity: Quantity,
 }
 ///`Cart`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Cart {
     ///When the cart expires unless it is changed before then.
     pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -27,7 +29,8 @@ pub struct Cart {
     pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 ///`CartLine`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CartLine {
     /**False when the product no longer exists or is no longer for sale; such a line counts toward neither the item count nor the subtotal.
 */
@@ -41,31 +44,32 @@ pub struct CartLine {
     pub unit_price: Money,
 }
 ///An amount of money in the currency's minor units (cents for USD).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Money {
     pub amount_minor: i64,
     ///An ISO 4217 currency code.
     pub currency: MoneyCurrency,
 }
 ///An ISO 4217 currency code.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct MoneyCurrency(::std::string::String);
 impl MoneyCurrency {
     /// Whether `value` keeps the schema's limits; every conversion into the
     /// type goes through here.
     fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[A-Z]{3}$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[A-Z]{3}$", "doesn't match pattern \"^[A-Z]{3}$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(MoneyCurrency);
 ///`Quantity`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct Quantity(pub ::std::num::NonZeroU32);
 impl ::std::ops::Deref for Quantity {
@@ -108,7 +112,8 @@ impl ::std::convert::TryFrom<String> for Quantity {
     }
 }
 ///`SetQuantity`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
     pub quantity: Quantity,

@@ -5,7 +5,8 @@
 /// The `Error` schema, the same in every contract.
 pub use ::api_runtime::ErrorBody as Error;
 ///Specifications of the product, such as `colour` or `battery_life`.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct AttributeMap(
     pub ::std::collections::HashMap<::std::string::String, AttributeMapValue>,
@@ -34,7 +35,8 @@ impl ::std::convert::From<
     }
 }
 ///`AttributeMapValue`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AttributeMapValue(::std::string::String);
 impl AttributeMapValue {
@@ -44,17 +46,16 @@ impl AttributeMapValue {
         if value.chars().count() > 500usize {
             return Err("longer than 500 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[^\\x{00}]*$", "doesn't match pattern \"^[^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(AttributeMapValue);
 ///`Category`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Category {
     pub description: ::std::string::String,
     pub id: ::uuid::Uuid,
@@ -64,18 +65,21 @@ pub struct Category {
     pub slug: CategorySlug,
 }
 ///`CategoryList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CategoryList {
     pub items: ::std::vec::Vec<Category>,
 }
 ///`CategoryRef`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CategoryRef {
     pub name: ::std::string::String,
     pub slug: CategorySlug,
 }
 ///A category's URL name.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CategorySlug(::std::string::String);
 impl CategorySlug {
@@ -88,40 +92,40 @@ impl CategorySlug {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[a-z0-9]+(-[a-z0-9]+)*$",
+            "doesn't match pattern \"^[a-z0-9]+(-[a-z0-9]+)*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(CategorySlug);
 ///An ISO 4217 currency code.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct CurrencyCode(::std::string::String);
 impl CurrencyCode {
     /// Whether `value` keeps the schema's limits; every conversion into the
     /// type goes through here.
     fn check(value: &str) -> ::std::result::Result<(), ::api_runtime::ConversionError> {
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[A-Z]{3}$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[A-Z]{3}$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[A-Z]{3}$", "doesn't match pattern \"^[A-Z]{3}$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(CurrencyCode);
 ///An amount of money in the currency's minor units (cents for USD).
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: CurrencyCode,
 }
 ///`Product`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Product {
     ///Whether the product is for sale.
     pub active: bool,
@@ -140,7 +144,8 @@ pub struct Product {
     pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 ///No NUL characters.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ProductDescription(::std::string::String);
 impl ProductDescription {
@@ -150,17 +155,16 @@ impl ProductDescription {
         if value.chars().count() > 5000usize {
             return Err("longer than 5000 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[^\\x{00}]*$", "doesn't match pattern \"^[^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(ProductDescription);
 ///A product's fields as an admin writes them.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     #[serde(default = "defaults::default_bool::<true>")]
@@ -176,7 +180,8 @@ pub struct ProductInput {
     pub stock: i32,
 }
 ///No NUL characters.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ProductName(::std::string::String);
 impl ProductName {
@@ -189,17 +194,16 @@ impl ProductName {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[^\\x{00}]*$", "doesn't match pattern \"^[^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(ProductName);
 ///`ProductPage`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProductPage {
     pub items: ::std::vec::Vec<Product>,
     pub page: i32,
@@ -208,18 +212,8 @@ pub struct ProductPage {
     pub total_pages: i64,
 }
 ///`ProductSort`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum ProductSort {
     #[serde(rename = "relevance")]
     Relevance,
@@ -275,7 +269,8 @@ impl ::std::convert::TryFrom<::std::string::String> for ProductSort {
     }
 }
 ///A product as the Reviews service sees it.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReviewContext {
     pub active: bool,
     pub category: CategoryRef,
@@ -287,7 +282,8 @@ pub struct ReviewContext {
     pub review_attributes: ::std::vec::Vec<::std::string::String>,
 }
 ///Words to search for; no NUL characters.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct SearchText(::std::string::String);
 impl SearchText {
@@ -300,17 +296,16 @@ impl SearchText {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[^\\x{00}]*$", "doesn't match pattern \"^[^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(SearchText);
 ///A stock keeping unit, unique across the catalog.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct Sku(::std::string::String);
 impl Sku {
@@ -323,11 +318,10 @@ impl Sku {
         if value.chars().count() < 3usize {
             return Err("shorter than 3 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[A-Z0-9]+(-[A-Z0-9]+)*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[A-Z0-9]+(-[A-Z0-9]+)*$",
+            "doesn't match pattern \"^[A-Z0-9]+(-[A-Z0-9]+)*$\""
+        );
         Ok(())
     }
 }

@@ -5,7 +5,8 @@
 /// The `Error` schema, the same in every contract.
 pub use ::api_runtime::ErrorBody as Error;
 ///The name shown with the review.
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AuthorName(::std::string::String);
 impl AuthorName {
@@ -18,24 +19,18 @@ impl AuthorName {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regex_lite::Regex::new(
-                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
-                )
-                .unwrap()
-        });
-        if PATTERN.find(value).is_none() {
-            return Err(
-                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
-            );
-        }
+        ::api_runtime::check_pattern!(
+            value,
+            "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+            "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(AuthorName);
 ///A voter id, as `issueVoter` answers it and `markHelpful` takes it.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct HelpfulVote {
     /**An anonymous voter: a random id and this service's signature of it (HMAC-SHA256), so only ids it issued are taken.
@@ -44,7 +39,8 @@ pub struct HelpfulVote {
 }
 /**An anonymous voter: a random id and this service's signature of it (HMAC-SHA256), so only ids it issued are taken.
 */
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct HelpfulVoteVoter(::std::string::String);
 impl HelpfulVoteVoter {
@@ -57,19 +53,17 @@ impl HelpfulVoteVoter {
         if value.chars().count() < 76usize {
             return Err("shorter than 76 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err(
-                "doesn't match pattern \"^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$\"".into(),
-            );
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$",
+            "doesn't match pattern \"^[0-9a-f]{32}[.][A-Za-z0-9_-]{43}$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(HelpfulVoteVoter);
 ///`ListReviewsCursor`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ListReviewsCursor(::std::string::String);
 impl ListReviewsCursor {
@@ -87,13 +81,15 @@ impl ListReviewsCursor {
 }
 ::api_runtime::checked_string!(ListReviewsCursor);
 ///`RatingSummariesRequest`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RatingSummariesRequest {
     pub product_ids: ::std::vec::Vec<::uuid::Uuid>,
 }
 ///`RatingSummary`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RatingSummary {
     ///The mean rating rounded to two decimals; 0 when there are no reviews.
     pub average: f64,
@@ -102,12 +98,14 @@ pub struct RatingSummary {
     pub stars: StarCounts,
 }
 ///`RatingSummaryList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RatingSummaryList {
     pub items: ::std::vec::Vec<RatingSummary>,
 }
 ///`Review`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Review {
     pub attributes: ::std::collections::HashMap<
         ::std::string::String,
@@ -125,7 +123,8 @@ pub struct Review {
 }
 /**Ratings of category-specific qualities, such as `fit` for shoes or `battery_life` for electronics; the names a category accepts are in the Catalog's review context.
 */
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct ReviewAttributes(
     pub ::std::collections::HashMap<::std::string::String, ReviewAttributesValue>,
@@ -157,7 +156,8 @@ impl ::std::convert::From<
     }
 }
 ///`ReviewAttributesValue`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewAttributesValue(::std::string::String);
 impl ReviewAttributesValue {
@@ -170,17 +170,16 @@ impl ReviewAttributesValue {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        { ::regex_lite::Regex::new("^[^\\x{00}]*$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[^\\x00]*$\"".into());
-        }
+        ::api_runtime::check_pattern!(
+            value, "^[^\\x{00}]*$", "doesn't match pattern \"^[^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(ReviewAttributesValue);
 ///`ReviewBody`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewBody(::std::string::String);
 impl ReviewBody {
@@ -193,24 +192,18 @@ impl ReviewBody {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regex_lite::Regex::new(
-                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
-                )
-                .unwrap()
-        });
-        if PATTERN.find(value).is_none() {
-            return Err(
-                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
-            );
-        }
+        ::api_runtime::check_pattern!(
+            value,
+            "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+            "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(ReviewBody);
 ///`ReviewInput`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -221,7 +214,8 @@ pub struct ReviewInput {
     pub title: ReviewTitle,
 }
 ///`ReviewPage`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReviewPage {
     pub items: ::std::vec::Vec<Review>,
     ///Pass as `cursor` for the next page; absent on the last page.
@@ -229,18 +223,8 @@ pub struct ReviewPage {
     pub next_cursor: ::std::option::Option<::std::string::String>,
 }
 ///`ReviewSort`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum ReviewSort {
     #[serde(rename = "newest")]
     Newest,
@@ -292,7 +276,8 @@ impl ::std::convert::TryFrom<::std::string::String> for ReviewSort {
     }
 }
 ///`ReviewTitle`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ReviewTitle(::std::string::String);
 impl ReviewTitle {
@@ -305,24 +290,18 @@ impl ReviewTitle {
         if value.chars().count() < 1usize {
             return Err("shorter than 1 characters".into());
         }
-        static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
-        {
-            ::regex_lite::Regex::new(
-                    "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
-                )
-                .unwrap()
-        });
-        if PATTERN.find(value).is_none() {
-            return Err(
-                "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\"".into(),
-            );
-        }
+        ::api_runtime::check_pattern!(
+            value,
+            "^[^\\x{00}]*[^\\x{00}\\t\\n\\x0B\\x0C\\r\\x20\\xA0\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}\\x{FEFF}][^\\x{00}]*$",
+            "doesn't match pattern \"^[^\\x00]*[^\\x00\\s][^\\x00]*$\""
+        );
         Ok(())
     }
 }
 ::api_runtime::checked_string!(ReviewTitle);
 ///How many reviews gave each number of stars.
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StarCounts {
     #[serde(rename = "1")]
     pub x1: i64,
@@ -336,7 +315,8 @@ pub struct StarCounts {
     pub x5: i64,
 }
 ///`Stars`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(transparent)]
 pub struct Stars(pub ::std::num::NonZeroU32);
 impl ::std::ops::Deref for Stars {

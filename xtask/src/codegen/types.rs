@@ -5,17 +5,59 @@
 //!   writes out in full for each one: `Deref`, `From<X> for String`, `FromStr`,
 //!   `TryFrom<&str>`, `TryFrom<String>` and `Deserialize`, all alike but for the checks
 //!   in `FromStr`. Here those checks become the type's `check` function, and the impls one
-//!   `api_runtime::checked_string!(X)` line.
+//!   `api_runtime::checked_string!(X)` line; a pattern's compiled regex and its test
+//!   become one `api_runtime::check_pattern!` line in it;
+//! - a derive list of serde's and std's traits, too long for one line, becomes two
+//!   attributes, serde's and std's.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use quote::{ToTokens, quote};
 
-/// Applies both rewrites to the items of the types module.
+/// Applies the rewrites to the items of the types module.
 pub fn share_runtime_items(items: &mut Vec<syn::Item>) -> Result<()> {
     share_conversion_error(items)?;
-    share_checked_strings(items)
+    share_checked_strings(items)?;
+    for item in items.iter_mut() {
+        split_derives(item);
+    }
+    Ok(())
+}
+
+/// `#[derive(::serde::Deserialize, ::serde::Serialize, Clone, …)]` as
+/// `#[derive(::serde::Deserialize, ::serde::Serialize)]` and `#[derive(Clone, …)]`.
+fn split_derives(item: &mut syn::Item) {
+    let attrs = match item {
+        syn::Item::Struct(item) => &mut item.attrs,
+        syn::Item::Enum(item) => &mut item.attrs,
+        _ => return,
+    };
+    let mut split = Vec::with_capacity(attrs.len() + 1);
+    for attr in attrs.drain(..) {
+        let paths = attr.path().is_ident("derive").then(|| {
+            attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+        });
+        match paths {
+            Some(Ok(paths)) => {
+                let (serde, others): (Vec<_>, Vec<_>) = paths.into_iter().partition(|path| {
+                    path.segments
+                        .first()
+                        .is_some_and(|first| first.ident == "serde")
+                });
+                if !serde.is_empty() {
+                    split.push(syn::parse_quote! { #[derive(#(#serde),*)] });
+                }
+                if !others.is_empty() {
+                    split.push(syn::parse_quote! { #[derive(#(#others),*)] });
+                }
+            }
+            _ => split.push(attr),
+        }
+    }
+    *attrs = split;
 }
 
 fn share_conversion_error(items: &mut [syn::Item]) -> Result<()> {
@@ -69,6 +111,7 @@ fn share_checked_strings(items: &mut Vec<syn::Item>) -> Result<()> {
             .position(|item| matches!(item, syn::Item::Struct(s) if s.ident == name))
             .with_context(|| format!("typify wrote no struct `{name}`"))?;
         let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+        let body = with_pattern_macro(body)?;
         let check: syn::Item = syn::parse_quote! {
             impl #ident {
                 /// Whether `value` keeps the schema's limits; every conversion into the
@@ -85,6 +128,56 @@ fn share_checked_strings(items: &mut Vec<syn::Item>) -> Result<()> {
         items.splice(at + 1..at + 1, [check, conversions]);
     }
     Ok(())
+}
+
+/// typify's pattern check, a `static PATTERN` and an `if` that returns its message, as
+/// one `api_runtime::check_pattern!(value, pattern, message);`.
+fn with_pattern_macro(body: Vec<syn::Stmt>) -> Result<Vec<syn::Stmt>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut pattern = None;
+    for stmt in body {
+        let literals = string_literals(&stmt);
+        match &stmt {
+            syn::Stmt::Item(syn::Item::Static(item)) if item.ident == "PATTERN" => {
+                let [literal] = literals.as_slice() else {
+                    bail!("typify's PATTERN has {} strings, not one", literals.len());
+                };
+                pattern = Some(literal.clone());
+            }
+            syn::Stmt::Expr(syn::Expr::If(_), _)
+                if pattern.is_some() && stmt.to_token_stream().to_string().contains("PATTERN") =>
+            {
+                let [message] = literals.as_slice() else {
+                    bail!(
+                        "typify's pattern test has {} strings, not one",
+                        literals.len()
+                    );
+                };
+                let pattern = pattern.take();
+                out.push(syn::parse_quote! {
+                    ::api_runtime::check_pattern!(value, #pattern, #message);
+                });
+            }
+            _ => out.push(stmt),
+        }
+    }
+    if pattern.is_some() {
+        bail!("typify's PATTERN has no test after it");
+    }
+    Ok(out)
+}
+
+fn string_literals(stmt: &syn::Stmt) -> Vec<syn::LitStr> {
+    use syn::visit::Visit;
+    struct Strings(Vec<syn::LitStr>);
+    impl<'a> Visit<'a> for Strings {
+        fn visit_lit_str(&mut self, literal: &'a syn::LitStr) {
+            self.0.push(literal.clone());
+        }
+    }
+    let mut strings = Strings(Vec::new());
+    strings.visit_stmt(stmt);
+    strings.0
 }
 
 /// For `impl FromStr for X` ending in `Ok(Self(value.to_string()))`: X and the checks

@@ -5,7 +5,8 @@
 /// The `Error` schema, the same in every contract.
 pub use ::api_runtime::ErrorBody as Error;
 ///`Item`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub id: ::uuid::Uuid,
     pub name: ::std::string::String,
@@ -13,7 +14,8 @@ pub struct Item {
     pub tag: ::std::option::Option<Tag>,
 }
 ///`ItemInput`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     pub name: ItemName,
@@ -21,12 +23,14 @@ pub struct ItemInput {
     pub tag: ::std::option::Option<Tag>,
 }
 ///`ItemList`
-#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ItemList {
     pub items: ::std::vec::Vec<Item>,
 }
 ///`ItemName`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ItemName(::std::string::String);
 impl ItemName {
@@ -44,7 +48,8 @@ impl ItemName {
 }
 ::api_runtime::checked_string!(ItemName);
 ///`ListItemsName`
-#[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+#[derive(::serde::Serialize)]
+#[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ListItemsName(::std::string::String);
 impl ListItemsName {
@@ -59,18 +64,8 @@ impl ListItemsName {
 }
 ::api_runtime::checked_string!(ListItemsName);
 ///`Tag`
-#[derive(
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Copy,
-    Debug,
-    Eq,
-    Hash,
-    Ord,
-    PartialEq,
-    PartialOrd
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum Tag {
     #[serde(rename = "red")]
     Red,
