@@ -289,7 +289,7 @@ LocalMart is up. Shop at
 Watch it (docs/observability.md):
 
   Traces        $zipkin_url/zipkin/   (Zipkin; a trace by id: $zipkin_url/zipkin/traces/<trace id>)
-  Logs          http://$LOCALMART_VICTORIALOGS_ADDR/select/vmui/   (VictoriaLogs; query trace_id:<id>)
+  Log search    http://$LOCALMART_VICTORIALOGS_ADDR/select/vmui/   (VictoriaLogs; query trace_id:<id>)
   Metrics       http://$LOCALMART_PROMETHEUS_ADDR/   (Prometheus; dashboards at /consoles/index.html)
   Alerts        http://$LOCALMART_ALERTMANAGER_ADDR/   (Alertmanager; the SLO burn-rate alerts)
   OTLP          grpc://$LOCALMART_OTLP_GRPC_ADDR  http://$LOCALMART_OTLP_HTTP_ADDR  (the collector)${telemetry_down[*]:+
