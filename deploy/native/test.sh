@@ -191,6 +191,23 @@ exemplars=$(curl -fsS "http://127.0.0.1:$prometheus/api/v1/query_exemplars" \
   'import json, sys; print(sum(1 for s in json.load(sys.stdin)["data"] for e in s["exemplars"] if len(e["labels"].get("trace_id", "")) == 32))')
 [ "$exemplars" -gt 0 ] || fail "Prometheus holds no exemplars with trace ids"
 
+# The native dashboards draw in a real browser: every panel of every console page becomes
+# a graph, and the page logs no script error (a wrong asset path or parameter shows here).
+for page in "$LOCALMART_ROOT"/deploy/observability/consoles/*.html; do
+  name=$(basename "$page")
+  [ "$name" = index.html ] && continue
+  profile=$(mktemp -d)
+  dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --user-data-dir="$profile" --window-size=1200,1000 --virtual-time-budget=10000 --enable-logging=stderr --v=0 \
+    --dump-dom "http://127.0.0.1:$prometheus/consoles/$name" 2>"$profile/log") || true
+  panels=$(grep -c '<div id="panel' "$page")
+  graphs=$(grep -o '<svg' <<<"$dom" | wc -l)
+  errors=$(grep -E 'CONSOLE.*(Uncaught|Refused|Error loading)' "$profile/log" || true)
+  rm -rf "$profile"
+  [ -z "$errors" ] || fail "the console $name logged errors: $errors"
+  [ "$graphs" -ge "$panels" ] || fail "the console $name drew $graphs graphs for $panels panels"
+done
+
 # A second `make up` reuses the cluster and keeps the data (and the token).
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"

@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use platform::metrics::Metrics;
 use platform::resilience::{Breaker, BreakerPolicy};
 use platform::service::Service;
 
@@ -59,7 +60,13 @@ impl Service for Cart {
             breaker,
         )
         .context("the Catalog's URL (CATALOG_GRPC_URL)")?;
-        let api = rest::Api::new(store.clone(), Arc::new(catalog), config.currency.clone());
+        let metrics = Metrics::new();
+        let api = rest::Api::new(
+            store.clone(),
+            Arc::new(catalog),
+            config.currency.clone(),
+            &metrics,
+        );
         // The contract promises a `Retry-After` on every 503: the breaker's open period,
         // the earliest a retry can find the Catalog being asked again.
         let retry_after = config.breaker_open_for.as_secs().max(1);
@@ -69,6 +76,7 @@ impl Service for Cart {
         let rest = platform::http::Rest::bind(
             &mut config.http_addr,
             config.limits,
+            metrics,
             store,
             api_router,
             cart_api::server::OPENAPI_JSON,

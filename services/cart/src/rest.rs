@@ -20,6 +20,7 @@ use cart_api::server::{
     SetLineQuantityResponse,
 };
 use cart_api::types;
+use platform::metrics::{Counter, Metrics};
 use uuid::Uuid;
 
 use crate::catalog::{Catalog, Price, Verdict};
@@ -32,14 +33,32 @@ pub struct Api {
     store: Store,
     catalog: Arc<Catalog>,
     currency: String,
+    shop: Shop,
+}
+
+/// What shoppers did, counted where it happens: a repeat of a change under its
+/// idempotency key changes nothing and counts nothing.
+#[derive(Clone, Debug, Default)]
+struct Shop {
+    carts_created: Counter,
+    lines_added: Counter,
 }
 
 impl Api {
-    pub fn new(store: Store, catalog: Arc<Catalog>, currency: String) -> Self {
+    /// The API, its counters registered in `metrics`.
+    pub fn new(store: Store, catalog: Arc<Catalog>, currency: String, metrics: &Metrics) -> Self {
+        let shop = Shop::default();
+        metrics.register("carts_created", "Carts created", shop.carts_created.clone());
+        metrics.register(
+            "cart_lines_added",
+            "Products added to carts (a repeated change under its idempotency key is not counted)",
+            shop.lines_added.clone(),
+        );
         Self {
             store,
             catalog,
             currency,
+            shop,
         }
     }
 
@@ -172,6 +191,7 @@ impl Api {
                 &others,
             )
             .await?;
+        self.shop.lines_added.inc();
         self.priced_after(after, sellable)
     }
 
@@ -318,6 +338,7 @@ fn to_wire(cart: PricedCart) -> Result<types::Cart, CartError> {
 impl CartApi for Api {
     async fn create_cart(&self) -> Result<CreateCartResponse, ServiceError> {
         let cart = self.store.create().await?;
+        self.shop.carts_created.inc();
         Ok(CreateCartResponse::Created(self.view(cart).await?))
     }
 

@@ -329,17 +329,18 @@ pub struct Rest {
 
 impl Rest {
     /// Binds `addr` (writing back the address it bound) for the [`app`] of `api`, held to
-    /// `limits`, ready when `readiness` is, with `document` as its live document and
-    /// request metrics of its own.
+    /// `limits`, ready when `readiness` is, with `document` as its live document and its
+    /// request metrics in `metrics` (beside the service's own).
     pub async fn bind(
         addr: &mut std::net::SocketAddr,
         limits: Limits,
+        metrics: Metrics,
         readiness: impl Readiness,
         api: Router,
         document: &'static str,
     ) -> anyhow::Result<Self> {
         let listener = bind(addr, "REST").await?;
-        let app = app(api, document, Metrics::new(), readiness, limits);
+        let app = app(api, document, metrics, readiness, limits);
         Ok(Self { listener, app })
     }
 

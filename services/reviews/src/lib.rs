@@ -24,6 +24,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use platform::metrics::Metrics;
 use platform::service::Service;
 
 pub use crate::config::Config;
@@ -68,12 +69,14 @@ impl Service for Reviews {
             config.catalog_cache_ttl,
         )
         .context("the Catalog's URL (CATALOG_HTTP_URL)")?;
+        let metrics = Metrics::new();
         let api = rest::Api::new(
             store.clone(),
             Arc::new(catalog),
             platform::admin::AdminGuard::new(config.admin_token.clone(), config.admin_attempts),
             voter::Voters::new(config.voter_key.clone()),
             config.read_cache,
+            &metrics,
         );
         let api_router = platform::http::retry_after_on_unavailable(
             reviews_api::server::router(api),
@@ -83,6 +86,7 @@ impl Service for Reviews {
         let rest = platform::http::Rest::bind(
             &mut config.http_addr,
             config.limits,
+            metrics,
             store,
             api_router,
             reviews_api::server::OPENAPI_JSON,

@@ -8,6 +8,7 @@ use api_runtime::{BearerToken, ServiceError};
 use axum::http::StatusCode;
 use mongodb::bson;
 use platform::admin::AdminGuard;
+use platform::metrics::{Counter, Family, Metrics};
 use reviews_api::server::{
     CreateReviewPath, CreateReviewResponse, DeleteReviewPath, DeleteReviewResponse,
     GetRatingSummariesResponse, GetRatingSummaryPath, GetRatingSummaryResponse, GetReviewPath,
@@ -37,17 +38,28 @@ pub struct Api {
     /// What product pages ask for on every view, kept briefly: see `recent`.
     first_pages: Arc<FirstPages>,
     star_counts: Arc<StarCounts>,
+    /// Reviews written, by their rating: the distribution shoppers give.
+    posted: Family<Vec<(&'static str, String)>, Counter>,
 }
 
 impl Api {
+    /// The API, its counters registered in `metrics`.
     pub fn new(
         store: Store,
         catalog: Arc<Catalog>,
         admin: AdminGuard,
         voters: Voters,
         read_cache: Duration,
+        metrics: &Metrics,
     ) -> Self {
+        let posted = Family::default();
+        metrics.register(
+            "reviews_posted",
+            "Reviews written, by rating",
+            posted.clone(),
+        );
         Self {
+            posted,
             store,
             catalog,
             admin,
@@ -295,6 +307,9 @@ impl ReviewsApi for Api {
         body: types::ReviewInput,
     ) -> Result<CreateReviewResponse, ServiceError> {
         let review = self.create(path.product_id, body).await?;
+        self.posted
+            .get_or_create(&vec![("rating", review.rating.to_string())])
+            .inc();
         Ok(CreateReviewResponse::Created(review))
     }
 

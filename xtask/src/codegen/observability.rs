@@ -252,25 +252,26 @@ fn dashboards() -> Vec<Dashboard> {
         Dashboard {
             name: "business".to_owned(),
             title: "LocalMart: the shop".to_owned(),
-            description: "What shoppers do, from the requests that do it.",
-            panels: vec![Panel {
-                title: "Carts created, lines added and reviews posted per minute",
-                unit: "short",
-                queries: vec![
-                    query(
-                        "sum(rate(localmart_requests_total{service=\"cart\", route=\"/v1/carts\", status=\"201\"}[5m])) * 60",
-                        "carts created",
-                    ),
-                    query(
-                        "sum(rate(localmart_requests_total{service=\"cart\", route=\"/v1/carts/{cart_id}/lines\", method=\"POST\", status=\"200\"}[5m])) * 60",
-                        "lines added",
-                    ),
-                    query(
-                        "sum(rate(localmart_requests_total{service=\"reviews\", route=\"/v1/products/{product_id}/reviews\", method=\"POST\", status=\"201\"}[5m])) * 60",
-                        "reviews posted",
-                    ),
-                ],
-            }],
+            description: "What shoppers do, counted by the services where it happens (a change repeated under its idempotency key counts once).",
+            panels: vec![
+                Panel {
+                    title: "Carts created, lines added and reviews posted per minute",
+                    unit: "short",
+                    queries: vec![
+                        query("sum(rate(localmart_carts_created_total[5m])) * 60", "carts created"),
+                        query("sum(rate(localmart_cart_lines_added_total[5m])) * 60", "lines added"),
+                        query("sum(rate(localmart_reviews_posted_total[5m])) * 60", "reviews posted"),
+                    ],
+                },
+                Panel {
+                    title: "Ratings of the reviews posted in the last hour",
+                    unit: "short",
+                    queries: vec![query(
+                        "sum by (rating) (increase(localmart_reviews_posted_total[1h]))",
+                        "{{rating}} stars",
+                    )],
+                },
+            ],
         },
     ];
     dashboards.extend(SLOS.iter().map(slo_dashboard));
@@ -427,7 +428,7 @@ fn console(dashboard: &Dashboard) -> String {
             .collect();
         let _ = write!(
             html,
-            "<h2>{title}</h2>\n<div id=\"panel{n}\"></div>\n<script>\nnew PromConsole.Graph({{\n  node: document.querySelector(\"#panel{n}\"),\n  expr: [{exprs}],\n  name: [{names}],\n  yAxisFormatter: {formatter},\n  yHoverFormatter: {formatter},\n  duration: \"1h\",\n}});\n</script>\n",
+            "<h2>{title}</h2>\n<div id=\"panel{n}\"></div>\n<script>\nnew PromConsole.Graph({{\n  node: document.querySelector(\"#panel{n}\"),\n  expr: [{exprs}],\n  name: [{names}],\n  yAxisFormatter: {formatter},\n  yHoverFormatter: {formatter},\n  duration: 3600,\n}});\n</script>\n",
             title = html_text(panel.title),
             exprs = exprs.join(", "),
             names = names.join(", "),

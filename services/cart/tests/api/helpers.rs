@@ -125,6 +125,23 @@ impl TestCart {
             .sum()
     }
 
+    /// The value of the counter `name` on the Cart's own `/metrics`.
+    pub async fn counter(&self, name: &str) -> u64 {
+        let metrics = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("the Cart's metrics")
+            .text()
+            .await
+            .expect("text");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in the Cart's metrics"))
+    }
+
     pub fn catalog_proxy(&self) -> &FaultProxy {
         self.catalog_proxy
             .as_ref()

@@ -7,6 +7,30 @@ use uuid::Uuid;
 
 use crate::helpers::{self, Options, in_stock, into_result};
 
+/// The shop's counters count what shoppers did: a repeat under its key adds nothing.
+#[tokio::test]
+async fn a_repeated_add_is_not_counted_again() {
+    let cart = helpers::spawn().await;
+    let created = cart.counter("localmart_carts_created_total").await;
+    let added = cart.counter("localmart_cart_lines_added_total").await;
+    let id = cart.new_cart().await;
+    let lamp = in_stock(10);
+    let key = Uuid::new_v4();
+    for _ in 0..3 {
+        cart.add_keyed(id, lamp.id, 1, key).await.expect("added");
+    }
+    cart.add(id, lamp.id, 1).await.expect("added without a key");
+    assert_eq!(
+        cart.counter("localmart_carts_created_total").await,
+        created + 1
+    );
+    assert_eq!(
+        cart.counter("localmart_cart_lines_added_total").await,
+        added + 2,
+        "one add under a key sent three times, and one without"
+    );
+}
+
 #[tokio::test]
 async fn repeating_a_change_with_its_key_makes_it_once() {
     let cart = helpers::spawn().await;

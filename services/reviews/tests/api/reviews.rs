@@ -6,6 +6,53 @@ use reviews_api::types::{self, ReviewSort};
 
 use crate::helpers::{self, into_result, product_in};
 
+/// Each review written counts once under its rating; a refused one (the author's second
+/// review of the product) counts nothing.
+#[tokio::test]
+async fn the_ratings_of_the_reviews_written_are_counted() {
+    let reviews = helpers::spawn().await;
+    let product = product_in("shoes");
+    let counted = |metrics: &str, rating: u32| -> u64 {
+        let series = format!("localmart_reviews_posted_total{{rating=\"{rating}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series.as_str())?.parse().ok())
+            .unwrap_or(0)
+    };
+    let metrics = || async {
+        let answer = reqwest::get(reviews.url("/metrics"))
+            .await
+            .expect("the metrics");
+        answer.text().await.expect("text")
+    };
+    let before = metrics().await;
+    reviews
+        .write(product.id, "Counter A", 4)
+        .await
+        .expect("written");
+    reviews
+        .write(product.id, "Counter B", 4)
+        .await
+        .expect("written");
+    reviews
+        .write(product.id, "Counter C", 2)
+        .await
+        .expect("written");
+    let (status, _) = reviews
+        .write(product.id, "Counter C", 5)
+        .await
+        .expect_err("one review per author and product");
+    assert_eq!(status, 409);
+    let after = metrics().await;
+    assert_eq!(counted(&after, 4), counted(&before, 4) + 2);
+    assert_eq!(counted(&after, 2), counted(&before, 2) + 1);
+    assert_eq!(
+        counted(&after, 5),
+        counted(&before, 5),
+        "the refused review is not counted"
+    );
+}
+
 #[tokio::test]
 async fn a_review_is_stored_exactly_as_written_and_read_back() {
     let reviews = helpers::spawn().await;
