@@ -87,7 +87,7 @@ where
                 let started = Instant::now();
                 let result = inner.call(request).await;
                 let status = status_of(&result);
-                record_status(&call_span, &status, SERVER_ERRORS);
+                record_status(&call_span, &status, |code| SERVER_ERRORS.contains(&code));
                 let elapsed = started.elapsed();
                 tracing::info!(grpc_status = %status, latency_ms = elapsed.as_secs_f64() * 1000.0, "call served");
                 // A method the server does not have is answered UNIMPLEMENTED; its path is
@@ -95,6 +95,8 @@ where
                 // keeping the series bounded.
                 let route = if status == UNIMPLEMENTED {
                     call_span.record("otel.name", "other");
+                    call_span.record("rpc.service", "other");
+                    call_span.record("rpc.method", "other");
                     "other".to_owned()
                 } else {
                     method
@@ -149,11 +151,13 @@ fn status_of<R, E>(result: &Result<http::Response<R>, E>) -> String {
 /// client counts every code but OK as an error.
 const SERVER_ERRORS: &[&str] = &["2", "4", "12", "13", "14", "15"];
 
-fn record_status(span: &tracing::Span, status: &str, errors: &[&str]) {
+/// Records `status` in `span`, marking it failed when it is no code at all (the call never
+/// got an answer) or a code `is_error` counts.
+fn record_status(span: &tracing::Span, status: &str, is_error: impl Fn(&str) -> bool) {
     if let Ok(code) = status.parse::<i64>() {
         span.record("rpc.grpc.status_code", code);
     }
-    if status.parse::<i64>().is_err() || errors.contains(&status) {
+    if status.parse::<i64>().is_err() || is_error(status) {
         span.record("otel.status_code", "error");
     }
 }
@@ -200,7 +204,9 @@ where
         Box::pin(
             async move {
                 let result = call.await;
-                record_status(&tracing::Span::current(), &status_of(&result), &[]);
+                record_status(&tracing::Span::current(), &status_of(&result), |code| {
+                    code != "0"
+                });
                 result
             }
             .instrument(span),
