@@ -105,13 +105,20 @@ done
 # its gRPC call, the Catalog's side of that call, and the Catalog's query, each under the
 # span that made it (deploy/native/trace.py).
 zipkin_url=http://127.0.0.1:$zipkin
+# Waits for trace $1 in Zipkin to be as the spans after $2 say (deploy/native/trace.py),
+# else fails with $2 and what the trace has.
+expect_trace() {
+  local trace=$1 problem=$2
+  shift 2
+  wait_for "trace $trace in Zipkin" 30 python3 deploy/native/trace.py "$zipkin_url" "$trace" "$@" ||
+    { python3 deploy/native/trace.py "$zipkin_url" "$trace" "$@"; fail "$problem"; }
+}
 request="cart SERVER post /v1/carts/{cart_id}/lines"
 call="localmart.catalog.v1.catalogservice/validateproducts"
 cart_trace=("$request < -" "cart CLIENT multi < $request" "cart CLIENT evalsha < $request"
   "cart CLIENT $call < $request" "catalog SERVER $call < cart CLIENT $call"
   "catalog CLIENT select products < catalog SERVER $call")
-wait_for "trace $trace in Zipkin" 30 python3 deploy/native/trace.py "$zipkin_url" "$trace" "${cart_trace[@]}" ||
-  { python3 deploy/native/trace.py "$zipkin_url" "$trace" "${cart_trace[@]}"; fail "Zipkin lacks spans of the traced add-to-cart"; }
+expect_trace "$trace" "Zipkin lacks spans of the traced add-to-cart" "${cart_trace[@]}"
 # Its log lines reach VictoriaLogs over OTLP too, each with the trace id and its span's.
 logged_by() {
   curl -fsS "http://127.0.0.1:$victorialogs/select/logsql/query" --data-urlencode "query=trace_id:$1" |
@@ -134,8 +141,80 @@ request="reviews SERVER post /v1/products/{product_id}/reviews"
 context="get /internal/v1/products/{product_id}/review-context"
 review_trace=("$request < -" "reviews CLIENT $context < $request" "catalog SERVER $context < reviews CLIENT $context"
   "reviews CLIENT insert reviews < $request")
-wait_for "trace $trace in Zipkin" 30 python3 deploy/native/trace.py "$zipkin_url" "$trace" "${review_trace[@]}" ||
-  { python3 deploy/native/trace.py "$zipkin_url" "$trace" "${review_trace[@]}"; fail "Zipkin lacks spans of the traced review"; }
+expect_trace "$trace" "Zipkin lacks spans of the traced review" "${review_trace[@]}"
+# The storefront is the root: a shopper in a real browser loads the shop, opens a product
+# (a route change), adds it to the cart, writes a review and leaves (deploy/native/shopper.py).
+# The page sends its spans and its Web Vitals through the edge to the collector; each
+# action is one trace from the browser's span through the services to their datastores.
+python3 deploy/native/shopper.py journey "$shop" >"$private/shopper.log" 2>&1 ||
+  { cat "$private/shopper.log" >&2; fail "the shopper's journey in the browser failed"; }
+# The newest trace whose root is the storefront's span $1 (with $2 `error`, a failed one).
+newest_root() {
+  curl -fsS --get "$zipkin_url/api/v2/traces" --data-urlencode serviceName=storefront \
+    --data-urlencode "spanName=$1" ${2:+--data-urlencode annotationQuery=$2} --data-urlencode limit=1 |
+    python3 -c 'import json, sys; print(next(s["traceId"] for s in json.load(sys.stdin)[0] if "parentId" not in s))'
+}
+export -f newest_root
+export zipkin_url
+# The same, once Zipkin has it.
+browser_trace() {
+  wait_for "the storefront's '$1' in Zipkin" 30 newest_root "$@" || fail "Zipkin has no '$1' trace from the storefront"
+  newest_root "$@"
+}
+add="storefront - add to cart"
+line_call="storefront CLIENT post /v1/carts/{cart_id}/lines"
+request="cart SERVER post /v1/carts/{cart_id}/lines"
+browser_cart=("$add < -" "$line_call < $add" "$request < $line_call" "cart CLIENT evalsha < $request"
+  "cart CLIENT $call < $request" "catalog SERVER $call < cart CLIENT $call")
+expect_trace "$(browser_trace "add to cart")" "the browser's add-to-cart trace is not whole" "${browser_cart[@]}"
+post="storefront - post review"
+review_call="storefront CLIENT post /v1/products/{product_id}/reviews"
+request="reviews SERVER post /v1/products/{product_id}/reviews"
+browser_review=("$post < -" "$review_call < $post" "$request < $review_call"
+  "reviews CLIENT $context < $request" "catalog SERVER $context < reviews CLIENT $context"
+  "reviews CLIENT insert reviews < $request")
+expect_trace "$(browser_trace "post review")" "the browser's review trace is not whole" "${browser_review[@]}"
+for name in "page load" "route change"; do
+  browser_trace "$name" >/dev/null
+done
+
+# The Catalog fails: the shopper's next add-to-cart cannot be done, and a learner sees it
+# where they would look. The trace marks the failed spans, from the browser's action down
+# to the Cart's gRPC call; the Cart's error line is in the log store under the trace id; and
+# the add-to-cart SLO's error ratio rises.
+python3 deploy/native/shopper.py failing-add "$shop" "deploy/native/supervisorctl.sh stop catalog" \
+  >"$private/shopper.log" 2>&1 || { cat "$private/shopper.log" >&2; fail "the failing add-to-cart in the browser went wrong"; }
+failed=$(browser_trace "add to cart" error)
+request="cart SERVER post /v1/carts/{cart_id}/lines"
+failed_cart=("!$add < -" "!$line_call < $add" "!$request < $line_call" "!cart CLIENT $call < $request")
+expect_trace "$failed" "the failed add-to-cart's trace does not show the failure" "${failed_cart[@]}"
+logged_error() {
+  curl -fsS "http://127.0.0.1:$victorialogs/select/logsql/query" \
+    --data-urlencode "query=trace_id:$1 severity_text:ERROR" | grep -q '"service.name":"cart"'
+}
+export -f logged_error
+wait_for "the Cart's error line in VictoriaLogs" 30 logged_error "$failed" ||
+  fail "VictoriaLogs has no error line of the Cart under trace $failed"
+# The SLO's error ratio: a counter's first sample is no increase, so a second failure
+# (after Prometheus has seen the first) is what raises the rate.
+prometheus_url=http://127.0.0.1:$prometheus
+answers() {
+  curl -fsS "$prometheus_url/api/v1/query" --data-urlencode "query=$1" |
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["data"]["result"] else 1)'
+}
+export -f answers
+export prometheus_url
+wait_for "Prometheus to count the failed add-to-cart" 30 \
+  answers 'localmart_requests_total{service="cart", route="/v1/carts/{cart_id}/lines", status="503"}' ||
+  fail "Prometheus did not count the Cart's 503"
+curl -s -o /dev/null -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Content-Type: application/json' \
+  -d "{\"product_id\": \"$product\", \"quantity\": 1}"
+wait_for "the add-to-cart SLO to burn" 60 answers 'slo:sli_error:ratio_rate5m{slo="add_to_cart"} > 0' ||
+  fail "the add-to-cart SLO's error ratio did not rise while the Catalog was down"
+deploy/native/supervisorctl.sh start catalog >/dev/null || fail "the Catalog did not start again"
+wait_for "the Catalog to be ready again" 30 curl -fsS -o /dev/null "http://$CATALOG_HTTP_ADDR/readyz" ||
+  fail "the Catalog is not ready after it started again"
+
 untraced=$(cat "$LOCALMART_STATE"/logs/{catalog,cart,reviews}.log |
   grep -E '"message":"(request|call) served"' | grep -vc '"trace_id"' || true)
 [ "$untraced" = 0 ] || fail "$untraced request lines without a trace id"

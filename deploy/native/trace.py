@@ -1,9 +1,12 @@
-"""Checks that a trace in Zipkin has the spans a test expects, each under its parent.
+"""Checks that a trace in Zipkin has the spans a test expects, each under its parent, and
+which of its spans failed.
 
-    trace.py ZIPKIN_URL TRACE_ID 'SERVICE KIND NAME < PARENT_SERVICE KIND NAME' ...
+    trace.py ZIPKIN_URL TRACE_ID '[!]SERVICE KIND NAME < PARENT_SERVICE KIND NAME' ...
 
-`< -` marks a root span. Zipkin writes span names in lower case. Exits 1, listing what is
-missing and what the trace has, when a span is missing (or the trace is not there yet).
+`< -` marks a root span, and KIND `-` a span of no kind (internal). Zipkin writes span
+names in lower case. A span marked `!` must have failed (Zipkin's `error` tag); with no
+span marked, no span of the trace may have failed. Exits 1, listing what is missing and
+what the trace has, when that is not so (or the trace is not there yet).
 """
 
 import json
@@ -24,13 +27,24 @@ def main(zipkin, trace_id, *wanted):
         print(f"trace {trace_id}: {error}", file=sys.stderr)
         return 1
     by_id = {span["id"]: span for span in spans}
-    have = set()
+    # (span, parent) -> whether it failed
+    have = {}
     for span in spans:
         parent = by_id.get(span.get("parentId"))
-        have.add((key(span), key(parent) if parent else "-"))
-    missing = [w for w in wanted if tuple(part.strip() for part in w.split("<")) not in have]
-    if missing:
-        print(f"trace {trace_id} lacks:", *missing, "it has:", *sorted(f"{a} < {b}" for a, b in have),
+        have[(key(span), key(parent) if parent else "-")] = "error" in span.get("tags", {})
+    problems = []
+    for want in wanted:
+        must_fail = want.startswith("!")
+        edge = tuple(part.strip() for part in want.lstrip("!").split("<"))
+        if edge not in have:
+            problems.append(f"missing {want}")
+        elif have[edge] != must_fail:
+            problems.append(f"{'not failed' if must_fail else 'failed'}: {want}")
+    if not any(want.startswith("!") for want in wanted):
+        problems += [f"failed: {a} < {b}" for (a, b), failed in have.items() if failed]
+    if problems:
+        print(f"trace {trace_id}:", *sorted(set(problems)), "it has:",
+              *sorted(f"{'!' if failed else ''}{a} < {b}" for (a, b), failed in have.items()),
               sep="\n  ", file=sys.stderr)
         return 1
     return 0

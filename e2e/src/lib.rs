@@ -100,6 +100,8 @@ impl Shop {
                 ("CATALOG_HTTP_ADDR", catalog_addr),
                 ("CART_HTTP_ADDR", cart_addr.to_string()),
                 ("REVIEWS_HTTP_ADDR", reviews_addr.to_string()),
+                // No collector here: the storefront's telemetry is taken and dropped.
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", String::new()),
             ],
             &dir.path().join("edge.log"),
         )?;

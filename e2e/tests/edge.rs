@@ -2,8 +2,9 @@
 //! behind it. What a visitor can reach there is what the storefront uses, nothing more;
 //! every answer carries the browser's security headers; the edge's own refusals are the
 //! contracts' JSON error; writes are rate-limited, and voters too, so one client cannot
-//! stuff helpful votes; and the access log keeps no ids and no search text. Run on its
-//! own: `cargo test -p e2e --test edge`.
+//! stuff helpful votes; the telemetry path takes only small posts of spans and metrics;
+//! and the access log keeps no ids and no search text. Run on its own:
+//! `cargo test -p e2e --test edge`.
 
 use anyhow::{Context, Result, ensure};
 use e2e::Shop;
@@ -311,5 +312,39 @@ async fn the_access_log_keeps_no_cart_ids_and_no_search_text() -> Result<()> {
     );
     assert!(!log.contains(&cart_id), "a cart id in the log: {log}");
     assert!(!log.contains("secretive"), "search text in the log: {log}");
+    shop.stop().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_telemetry_path_takes_only_small_posts_of_spans_and_metrics() -> Result<()> {
+    // The test shop exports no telemetry, so what the storefront sends is taken and dropped.
+    let shop = Shop::start().await?;
+    let http = reqwest::Client::new();
+    for signal in ["traces", "metrics"] {
+        let path = shop.page(&format!("/otlp/v1/{signal}"));
+        let sent = http.post(&path).body("{}").send().await?;
+        assert_eq!(sent.status().as_u16(), 204, "POST {signal}");
+        assert_eq!(
+            error_code(http.get(&path).send().await?).await?,
+            (403, "not_allowed_here".to_owned()),
+            "GET {signal}"
+        );
+    }
+    // Logs are the services' alone: a POST there is one to the shop's pages.
+    let logs = http
+        .post(shop.page("/otlp/v1/logs"))
+        .body("{}")
+        .send()
+        .await?;
+    assert_eq!(
+        error_code(logs).await?,
+        (403, "not_allowed_here".to_owned())
+    );
+    let huge = http
+        .post(shop.page("/otlp/v1/traces"))
+        .body(vec![b' '; 100 * 1024])
+        .send()
+        .await?;
+    assert_eq!(error_code(huge).await?, (413, "body_too_large".to_owned()));
     shop.stop().await
 }

@@ -6,6 +6,7 @@ use dioxus::prelude::*;
 use crate::cart::CartStore;
 use crate::components::{Categories, use_categories};
 use crate::pages::{CartPage, CategoryPage, Home, ListingSort, NotFound, ProductPage, SearchPage};
+use crate::telemetry;
 use storefront_api::Api;
 
 /// Every page of the shop, with its parameters typed. Listing state (page, sort, price
@@ -57,6 +58,18 @@ impl Route {
     pub fn product(id: &uuid::Uuid) -> Self {
         Self::ProductPage { id: *id }
     }
+
+    /// The route's template: what telemetry names a page by (no ids, no search text).
+    pub fn template(&self) -> &'static str {
+        match self {
+            Self::Home {} => "/",
+            Self::CategoryPage { .. } => "/category/:slug",
+            Self::SearchPage { .. } => "/search",
+            Self::ProductPage { .. } => "/product/:id",
+            Self::CartPage {} => "/cart",
+            Self::NotFound { .. } => "/:..segments",
+        }
+    }
 }
 
 #[component]
@@ -78,6 +91,8 @@ pub fn App() -> Element {
 
 #[component]
 fn Shell() -> Element {
+    let route = use_route::<Route>();
+    telemetry::shown(&route.to_string(), route.template());
     rsx! {
         a { class: "skip-link", href: "#content", "Skip to content" }
         Header {}

@@ -15,7 +15,10 @@ mod money;
 mod pages;
 mod pagination;
 mod review_form;
+mod telemetry;
 
 fn main() {
+    #[cfg(target_arch = "wasm32")]
+    telemetry::install();
     dioxus::launch(app::App);
 }

@@ -1,7 +1,8 @@
 //! The storefront's request layer: every call its pages make to the three services, as
 //! one method each on [`Api`], through the generated clients on same-origin paths (the
-//! edge routes `/api/<service>/...` to each service), every call carrying a fresh W3C
+//! edge routes `/api/<service>/...` to each service), every call carrying a W3C
 //! `traceparent`, and every failure turned into an [`ApiError`] a shopper can read.
+//! [`telemetry`] records the storefront's spans, so a click is the root of its trace.
 //!
 //! It builds for wasm32 (the storefront) and natively, so the storefront's Pact consumer
 //! tests (`contract-tests/pact`) call exactly these methods against Pact's mock services:
@@ -10,6 +11,7 @@
 mod change;
 mod error;
 mod requests;
+pub mod telemetry;
 pub mod trace;
 
 pub use error::{ApiError, Service};
@@ -80,7 +82,9 @@ impl Api {
     }
 }
 
-/// Every call carries a fresh `traceparent` (the generated clients share one hook type).
+/// Every call carries a `traceparent`: its client span's when the storefront records
+/// spans (so the service's span is the call's child), else a fresh one (the generated
+/// clients share one hook type).
 fn traceparent_hook() -> catalog_api::client::HeaderHook {
     catalog_api::client::HeaderHook::new(add_traceparent)
 }
@@ -99,7 +103,8 @@ fn origin() -> String {
 }
 
 fn add_traceparent(headers: &mut reqwest::header::HeaderMap) {
-    if let Ok(value) = reqwest::header::HeaderValue::from_str(&trace::new_traceparent()) {
+    let traceparent = telemetry::current_traceparent().unwrap_or_else(trace::new_traceparent);
+    if let Ok(value) = reqwest::header::HeaderValue::from_str(&traceparent) {
         headers.insert("traceparent", value);
     }
 }

@@ -13,20 +13,23 @@ fn hex(bytes: &[u8]) -> String {
 
 /// A `traceparent` with fresh random ids.
 pub fn new_traceparent() -> String {
-    let mut ids: [u8; 24] = crate::random_bytes();
-    // All-zero ids are invalid; the chance of drawing them is negligible, but an id of
-    // zeroes would be dropped by the services, so such a draw is replaced.
-    if ids[..16].iter().all(|byte| *byte == 0) {
-        ids[0] = 1;
-    }
-    if ids[16..].iter().all(|byte| *byte == 0) {
-        ids[16] = 1;
-    }
-    let mut trace_id = [0u8; 16];
-    let mut span_id = [0u8; 8];
-    trace_id.copy_from_slice(&ids[..16]);
-    span_id.copy_from_slice(&ids[16..]);
+    let (trace_id, span_id) = fresh_ids();
     traceparent(trace_id, span_id)
+}
+
+/// A fresh trace id and span id. All-zero ids are invalid; the chance of drawing them is
+/// negligible, but an id of zeroes would be dropped by the services, so such a draw is
+/// replaced.
+pub fn fresh_ids() -> ([u8; 16], [u8; 8]) {
+    let mut trace_id: [u8; 16] = crate::random_bytes();
+    let mut span_id: [u8; 8] = crate::random_bytes();
+    if trace_id.iter().all(|byte| *byte == 0) {
+        trace_id[0] = 1;
+    }
+    if span_id.iter().all(|byte| *byte == 0) {
+        span_id[0] = 1;
+    }
+    (trace_id, span_id)
 }
 
 #[cfg(test)]

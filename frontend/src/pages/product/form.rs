@@ -1,6 +1,7 @@
 //! The form that writes a review, checked in the page before it is sent.
 
 use dioxus::prelude::*;
+use storefront_api::telemetry::action;
 use storefront_api::{Api, ApiError};
 use uuid::Uuid;
 
@@ -27,7 +28,7 @@ pub fn ReviewForm(product_id: Uuid, changed: Signal<u32>) -> Element {
             };
             problems.set(Problems::default());
             sending.set(true);
-            let result = api.write_review(product_id, input).await;
+            let result = action("post review", api.write_review(product_id, input)).await;
             sending.set(false);
             match result {
                 Ok(_) => {

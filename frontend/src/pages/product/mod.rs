@@ -4,6 +4,7 @@
 
 use catalog_api::types::Product;
 use dioxus::prelude::*;
+use storefront_api::telemetry::action;
 use storefront_api::{Api, ApiError, MAX_QUANTITY, image_src};
 use uuid::Uuid;
 
@@ -131,7 +132,7 @@ fn BuyBox(product: Product) -> Element {
         let count = quantity();
         async move {
             busy.set(true);
-            let result = cart.add(api, product_id, count).await;
+            let result = action("add to cart", cart.add(api, product_id, count)).await;
             outcome.set(Some(result.map(|()| {
                 if count == 1 {
                     "Added 1 to your cart.".to_owned()
