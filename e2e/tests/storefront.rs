@@ -88,14 +88,36 @@ async fn review_count(shop: &Shop, product: &Product) -> Result<i64> {
     summary["count"].as_i64().context("a count")
 }
 
+/// Checks that the page, once its categories are shown, has not shifted its layout by
+/// more than web.dev's "good" CLS, 0.1: the sum of the shifts so far not caused by input
+/// (what the storefront's Web Vitals report is the largest window of them).
+async fn assert_settled(browser: &Browser, page: &str) -> Result<()> {
+    browser.find(".category-nav a").await?;
+    let shifted = browser
+        .execute(
+            "const seen = new PerformanceObserver(() => {});
+             seen.observe({ type: 'layout-shift', buffered: true });
+             return seen.takeRecords().filter(e => !e.hadRecentInput).reduce((sum, e) => sum + e.value, 0);",
+        )
+        .await?;
+    let shifted = shifted.as_f64().unwrap_or(f64::MAX);
+    ensure!(shifted < 0.1, "{page} shifted by {shifted} as it loaded");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_browses_searches_and_fills_a_cart() -> Result<()> {
     let shop = Shop::start().await?;
     let browser = shop.browser().await?;
     let product = product_in(&shop, "shoes", 5).await?;
 
+    // Nothing jumps as a page fills in (a listing opened directly, then the home page).
+    browser.goto(&shop.page("/category/shoes")).await?;
+    browser.find(".product-card").await?;
+    assert_settled(&browser, "a category").await?;
     browser.goto(&shop.page("/")).await?;
     browser.find(".category-card").await?;
+    assert_settled(&browser, "the home page").await?;
     snap(&browser, "home").await?;
 
     // Browse a category from the home page.

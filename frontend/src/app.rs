@@ -156,12 +156,16 @@ fn Header() -> Element {
                     span { class: "cart-count", "aria-hidden": "true", "data-testid": "cart-count", "{count}" }
                 }
             }
-            if let Some(Ok(categories)) = &*categories.read() {
-                nav { class: "category-nav", "aria-label": "Categories",
-                    div { class: "container",
+            // The bar keeps its line while the categories load (or if they cannot), so
+            // the page below does not jump when they come.
+            nav { class: "category-nav", "aria-label": "Categories",
+                div { class: "container",
+                    if let Some(Ok(categories)) = &*categories.read() {
                         for category in categories.iter() {
                             Link { key: "{category.id}", to: Route::category(&category.slug), "{category.name}" }
                         }
+                    } else {
+                        span { class: "category-placeholder", "aria-hidden": "true", "\u{a0}" }
                     }
                 }
             }
