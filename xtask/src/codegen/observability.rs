@@ -273,9 +273,68 @@ fn dashboards() -> Vec<Dashboard> {
                 },
             ],
         },
+        browser_dashboard(),
     ];
     dashboards.extend(SLOS.iter().map(slo_dashboard));
     dashboards
+}
+
+/// What shoppers' browsers measure. Each page view reports its Web Vitals once, as a
+/// histogram series of its own (the page is the writer) holding one observation; so the
+/// quantiles sum the series seen in the last hour, each at its largest.
+fn browser_dashboard() -> Dashboard {
+    let vital = |name: &str| {
+        query(
+            format!(
+                "histogram_quantile(0.75, sum by (le, localmart_route) \
+                 (max_over_time(localmart_browser_{name}_bucket[1h])))"
+            ),
+            "{{localmart_route}}",
+        )
+    };
+    Dashboard {
+        name: "browser".to_owned(),
+        title: "LocalMart: the browser".to_owned(),
+        description: "The storefront as shoppers' browsers see it: Web Vitals by the route a page was loaded on (75th percentile over the page views of the last hour; good is LCP under 2.5 s, CLS under 0.1, INP under 200 ms), and the user actions as the browser times them.",
+        panels: vec![
+            Panel {
+                title: "Largest Contentful Paint, 75th percentile",
+                unit: "ms",
+                queries: vec![vital("lcp_milliseconds")],
+            },
+            Panel {
+                title: "Cumulative Layout Shift, 75th percentile",
+                unit: "short",
+                queries: vec![vital("cls")],
+            },
+            Panel {
+                title: "Interaction to Next Paint, 75th percentile",
+                unit: "ms",
+                queries: vec![vital("inp_milliseconds")],
+            },
+            Panel {
+                title: "Page views measured in the last hour",
+                unit: "short",
+                queries: vec![query(
+                    "sum by (localmart_route) (max_over_time(localmart_browser_cls_count[1h]))",
+                    "{{localmart_route}}",
+                )],
+            },
+            Panel {
+                title: "Page loads, route changes and user actions, as the browser times them (its spans), 95th percentile",
+                unit: "ms",
+                queries: vec![Query {
+                    exemplars: true,
+                    ..query(
+                        "histogram_quantile(0.95, sum by (le, span_name) \
+                         (rate(traces_span_metrics_duration_milliseconds_bucket{service_name=\"storefront\", \
+                         span_kind=\"SPAN_KIND_INTERNAL\"}[5m])))",
+                        "{{span_name}}",
+                    )
+                }],
+            },
+        ],
+    }
 }
 
 fn slo_dashboard(slo: &Slo) -> Dashboard {
