@@ -20,7 +20,7 @@ use std::future::Future;
 
 use anyhow::{Context, Result};
 use platform::datastore::Datastore;
-use platform::metrics::Metrics;
+use platform::metrics::{Metrics, Occupancy, Pool};
 use platform::service::Service;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -56,6 +56,7 @@ impl Service for Catalog {
         let pool = connect(&config).await?;
         check_migrated(&pool).await?;
         let metrics = Metrics::new();
+        metrics.register_pool("postgresql", Connections(pool.clone()));
         let cache = Cache::new(config.cache_products);
         cache.register(&metrics);
         let changes = cache
@@ -190,6 +191,21 @@ fn store_datastore(config: &Config) -> Result<Datastore> {
         .context("DATABASE_URL is not a PostgreSQL URL")?;
     let database = options.get_database().unwrap_or_default().to_owned();
     Ok(Datastore::new("postgresql", url, &database))
+}
+
+/// The pool's connections, for the saturation metrics.
+#[derive(Debug)]
+struct Connections(PgPool);
+
+impl Pool for Connections {
+    fn occupancy(&self) -> Occupancy {
+        let idle = u32::try_from(self.0.num_idle()).unwrap_or(u32::MAX);
+        Occupancy {
+            in_use: self.0.size().saturating_sub(idle),
+            idle,
+            max: self.0.options().get_max_connections(),
+        }
+    }
 }
 
 /// The pool: waiting for a connection (which includes the check that an idle one still

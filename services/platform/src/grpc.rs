@@ -84,6 +84,7 @@ where
         let call_span = span.clone();
         Box::pin(
             async move {
+                let _in_flight = metrics.in_flight("grpc");
                 let started = Instant::now();
                 let result = inner.call(request).await;
                 let status = status_of(&result);

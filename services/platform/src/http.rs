@@ -74,6 +74,7 @@ fn api_docs(document: &'static str) -> Router {
 
 /// Wraps a service's API router in the shared middleware.
 fn with_middleware(api: Router, metrics: Metrics, limits: Limits) -> Router {
+    metrics.limit_in_flight("http", limits.max_in_flight);
     api.layer(Middleware {
         metrics,
         guard: Guard::new(limits),
@@ -216,6 +217,7 @@ impl Middleware {
     where
         S: tower::Service<Request, Response = Response, Error = Infallible>,
     {
+        let _in_flight = self.metrics.in_flight("http");
         let request_id = match request.headers().get(REQUEST_ID) {
             Some(given) => given.clone(),
             None => {

@@ -70,6 +70,7 @@ impl Service for Reviews {
         )
         .context("the Catalog's URL (CATALOG_HTTP_URL)")?;
         let metrics = Metrics::new();
+        metrics.register_pool("mongodb", store.connections());
         let api = rest::Api::new(
             store.clone(),
             Arc::new(catalog),

@@ -11,16 +11,19 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use mongodb::bson::{self, Bson, Document, doc};
 use mongodb::error::ErrorKind;
 use mongodb::event::EventHandler;
+use mongodb::event::cmap::CmapEvent;
 use mongodb::event::command::CommandEvent;
 use mongodb::options::{ClientOptions, IndexOptions};
 use mongodb::{Client, Collection, IndexModel};
 use platform::datastore::Datastore;
+use platform::metrics::{Occupancy, Pool};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -136,6 +139,8 @@ pub struct Store {
     /// server, but not waiting for an answer, so a frozen server would hold a request
     /// until its deadline without this.
     calls: Arc<Calls>,
+    /// The driver's pool, as its connection events tell it.
+    connections: Connections,
 }
 
 /// A client span for every command the driver sends while a request is served (`find
@@ -188,6 +193,52 @@ fn command_spans(db: Datastore) -> EventHandler<CommandEvent> {
 /// Connections to the store: a light call may look several documents up at once.
 const POOL_SIZE: u32 = 32;
 
+/// The driver's connection pool, counted from its connection (CMAP) events: the driver
+/// has no call that reports it. Clones share the counts; the saturation metrics report
+/// them ([`Store::connections`]).
+#[derive(Clone, Debug, Default)]
+pub struct Connections(Arc<Counts>);
+
+#[derive(Debug, Default)]
+struct Counts {
+    open: AtomicU32,
+    checked_out: AtomicU32,
+}
+
+impl Connections {
+    fn handler(&self) -> EventHandler<CmapEvent> {
+        let counts = Arc::clone(&self.0);
+        EventHandler::callback(move |event| {
+            let (counter, up) = match event {
+                CmapEvent::ConnectionCreated(_) => (&counts.open, true),
+                CmapEvent::ConnectionClosed(_) => (&counts.open, false),
+                CmapEvent::ConnectionCheckedOut(_) => (&counts.checked_out, true),
+                CmapEvent::ConnectionCheckedIn(_) => (&counts.checked_out, false),
+                _ => return,
+            };
+            if up {
+                counter.fetch_add(1, Ordering::Relaxed);
+            } else {
+                // Never below zero, whatever order the events come in.
+                let _ = counter
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            }
+        })
+    }
+}
+
+impl Pool for Connections {
+    fn occupancy(&self) -> Occupancy {
+        let open = self.0.open.load(Ordering::Relaxed);
+        let in_use = self.0.checked_out.load(Ordering::Relaxed).min(open);
+        Occupancy {
+            in_use,
+            idle: open - in_use,
+            max: POOL_SIZE,
+        }
+    }
+}
+
 impl Store {
     /// Connects and creates the indexes; without a reachable database it fails after
     /// `timeout`, which also bounds every later call.
@@ -199,6 +250,8 @@ impl Store {
         options.server_selection_timeout = Some(timeout);
         options.connect_timeout = Some(timeout);
         options.max_pool_size = Some(POOL_SIZE);
+        let connections = Connections::default();
+        options.cmap_event_handler = Some(connections.handler());
         let client = Client::with_options(options)?;
         let database = client.database(database);
         let store = Self {
@@ -208,11 +261,17 @@ impl Store {
             recounting: Arc::default(),
             summarising: Arc::default(),
             calls: Arc::new(Calls::new(timeout)),
+            connections,
         };
         store.create_indexes().await?;
         store.move_voters_out().await?;
         store.summarise_all().await?;
         Ok(store)
+    }
+
+    /// The store's connection pool, for the saturation metrics.
+    pub fn connections(&self) -> Connections {
+        self.connections.clone()
     }
 
     async fn create_indexes(&self) -> Result<(), ReviewsError> {

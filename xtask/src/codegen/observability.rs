@@ -136,7 +136,7 @@ fn dashboards() -> Vec<Dashboard> {
         Dashboard {
             name: "overview".to_owned(),
             title: "LocalMart: services".to_owned(),
-            description: "Rate, errors and duration of every route of every service.",
+            description: "Rate, errors and duration of every route of every service, and how near each service is to its limits.",
             panels: vec![
                 Panel {
                     title: "Requests per second, by service and route",
@@ -164,6 +164,30 @@ fn dashboards() -> Vec<Dashboard> {
                          (rate(localmart_request_duration_seconds_bucket{job=\"localmart\"}[5m])))",
                         "{{service}} {{route}}",
                     )],
+                },
+                Panel {
+                    title: "Requests in flight, by service and protocol",
+                    unit: "short",
+                    queries: vec![query(
+                        "sum by (service, protocol) (localmart_requests_in_flight{job=\"localmart\"})",
+                        "{{service}} {{protocol}}",
+                    )],
+                },
+                Panel {
+                    title: "Saturation: the share of each limit in use (requests in flight, pool connections)",
+                    unit: "percentunit",
+                    queries: vec![
+                        query(
+                            "sum by (service) (localmart_requests_in_flight{job=\"localmart\", protocol=\"http\"}) \
+                             / sum by (service) (localmart_requests_in_flight_limit{job=\"localmart\", protocol=\"http\"})",
+                            "{{service}} requests in flight",
+                        ),
+                        query(
+                            "sum by (service, pool) (localmart_pool_connections{job=\"localmart\", state=\"in_use\"}) \
+                             / sum by (service, pool) (localmart_pool_max_connections{job=\"localmart\"})",
+                            "{{service}} {{pool}} connections",
+                        ),
+                    ],
                 },
             ],
         },
@@ -238,6 +262,14 @@ fn dashboards() -> Vec<Dashboard> {
                             "{{service_name}} {{db_system_name}} {{span_name}}",
                         )
                     }],
+                },
+                Panel {
+                    title: "Connection pools: connections in use and idle (Redis is one multiplexed connection, no pool)",
+                    unit: "short",
+                    queries: vec![query(
+                        "sum by (service, pool, state) (localmart_pool_connections{job=\"localmart\"})",
+                        "{{service}} {{pool}} {{state}}",
+                    )],
                 },
                 Panel {
                     title: "Catalog cache: products read from memory and from PostgreSQL",

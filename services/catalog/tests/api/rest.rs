@@ -387,6 +387,33 @@ async fn health_readiness_and_metrics_are_served() {
         metrics.contains("localmart_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    // Saturation: the pool that served the lookup (the test Catalog's holds 5), and the
+    // requests in flight (the `/metrics` request itself is no API request) against the
+    // limit.
+    for series in [
+        r#"localmart_pool_max_connections{pool="postgresql"} 5"#,
+        r#"localmart_requests_in_flight{protocol="http"} 0"#,
+        r#"localmart_requests_in_flight_limit{protocol="http"} 512"#,
+    ] {
+        assert!(
+            metrics.lines().any(|line| line == series),
+            "{series} in {metrics}"
+        );
+    }
+    let open: u32 = ["in_use", "idle"]
+        .iter()
+        .filter_map(|state| {
+            let series =
+                format!(r#"localmart_pool_connections{{pool="postgresql",state="{state}"}} "#);
+            metrics
+                .lines()
+                .find_map(|line| line.strip_prefix(series.as_str())?.parse::<u32>().ok())
+        })
+        .sum();
+    assert!(
+        (1..=10).contains(&open),
+        "{open} connections open: {metrics}"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use reviews_api::types::{self, ReviewSort};
 use crate::helpers::{self, into_result, product_in};
 
 /// Each review written counts once under its rating; a refused one (the author's second
-/// review of the product) counts nothing.
+/// review of the product) counts nothing. The store's connection pool is reported too.
 #[tokio::test]
 async fn the_ratings_of_the_reviews_written_are_counted() {
     let reviews = helpers::spawn().await;
@@ -50,6 +50,22 @@ async fn the_ratings_of_the_reviews_written_are_counted() {
         counted(&after, 5),
         counted(&before, 5),
         "the refused review is not counted"
+    );
+    // The store's pool, counted from the driver's connection events: open, and none held
+    // once the writes are answered.
+    let connections = |state: &str| -> Option<u32> {
+        let series = format!(r#"localmart_pool_connections{{pool="mongodb",state="{state}"}} "#);
+        after
+            .lines()
+            .find_map(|line| line.strip_prefix(series.as_str())?.parse().ok())
+    };
+    assert_eq!(connections("in_use"), Some(0), "{after}");
+    assert!(connections("idle").is_some_and(|idle| idle >= 1), "{after}");
+    assert!(
+        after
+            .lines()
+            .any(|line| line == r#"localmart_pool_max_connections{pool="mongodb"} 32"#),
+        "{after}"
     );
 }
 
