@@ -287,8 +287,15 @@ for page in "$LOCALMART_ROOT"/deploy/observability/consoles/*.html; do
   [ "$graphs" -ge "$panels" ] || fail "the console $name drew $graphs graphs for $panels panels"
 done
 
-# A second `make up` reuses the cluster and keeps the data (and the token).
+# A second `make up` reuses the cluster and keeps the data (and the token), and makes the
+# running Prometheus read its configuration and rules again.
+configured() {
+  curl -fsS "http://127.0.0.1:$prometheus/api/v1/status/runtimeinfo" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["lastConfigTime"])'
+}
+first_configured=$(configured)
 deploy/native/up.sh >"$private/up2.log" 2>&1 || { cat "$private/up2.log" >&2; fail "a second up.sh failed"; }
+[ "$(configured)" != "$first_configured" ] || fail "a second make up left Prometheus with the rules it had"
 curl -fsS "$shop/api/cart/v1/carts/$cart_id" | grep -q "\"$product\"" || fail "the cart did not survive a second make up"
 [ "$(cat "$LOCALMART_STATE/admin-token")" = "$token" ] || fail "a second make up changed the admin token"
 # and starts what had failed, now that its port is free.

@@ -107,8 +107,9 @@ if [ ! -f "$data/PG_VERSION" ]; then
 fi
 
 # supervisord expands its configuration with the environment it was started with, so
-# when either has changed since, it is restarted (the data stays); otherwise it is reused.
-fingerprint=$({ cat "$SUPERVISOR_CONF"; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|STOREFRONT_|MONGODB_|FERRETDB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
+# when either (or the collector's configuration) has changed since, it is restarted (the
+# data stays); otherwise it is reused.
+fingerprint=$({ cat "$SUPERVISOR_CONF" deploy/observability/collector/*.yaml; env | grep -E '^(LOCALMART_|CATALOG_|CART_|REDIS_|REVIEWS_|STOREFRONT_|MONGODB_|FERRETDB_|DATABASE_URL|OTEL_|RUST_LOG|LOG_FORMAT)' | sort; } | sha256sum | cut -d' ' -f1)
 fingerprint_file=$LOCALMART_STATE/supervisord.fingerprint
 if ctl pid >/dev/null 2>&1; then
   if [ "$(cat "$fingerprint_file" 2>/dev/null)" = "$fingerprint" ]; then
@@ -264,6 +265,16 @@ telemetry zipkin "$zipkin_url/health"
 telemetry victorialogs "http://$LOCALMART_VICTORIALOGS_ADDR/health"
 telemetry prometheus "http://$LOCALMART_PROMETHEUS_ADDR/-/ready"
 telemetry alertmanager "http://$LOCALMART_ALERTMANAGER_ADDR/-/ready"
+# A Prometheus and an Alertmanager that were already running (supervisord reused) read
+# their configuration, rules and templates again, so they use what this checkout says.
+# (The collector cannot reload: its configuration is in the fingerprint above, so a change
+# to it restarts the stack.)
+for part in prometheus alertmanager; do
+  [[ " ${telemetry_down[*]} " == *" $part "* ]] && continue
+  address_variable=LOCALMART_${part^^}_ADDR
+  curl -fsS --max-time 10 -o /dev/null -X POST "http://${!address_variable}/-/reload" ||
+    echo "telemetry: $part did not reload its configuration (log: $LOCALMART_STATE/logs/$part.log)" >&2
+done
 
 product=$(curl -fsS "http://$CATALOG_HTTP_ADDR/v1/products?page_size=1" | sed -E 's/.*"id":"([0-9a-f-]{36})".*/\1/')
 cat <<MSG

@@ -56,6 +56,8 @@ impl Service for Catalog {
         let pool = connect(&config).await?;
         check_migrated(&pool).await?;
         let metrics = Metrics::new();
+        // A search is a listing with a text; its objective is its own.
+        metrics.count_apart("/v1/products", "q");
         metrics.register_pool("postgresql", Connections(pool.clone()));
         let cache = Cache::new(config.cache_products);
         cache.register(&metrics);

@@ -234,6 +234,9 @@ impl Middleware {
             .extensions()
             .get::<MatchedPath>()
             .map_or_else(|| UNMATCHED.to_owned(), |path| path.as_str().to_owned());
+        // The metrics may count some requests of the route apart (a search); the span
+        // keeps the route the request matched, as the conventions ask.
+        let counted_as = self.metrics.route_label(&route, request.uri().query());
         let method = method_label(request.method());
         let id = request_id.to_str().unwrap_or_default();
         // Named `{method} {route}` as the conventions ask, or the method alone when no
@@ -287,7 +290,7 @@ impl Middleware {
         self.metrics.observe(
             RequestLabels {
                 protocol: "http",
-                route,
+                route: counted_as,
                 method: method.to_owned(),
                 status: status.as_u16().to_string(),
             },

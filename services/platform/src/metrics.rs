@@ -50,6 +50,9 @@ struct Instruments {
     latency: Family<RequestLabels, Histogram>,
     in_flight: Family<ProtocolLabels, Gauge>,
     in_flight_limit: Family<ProtocolLabels, Gauge>,
+    /// Routes whose requests count apart when they carry a query parameter
+    /// ([`Metrics::count_apart`]): (route, parameter).
+    apart: Mutex<Vec<(&'static str, &'static str)>>,
     /// Their OTel twins, when metrics are exported over OTLP.
     otel: Option<crate::telemetry::OtelInstruments>,
 }
@@ -92,6 +95,7 @@ impl Metrics {
             latency,
             in_flight,
             in_flight_limit,
+            apart: Mutex::default(),
             otel: crate::telemetry::OtelInstruments::if_exported(),
         }))
     }
@@ -108,6 +112,34 @@ impl Metrics {
     pub fn register_pool(&self, name: &'static str, pool: impl Pool) {
         self.registry()
             .register_collector(Box::new(PoolCollector { name, pool }));
+    }
+
+    /// Counts the requests of `route` that carry a non-empty query parameter `parameter`
+    /// apart, as the route `{route}?{parameter}`: a search (`/v1/products?q`) is a listing
+    /// with a text, and is measured apart from browsing. The label stays one of a few
+    /// values, whatever the parameter holds.
+    pub fn count_apart(&self, route: &'static str, parameter: &'static str) {
+        lock(&self.0.apart).push((route, parameter));
+    }
+
+    /// The route label of a request that matched `route`, with `query`.
+    pub fn route_label(&self, route: &str, query: Option<&str>) -> String {
+        let apart = lock(&self.0.apart);
+        let given = |parameter: &str| {
+            query.is_some_and(|query| {
+                query.split('&').any(|pair| {
+                    pair.split_once('=')
+                        .is_some_and(|(name, value)| name == parameter && !value.is_empty())
+                })
+            })
+        };
+        match apart
+            .iter()
+            .find(|(apart, parameter)| *apart == route && given(parameter))
+        {
+            Some((route, parameter)) => format!("{route}?{parameter}"),
+            None => route.to_owned(),
+        }
     }
 
     /// Counts a request of `protocol` in flight until the returned guard is dropped.
@@ -130,10 +162,7 @@ impl Metrics {
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
-        match self.0.registry.lock() {
-            Ok(registry) => registry,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        lock(&self.0.registry)
     }
 
     /// Records one served request.
@@ -162,6 +191,13 @@ impl Default for Metrics {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A lock that a panic while it was held does not spoil: what it guards is whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A request in flight, counted until dropped ([`Metrics::in_flight`]).
@@ -271,6 +307,25 @@ mod tests {
             ),
             Some(512)
         );
+    }
+
+    #[test]
+    fn a_route_with_its_parameter_counts_apart() {
+        let metrics = Metrics::new();
+        metrics.count_apart("/v1/products", "q");
+        let label = |route, query| metrics.route_label(route, query);
+        assert_eq!(
+            label("/v1/products", Some("q=lamp&page=2")),
+            "/v1/products?q"
+        );
+        assert_eq!(
+            label("/v1/products", Some("page=2&q=%20")),
+            "/v1/products?q"
+        );
+        assert_eq!(label("/v1/products", Some("q=&page=2")), "/v1/products");
+        assert_eq!(label("/v1/products", Some("sq=lamp")), "/v1/products");
+        assert_eq!(label("/v1/products", None), "/v1/products");
+        assert_eq!(label("/v1/categories", Some("q=lamp")), "/v1/categories");
     }
 
     #[derive(Debug, Default)]

@@ -362,6 +362,13 @@ async fn health_readiness_and_metrics_are_served() {
         .send()
         .await
         .expect("the product");
+    catalog
+        .client
+        .list_products()
+        .q("lamp")
+        .send()
+        .await
+        .expect("a search");
     let response = catalog
         .http
         .get(catalog.url("/v1/products/not-a-uuid"))
@@ -383,6 +390,13 @@ async fn health_readiness_and_metrics_are_served() {
         "{metrics}"
     );
     assert!(metrics.contains(r#"status="400""#), "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("localmart_requests_total{")
+                && line.contains(r#"route="/v1/products?q""#)),
+        "a search counts apart from listings: {metrics}"
+    );
     assert!(
         metrics.contains("localmart_request_duration_seconds_bucket"),
         "{metrics}"
