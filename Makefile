@@ -11,7 +11,7 @@ export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
 
 STAGE := deploy/native/stage.sh
 
-.PHONY: help up down status logs deps test bench bench-logs load fmt codegen contracts storefront
+.PHONY: help up down status logs deps test bench bench-logs bench-telemetry load fmt codegen contracts storefront
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -51,7 +51,10 @@ bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Rev
 	cargo bench -p reviews --bench load
 
 bench-logs: ## What the JSON log lines cost: a second Catalog beside `make up`'s, lines on and off, under wrk
-	@deploy/native/logcost.sh
+	@deploy/native/cost.sh logs
+
+bench-telemetry: ## What exporting traces, metrics and logs costs: the same, OTLP export on and off
+	@deploy/native/cost.sh telemetry
 
 load: ## Shoppers' journeys through the edge of `make up` (RATE=journeys/s DURATION=1m ARGS=...), and the stack's memory
 	@RATE='$(RATE)' DURATION='$(DURATION)' ARGS='$(ARGS)' deploy/native/load.sh

@@ -5,7 +5,8 @@
     memory.py --during CMD...   the table now, then CMD run while the stack is sampled
                                 twice a second, then the table at the stack's peak
 
-Every process supervisord started, with its children, counts under its program. RSS counts
+Every process supervisord started, with its children, counts under its program (named as
+supervisord names it), and the telemetry stack's programs are summed apart too. RSS counts
 pages shared between processes (PostgreSQL's shared buffers) once in each of them; PSS
 shares them out, so the stack's real footprint lies between the two totals.
 """
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 
 MIB = 1024
+# The programs that watch the shop (docs/observability.md), rather than run it.
+TELEMETRY = {"otelcol", "zipkin", "victorialogs", "prometheus", "alertmanager"}
 
 
 def parents():
@@ -56,7 +59,19 @@ def rollup(pid):
     return values.get("Rss", 0), values.get("Pss", 0)
 
 
-def sample(root):
+def programs_by_pid():
+    """supervisord's program name of each process it started, by pid."""
+    status = subprocess.run([os.path.join(os.path.dirname(__file__), "supervisorctl.sh"), "status"],
+                            capture_output=True, text=True, check=False).stdout
+    found = {}
+    for line in status.splitlines():
+        fields = line.replace(",", " ").split()
+        if "pid" in fields:
+            found[int(fields[fields.index("pid") + 1])] = fields[0]
+    return found
+
+
+def sample(root, names):
     """{program: [processes, RSS KiB, PSS KiB]} for supervisord and everything under it."""
     parent_of = parents()
     programs = {}
@@ -71,7 +86,7 @@ def sample(root):
         if memory is None:
             continue
         # supervisord is Python and may rename its own thread; call it by its name.
-        program = "supervisord" if pid == root else name_of(top)
+        program = "supervisord" if pid == root else names.get(top) or name_of(top)
         row = programs.setdefault(program, [0, 0, 0])
         row[0] += 1
         row[1] += memory[0]
@@ -91,6 +106,8 @@ def table(programs, title):
         print(f"| {name} | {count} | {rss / MIB:.1f} | {pss / MIB:.1f} |")
     rss, pss = total(programs)
     print(f"| total | | {rss / MIB:.1f} | {pss / MIB:.1f} |")
+    rss, pss = total({name: row for name, row in programs.items() if name in TELEMETRY})
+    print(f"| of which telemetry ({', '.join(sorted(TELEMETRY))}) | | {rss / MIB:.1f} | {pss / MIB:.1f} |")
 
 
 def supervisord_pid():
@@ -105,7 +122,8 @@ def supervisord_pid():
 
 def main(argv):
     root = supervisord_pid()
-    table(sample(root), "The stack's memory now:")
+    names = programs_by_pid()
+    table(sample(root, names), "The stack's memory now:")
     if not argv or argv[0] != "--during":
         return 0
     command = argv[1:]
@@ -114,9 +132,9 @@ def main(argv):
     print(flush=True)
     started = time.monotonic()
     child = subprocess.Popen(command)
-    peak, peak_at = sample(root), 0.0
+    peak, peak_at = sample(root, names), 0.0
     while child.poll() is None:
-        now = sample(root)
+        now = sample(root, names)
         if total(now)[0] > total(peak)[0]:
             peak, peak_at = now, time.monotonic() - started
         time.sleep(0.5)

@@ -7,9 +7,9 @@ storefront's own telemetry (its spans, its Web Vitals) is what a real page sends
     shopper.py failing-add SHOP_URL COMMAND
         opens the first product, runs COMMAND (which makes something fail), adds to the cart,
         waits for the page to say it could not, and leaves the page;
-    shopper.py screenshot URL PATH CSS
-        saves a screenshot of URL once an element matching CSS is shown (one that shows the
-        page's data has been drawn).
+    shopper.py screenshot URL PATH LOCATOR
+        saves a screenshot of URL once LOCATOR (a CSS selector, or an XPath after `xpath:`)
+        finds an element that shows the page's data has been drawn.
 
 Only the standard library: WebDriver is JSON over HTTP.
 """
@@ -78,11 +78,13 @@ class Browser:
     def goto(self, url):
         self.call("POST", f"{self.session}/url", {"url": url})
 
-    def find(self, css):
+    def find(self, locator):
+        """The first element `locator` finds: a CSS selector, or an XPath after `xpath:`."""
+        using, value = ("xpath", locator[6:]) if locator.startswith("xpath:") else ("css selector", locator)
         def found():
-            elements = self.call("POST", f"{self.session}/elements", {"using": "css selector", "value": css})
+            elements = self.call("POST", f"{self.session}/elements", {"using": using, "value": value})
             return elements[0][ELEMENT] if elements else None
-        return self.until(f"'{css}' on the page", found)
+        return self.until(f"'{locator}' on the page", found)
 
     def click(self, css):
         self.call("POST", f"{self.session}/element/{self.find(css)}/click", {})
@@ -135,9 +137,9 @@ def failing_add(browser, shop, command):
     browser.goto("about:blank")
 
 
-def screenshot(browser, url, path, css):
+def screenshot(browser, url, path, locator):
     browser.goto(url)
-    browser.find(css)
+    browser.find(locator)
     browser.screenshot(path)
 
 
