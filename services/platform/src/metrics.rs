@@ -9,7 +9,7 @@
 //! (`localmart_pool_connections`, `localmart_pool_max_connections`, read at every scrape).
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use prometheus_client::collector::Collector;
@@ -51,8 +51,9 @@ struct Instruments {
     in_flight: Family<ProtocolLabels, Gauge>,
     in_flight_limit: Family<ProtocolLabels, Gauge>,
     /// Routes whose requests count apart when they carry a query parameter
-    /// ([`Metrics::count_apart`]): (route, parameter).
-    apart: Mutex<Vec<(&'static str, &'static str)>>,
+    /// ([`Metrics::count_apart`]): (route, parameter). Set up before serving, read by
+    /// every request.
+    apart: RwLock<Vec<(&'static str, &'static str)>>,
     /// Their OTel twins, when metrics are exported over OTLP.
     otel: Option<crate::telemetry::OtelInstruments>,
 }
@@ -95,7 +96,7 @@ impl Metrics {
             latency,
             in_flight,
             in_flight_limit,
-            apart: Mutex::default(),
+            apart: RwLock::default(),
             otel: crate::telemetry::OtelInstruments::if_exported(),
         }))
     }
@@ -119,12 +120,20 @@ impl Metrics {
     /// with a text, and is measured apart from browsing. The label stays one of a few
     /// values, whatever the parameter holds.
     pub fn count_apart(&self, route: &'static str, parameter: &'static str) {
-        lock(&self.0.apart).push((route, parameter));
+        self.0
+            .apart
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((route, parameter));
     }
 
     /// The route label of a request that matched `route`, with `query`.
     pub fn route_label(&self, route: &str, query: Option<&str>) -> String {
-        let apart = lock(&self.0.apart);
+        let apart = self
+            .0
+            .apart
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let given = |parameter: &str| {
             query.is_some_and(|query| {
                 query.split('&').any(|pair| {
