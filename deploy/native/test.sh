@@ -166,7 +166,8 @@ line_call="storefront CLIENT post /v1/carts/{cart_id}/lines"
 request="cart SERVER post /v1/carts/{cart_id}/lines"
 browser_cart=("$add < -" "$line_call < $add" "$request < $line_call" "cart CLIENT evalsha < $request"
   "cart CLIENT $call < $request" "catalog SERVER $call < cart CLIENT $call")
-expect_trace "$(browser_trace "add to cart")" "the browser's add-to-cart trace is not whole" "${browser_cart[@]}"
+added=$(browser_trace "add to cart")
+expect_trace "$added" "the browser's add-to-cart trace is not whole" "${browser_cart[@]}"
 post="storefront - post review"
 review_call="storefront CLIENT post /v1/products/{product_id}/reviews"
 request="reviews SERVER post /v1/products/{product_id}/reviews"
@@ -177,6 +178,16 @@ expect_trace "$(browser_trace "post review")" "the browser's review trace is not
 for name in "page load" "route change"; do
   browser_trace "$name" >/dev/null
 done
+# Screenshots of each UI as a learner sees it, for docs/observability.md (which has copies):
+# $LOCALMART_SCREENSHOTS, else screenshots/ in the cargo target directory. Each is taken
+# once the page shows the data it was opened for.
+shots=${LOCALMART_SCREENSHOTS:-$CARGO_TARGET_DIR/screenshots}
+mkdir -p "$shots"
+shoot() {
+  python3 deploy/native/shopper.py screenshot "$1" "$shots/$2.png" "$3" >"$private/shot.log" 2>&1 ||
+    { cat "$private/shot.log" >&2; fail "no screenshot of $2 ($1)"; }
+}
+shoot "$zipkin_url/zipkin/traces/$added" trace-add-to-cart "xpath://*[contains(text(), 'validateproducts')]"
 
 # The Catalog fails: the shopper's next add-to-cart cannot be done, and a learner sees it
 # where they would look. The trace marks the failed spans, from the browser's action down
@@ -211,6 +222,10 @@ curl -s -o /dev/null -X POST "$shop/api/cart/v1/carts/$cart_id/lines" -H 'Conten
   -d "{\"product_id\": \"$product\", \"quantity\": 1}"
 wait_for "the add-to-cart SLO to burn" 60 answers 'slo:sli_error:ratio_rate5m{slo="add_to_cart"} > 0' ||
   fail "the add-to-cart SLO's error ratio did not rise while the Catalog was down"
+shoot "$zipkin_url/zipkin/traces/$failed" trace-failed-add-to-cart "xpath://*[contains(text(), 'validateproducts')]"
+shoot "http://127.0.0.1:$victorialogs/select/vmui/#/?query=trace_id%3A$failed&g0.range_input=1h&g0.relative_time=last_1h" \
+  logs-failed-add-to-cart "xpath://*[contains(text(), 'the catalog is unreachable')]"
+shoot "$prometheus_url/consoles/slo-add-to-cart.html" dashboard-slo-add-to-cart "svg path"
 deploy/native/supervisorctl.sh start catalog >/dev/null || fail "the Catalog did not start again"
 wait_for "the Catalog to be ready again" 30 curl -fsS -o /dev/null "http://$CATALOG_HTTP_ADDR/readyz" ||
   fail "the Catalog is not ready after it started again"
@@ -269,6 +284,8 @@ exemplars=$(curl -fsS "http://127.0.0.1:$prometheus/api/v1/query_exemplars" \
   --data-urlencode "start=$(( $(date +%s) - 600 ))" --data-urlencode "end=$(date +%s)" | python3 -c \
   'import json, sys; print(sum(1 for s in json.load(sys.stdin)["data"] for e in s["exemplars"] if len(e["labels"].get("trace_id", "")) == 32))')
 [ "$exemplars" -gt 0 ] || fail "Prometheus holds no exemplars with trace ids"
+shoot "$prometheus_url/consoles/overview.html" dashboard-services "svg path"
+shoot "$prometheus_url/consoles/browser.html" dashboard-browser "svg path"
 
 # The native dashboards draw in a real browser: every panel of every console page becomes
 # a graph, and the page logs no script error (a wrong asset path or parameter shows here).
