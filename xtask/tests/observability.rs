@@ -379,3 +379,68 @@ fn the_spans_zipkin_keeps_fit_in_its_heap() {
         "{spans} spans do not fit in 70 % of a {heap_mib} MiB heap"
     );
 }
+
+/// The port of a `host:port`, `http://host:port/...` or `0.0.0.0:port` address.
+fn port_of(address: &str) -> u16 {
+    let after_scheme = address.split_once("://").map_or(address, |(_, rest)| rest);
+    let host_port = after_scheme.split('/').next().unwrap_or_default();
+    host_port
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {address}"))
+}
+
+/// Loki and Tempo cannot run on the development machines (no images, no binaries), so
+/// their configuration is checked by structure: each listens where the collector sends and
+/// Grafana asks, Loki keeps OTLP's attributes (structured metadata, which needs the TSDB
+/// index of schema v13) so that a line's `trace_id` links to Tempo, and both keep seven
+/// days, as the native stores do.
+#[test]
+fn loki_and_tempo_listen_where_the_collector_sends_and_grafana_asks() {
+    let exporters = yaml(&observability().join("collector/exporters-containers.yaml"));
+    let datasources =
+        yaml(&observability().join("grafana/provisioning/datasources/datasources.yaml"));
+    let datasource = |uid: &str| -> String {
+        datasources["datasources"]
+            .as_sequence()
+            .expect("datasources")
+            .iter()
+            .find(|source| source["uid"] == uid)
+            .and_then(|source| source["url"].as_str())
+            .unwrap_or_else(|| panic!("a {uid} datasource with a url"))
+            .to_owned()
+    };
+
+    let loki = yaml(&observability().join("loki/loki.yaml"));
+    let loki_port = loki["server"]["http_listen_port"]
+        .as_u64()
+        .expect("Loki's port");
+    let logs = exporters["exporters"]["otlphttp/logs"]["logs_endpoint"]
+        .as_str()
+        .expect("the logs exporter");
+    assert!(logs.starts_with("http://loki:"), "{logs}");
+    assert!(logs.ends_with("/otlp/v1/logs"), "Loki's OTLP path: {logs}");
+    assert_eq!(u64::from(port_of(logs)), loki_port);
+    assert_eq!(u64::from(port_of(&datasource("loki"))), loki_port);
+    assert_eq!(loki["limits_config"]["allow_structured_metadata"], true);
+    let schema = &loki["schema_config"]["configs"][0];
+    assert_eq!(schema["store"], "tsdb");
+    assert_eq!(schema["schema"], "v13");
+    assert_eq!(loki["limits_config"]["retention_period"], "168h");
+    assert_eq!(loki["compactor"]["retention_enabled"], true);
+
+    let tempo = yaml(&observability().join("tempo/tempo.yaml"));
+    let tempo_port = tempo["server"]["http_listen_port"]
+        .as_u64()
+        .expect("Tempo's port");
+    assert_eq!(u64::from(port_of(&datasource("tempo"))), tempo_port);
+    let traces = exporters["exporters"]["otlp/traces"]["endpoint"]
+        .as_str()
+        .expect("the traces exporter");
+    assert!(traces.starts_with("tempo:"), "{traces}");
+    let receiver = tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+        .as_str()
+        .expect("Tempo's OTLP/gRPC receiver");
+    assert_eq!(port_of(receiver), port_of(traces));
+    assert_eq!(tempo["compactor"]["compaction"]["block_retention"], "168h");
+}
