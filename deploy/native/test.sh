@@ -231,8 +231,8 @@ wait_for "the Catalog to be ready again" 30 curl -fsS -o /dev/null "http://$CATA
   fail "the Catalog is not ready after it started again"
 
 untraced=$(cat "$LOCALMART_STATE"/logs/{catalog,cart,reviews}.log |
-  grep -E '"message":"(request|call) served"' | grep -vc '"trace_id"' || true)
-[ "$untraced" = 0 ] || fail "$untraced request lines without a trace id"
+  grep -E '"message":"(request|call) served"' | grep -Evc '"trace_id":"[0-9a-f]{32}".*"span_id":"[0-9a-f]{16}"' || true)
+[ "$untraced" = 0 ] || fail "$untraced request lines without a trace id and a span id"
 
 # The installation's admin token works on a service's own port; the old default does not,
 # and a service refuses to start with it.

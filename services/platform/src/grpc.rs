@@ -130,6 +130,7 @@ fn call_span(path: &str, kind: &'static str) -> tracing::Span {
         server.address = tracing::field::Empty,
         server.port = tracing::field::Empty,
         trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
     )
 }
 

@@ -256,6 +256,7 @@ impl Middleware {
             http.response.status_code = tracing::field::Empty,
             request_id = id,
             trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
         );
         telemetry::continue_trace(&span, request.headers());
 

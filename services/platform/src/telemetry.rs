@@ -250,7 +250,8 @@ impl<S: tracing::Subscriber> Layer<S> for TracedSpansAndLogLevel {
 }
 
 /// Makes `span` a child of the trace context in `headers`, if any, records the trace's id
-/// in the span's `trace_id` field (for the log lines), and returns it (`None` when no
+/// and the span's own id in its `trace_id` and `span_id` fields (for the log lines, so a
+/// line leads to its span in the trace store), and returns the trace id (`None` when no
 /// tracer is installed, as in most tests).
 pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option<String> {
     let parent = global::get_text_map_propagator(|propagator| {
@@ -263,6 +264,7 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option
         .is_valid()
         .then(|| span_context.trace_id().to_string())?;
     span.record("trace_id", trace_id.as_str());
+    span.record("span_id", span_context.span_id().to_string().as_str());
     Some(trace_id)
 }
 
@@ -348,13 +350,32 @@ pub(crate) mod tests {
                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
             ),
         );
-        let span = tracing::info_span!("http_request", trace_id = tracing::field::Empty);
+        let span = tracing::info_span!(
+            "http_request",
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty
+        );
         continue_trace(&span, &headers);
         span.in_scope(|| {
             tracing::debug!("looking it up");
             tracing::warn!("the store is slow");
         });
         tracing::info!(parent: &span, "request served");
+    }
+
+    #[test]
+    fn a_line_names_its_requests_own_span_under_the_callers_trace() {
+        let lines = lines_at("info", a_request_that_warns);
+        let span_id = lines[0]["span"]["span_id"].as_str().unwrap_or_default();
+        assert_eq!(span_id.len(), 16, "{lines:?}");
+        assert_ne!(
+            span_id, "00f067aa0ba902b7",
+            "the request's span, not the caller's"
+        );
+        assert!(
+            lines.iter().all(|line| line["span"]["span_id"] == span_id),
+            "{lines:?}"
+        );
     }
 
     #[test]
