@@ -150,7 +150,7 @@ mod browser {
         let drawn = Closure::once_into_js(move || {
             with_page(|page| {
                 page.recorder
-                    .keep(FinishedSpan::root(name, start, now(), attributes))
+                    .keep(FinishedSpan::root(name, start, now(), attributes));
             });
         });
         if let Some(window) = web_sys::window() {
