@@ -31,7 +31,7 @@ logs: ## Follow the services' logs
 deps: ## Install the system packages and tools LocalMart needs (idempotent)
 	@$(STAGE) deps deploy/native/deps.sh
 
-test: deps ## Formatting, codegen freshness, buf lint, clippy, cargo deny, the storefront bundle, contract gates, all tests (browser ones too), make up and down on private ports
+test: deps ## Formatting, codegen freshness, buf lint, clippy, cargo deny, the storefront bundle, contract gates, all tests (browser ones too), make up and down on private ports, the compose stack under podman
 	@$(STAGE) fmt cargo fmt --all --check
 	@$(STAGE) codegen cargo xtask codegen --check
 	@$(STAGE) buf-lint buf lint specs/proto
@@ -43,6 +43,7 @@ test: deps ## Formatting, codegen freshness, buf lint, clippy, cargo deny, the s
 	@$(STAGE) contracts cargo xtask contracts
 	@$(STAGE) tests cargo test --workspace --locked --exclude pact-tests --exclude contract-tests
 	@$(STAGE) native deploy/native/test.sh
+	@$(STAGE) compose deploy/compose/test.sh
 
 bench: deps ## Load benchmarks: Catalog beside bare axum and tonic, Cart and Reviews
 	@$(STAGE) bench-deps deploy/native/deps.sh --bench

@@ -24,6 +24,10 @@ apt_packages+=(wrk nghttp2-client)
 apt_packages+=(prometheus prometheus-alertmanager)
 # PyYAML: deploy/native/promql.py reads the rules to query each against Prometheus.
 apt_packages+=(python3-yaml)
+# The compose stack runs on podman (with runc: crun fails on these machines' cgroups; the
+# dnsname plugin lets containers find each other by name), its images on a Debian base
+# that debootstrap makes (deploy/compose/images.sh).
+apt_packages+=(podman runc debootstrap golang-github-containernetworking-plugin-dnsname)
 command -v java >/dev/null 2>&1 || apt_packages+=(openjdk-17-jre-headless)
 # `python3 -m venv` needs Debian's venv package; without it venv creation fails half-way.
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
@@ -96,16 +100,17 @@ done
 
 # A stamp per pinned version, so changing a pin reinstalls.
 # The Python tools: supervisord runs the native stack (deploy/native/supervisord.conf),
-# schemathesis fuzzes each service against its OpenAPI contract (contract-tests/). Every
-# package, dependencies included, is pinned and hashed in requirements.txt.
+# schemathesis fuzzes each service against its OpenAPI contract (contract-tests/),
+# podman-compose runs the compose stack on podman (deploy/compose/). Every package,
+# dependencies included, is pinned and hashed in requirements.txt.
 requirements=$(dirname "$0")/requirements.txt
 python_tools=$(sha256sum "$requirements" | cut -c1-16)
 if [ ! -x "$tools/bin/supervisord" ] || [ ! -x "$tools/bin/schemathesis" ] ||
   [ ! -e "$tools/bin/.python-tools-$python_tools" ]; then
-  echo "installing supervisor and schemathesis with pip (requirements.txt, hashes required)"
+  echo "installing supervisor, schemathesis and podman-compose with pip (requirements.txt, hashes required)"
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$requirements"
-  for tool in supervisord supervisorctl schemathesis; do
+  for tool in supervisord supervisorctl schemathesis podman-compose; do
     ln -sf "$tools/venv/bin/$tool" "$tools/bin/$tool"
   done
   touch "$tools/bin/.python-tools-$python_tools"
