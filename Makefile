@@ -11,7 +11,7 @@ export PATH := $(LOCALMART_TOOLS)/bin:$(PATH)
 
 STAGE := deploy/native/stage.sh
 
-.PHONY: help up down status logs deps test bench bench-logs bench-telemetry load fmt codegen contracts storefront
+.PHONY: help up down compose-up compose-down status logs deps test bench bench-logs bench-telemetry load fmt codegen contracts storefront
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -21,6 +21,12 @@ up: ## Install what is missing, build, start LocalMart natively, print the URLs
 
 down: ## Stop everything `make up` started (data stays in .localmart/)
 	@deploy/native/down.sh
+
+compose-up: deps ## The whole shop in containers (Docker compose, or podman with locally built images), on the same ports
+	@deploy/compose/up.sh
+
+compose-down: ## Stop the compose stack (its data stays in named volumes)
+	@deploy/compose/down.sh
 
 status: ## Show the processes of the native stack
 	@deploy/native/supervisorctl.sh status || true
