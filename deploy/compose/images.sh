@@ -35,7 +35,13 @@ if ! podman image exists localhost/debian:bookworm-slim; then
       { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
     # What an image's `apt-get install` needs: the same mirror, with its updates.
     printf 'deb %s bookworm main\ndeb %s bookworm-updates main\n' "$mirror" "$mirror" >"$rootfs/etc/apt/sources.list"
-    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    # Slim, as Debian's own slim images are: no documentation, manuals or translations,
+    # now or in what the images install later, and no package caches.
+    printf 'path-exclude /usr/share/%s/*\n' doc man info locale >"$rootfs/etc/dpkg/dpkg.cfg.d/01-slim"
+    echo 'path-include /usr/share/doc/*/copyright' >>"$rootfs/etc/dpkg/dpkg.cfg.d/01-slim"
+    find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
+    rm -rf "$rootfs"/usr/share/{man,info,locale}/* "$rootfs"/var/cache/apt/*.bin \
+      "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar -C "$rootfs" -cf "$cache/debian-bookworm.tar.new" .
     mv "$cache/debian-bookworm.tar.new" "$cache/debian-bookworm.tar"
   fi
