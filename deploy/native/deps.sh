@@ -33,6 +33,7 @@ command -v java >/dev/null 2>&1 || apt_packages+=(openjdk-17-jre-headless)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
 ferretdb_version=v1.24.2
 oasdiff_version=v1.36.0
+kustomize_version=v5.8.2
 ghz_version=v0.120.0
 cargo_deny_version=0.20.2
 oha_version=1.16.0
@@ -76,7 +77,7 @@ need() {
 }
 need cargo "to build LocalMart (install Rust with rustup)"
 need rustup "to add the wasm32 target and rustfmt/clippy (install Rust with rustup)"
-need go "to build FerretDB, oasdiff, the OpenTelemetry Collector and VictoriaLogs from their Go modules (Go 1.22 or newer)"
+need go "to build FerretDB, oasdiff, kustomize, the OpenTelemetry Collector and VictoriaLogs from their Go modules (Go 1.22 or newer)"
 need npm "to install buf and binaryen from the npm registry (Node.js 18 or newer)"
 need python3 "for supervisord and schemathesis (Python 3.9 or newer)"
 
@@ -101,16 +102,17 @@ done
 # A stamp per pinned version, so changing a pin reinstalls.
 # The Python tools: supervisord runs the native stack (deploy/native/supervisord.conf),
 # schemathesis fuzzes each service against its OpenAPI contract (contract-tests/),
-# podman-compose runs the compose stack on podman (deploy/compose/). Every package,
+# podman-compose runs the compose stack on podman (deploy/compose/), kubernetes-validate
+# checks the Kubernetes manifests (deploy/k8s/). Every package,
 # dependencies included, is pinned and hashed in requirements.txt.
 requirements=$(dirname "$0")/requirements.txt
 python_tools=$(sha256sum "$requirements" | cut -c1-16)
 if [ ! -x "$tools/bin/supervisord" ] || [ ! -x "$tools/bin/schemathesis" ] ||
   [ ! -e "$tools/bin/.python-tools-$python_tools" ]; then
-  echo "installing supervisor, schemathesis and podman-compose with pip (requirements.txt, hashes required)"
+  echo "installing supervisor, schemathesis, podman-compose and kubernetes-validate with pip (requirements.txt, hashes required)"
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$requirements"
-  for tool in supervisord supervisorctl schemathesis podman-compose; do
+  for tool in supervisord supervisorctl schemathesis podman-compose kubernetes-validate; do
     ln -sf "$tools/venv/bin/$tool" "$tools/bin/$tool"
   done
   touch "$tools/bin/.python-tools-$python_tools"
@@ -137,6 +139,13 @@ if [ ! -x "$tools/bin/oasdiff" ] || [ ! -e "$tools/bin/.oasdiff-$oasdiff_version
   echo "installing oasdiff $oasdiff_version with go install"
   GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "github.com/oasdiff/oasdiff@$oasdiff_version"
   touch "$tools/bin/.oasdiff-$oasdiff_version"
+fi
+
+# kustomize renders the Kubernetes manifests (deploy/k8s, deploy/k3d) for their tests.
+if [ ! -x "$tools/bin/kustomize" ] || [ ! -e "$tools/bin/.kustomize-$kustomize_version" ]; then
+  echo "installing kustomize $kustomize_version with go install"
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@$kustomize_version"
+  touch "$tools/bin/.kustomize-$kustomize_version"
 fi
 
 # The OpenTelemetry Collector of the native stack, built by the collector builder from the
