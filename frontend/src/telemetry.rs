@@ -108,8 +108,7 @@ mod browser {
             if document
                 .is_none_or(|document| document.visibility_state() == VisibilityState::Hidden)
             {
-                send_vitals();
-                send_spans();
+                leaving();
             }
         });
         if let Some(document) = window.document() {
@@ -118,9 +117,16 @@ mod browser {
                 hidden.as_ref().unchecked_ref(),
             );
         }
-        let _ =
-            window.add_event_listener_with_callback("pagehide", hidden.as_ref().unchecked_ref());
         hidden.forget();
+        // Some browsers leave a page without hiding it first.
+        let left = Closure::<dyn FnMut()>::new(leaving);
+        let _ = window.add_event_listener_with_callback("pagehide", left.as_ref().unchecked_ref());
+        left.forget();
+    }
+
+    fn leaving() {
+        send_vitals();
+        send_spans();
     }
 
     /// The app shows `path` (of the route `template`): the page's first address is a page
