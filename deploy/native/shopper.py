@@ -11,11 +11,16 @@ storefront's own telemetry (its spans, its Web Vitals) is what a real page sends
         saves a screenshot of URL once LOCATOR (a CSS selector, or an XPath after `xpath:`)
         finds an element that shows the page's data has been drawn.
 
+With SHOPPER_UNTIL set to a shell command, the browser stays open after the action until
+that command succeeds (within 30 s): a page's last telemetry leaves as it is left, and a
+browser shut at once can drop what it had not sent yet.
+
 Only the standard library: WebDriver is JSON over HTTP.
 """
 
 import base64
 import json
+import os
 import secrets
 import shutil
 import socket
@@ -150,6 +155,10 @@ def main(action, *args):
     browser = Browser()
     try:
         actions[action](browser, *args)
+        until = os.environ.get("SHOPPER_UNTIL")
+        if until:
+            browser.until(f"`{until}`", lambda: subprocess.run(
+                ["bash", "-c", until], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0)
     finally:
         browser.quit()
 

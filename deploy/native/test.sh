@@ -146,8 +146,7 @@ expect_trace "$trace" "Zipkin lacks spans of the traced review" "${review_trace[
 # (a route change), adds it to the cart, writes a review and leaves (deploy/native/shopper.py).
 # The page sends its spans and its Web Vitals through the edge to the collector; each
 # action is one trace from the browser's span through the services to their datastores.
-python3 deploy/native/shopper.py journey "$shop" >"$private/shopper.log" 2>&1 ||
-  { cat "$private/shopper.log" >&2; fail "the shopper's journey in the browser failed"; }
+#
 # The newest trace whose root is the storefront's span $1 (with $2 `error`, a failed one).
 newest_root() {
   curl -fsS --get "$zipkin_url/api/v2/traces" --data-urlencode serviceName=storefront \
@@ -161,6 +160,11 @@ browser_trace() {
   wait_for "the storefront's '$1' in Zipkin" 30 newest_root "$@" || fail "Zipkin has no '$1' trace from the storefront"
   newest_root "$@"
 }
+# The shopper's browser stays open until Zipkin has the page's actions: the page sends its
+# last spans as it is left.
+SHOPPER_UNTIL='newest_root "add to cart" && newest_root "post review"' \
+  python3 deploy/native/shopper.py journey "$shop" >"$private/shopper.log" 2>&1 ||
+  { cat "$private/shopper.log" >&2; fail "the shopper's journey in the browser failed"; }
 add="storefront - add to cart"
 line_call="storefront CLIENT post /v1/carts/{cart_id}/lines"
 request="cart SERVER post /v1/carts/{cart_id}/lines"
@@ -174,7 +178,8 @@ request="reviews SERVER post /v1/products/{product_id}/reviews"
 browser_review=("$post < -" "$review_call < $post" "$request < $review_call"
   "reviews CLIENT $context < $request" "catalog SERVER $context < reviews CLIENT $context"
   "reviews CLIENT insert reviews < $request")
-expect_trace "$(browser_trace "post review")" "the browser's review trace is not whole" "${browser_review[@]}"
+reviewed=$(browser_trace "post review")
+expect_trace "$reviewed" "the browser's review trace is not whole" "${browser_review[@]}"
 for name in "page load" "route change"; do
   browser_trace "$name" >/dev/null
 done
@@ -193,7 +198,8 @@ shoot "$zipkin_url/zipkin/traces/$added" trace-add-to-cart "xpath://*[contains(t
 # where they would look. The trace marks the failed spans, from the browser's action down
 # to the Cart's gRPC call; the Cart's error line is in the log store under the trace id; and
 # the add-to-cart SLO's error ratio rises.
-python3 deploy/native/shopper.py failing-add "$shop" "deploy/native/supervisorctl.sh stop catalog" \
+SHOPPER_UNTIL='newest_root "add to cart" error' \
+  python3 deploy/native/shopper.py failing-add "$shop" "deploy/native/supervisorctl.sh stop catalog" \
   >"$private/shopper.log" 2>&1 || { cat "$private/shopper.log" >&2; fail "the failing add-to-cart in the browser went wrong"; }
 failed=$(browser_trace "add to cart" error)
 request="cart SERVER post /v1/carts/{cart_id}/lines"
